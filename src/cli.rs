@@ -1,0 +1,69 @@
+//! The command line, defined once: parsing, `--help` and the completion scripts all come from it.
+
+use clap::{Parser, Subcommand};
+
+use crate::shell::Shell;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ccs",
+    version,
+    about = "Use several Claude Code accounts at once, one per terminal",
+    long_about = "Use several Claude Code accounts at once, one per terminal.\n\n\
+        Each profile is its own Claude Code config dir under $CCS_HOME/instances (default \
+        ~/.ccs). `ccs use NAME` switches the current terminal by setting CLAUDE_CONFIG_DIR; \
+        install the shell hook (`ccs init --help`) so that it works without `eval`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a profile: a private Claude Code config dir of its own
+    Create {
+        /// Letters, digits, '.', '_' and '-', starting with a letter or digit
+        name: String,
+    },
+    /// List profiles, marking the one active in this shell with '*'
+    #[command(visible_alias = "ls")]
+    List {
+        /// One JSON array of {name, path, active} for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the code that switches this shell to a profile (the hook runs it for you)
+    Use {
+        name: String,
+        /// The shell to write code for [default: detected]
+        #[arg(long, value_enum)]
+        shell: Option<Shell>,
+    },
+    /// Print the code that switches this shell back to Claude Code's default ~/.claude
+    Off {
+        /// The shell to write code for [default: detected]
+        #[arg(long, value_enum)]
+        shell: Option<Shell>,
+    },
+    /// Print the profile active in this shell; exit 1 if none is
+    Current,
+    /// Print a profile's config dir
+    Path { name: String },
+    /// Delete a profile, its login and its history, after confirmation
+    #[command(visible_alias = "rm")]
+    Remove {
+        name: String,
+        /// Do not ask for confirmation (needed when stdin is not a terminal)
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Print the shell hook: add `eval "$(ccs init bash)"` to ~/.bashrc (see README for others)
+    Init {
+        #[arg(value_enum)]
+        shell: Shell,
+        /// Also prefix the prompt with the active profile, like a Python venv: `(work) $`
+        #[arg(long)]
+        prompt: bool,
+    },
+}

@@ -1,0 +1,203 @@
+//! What each command does. Commands build their whole stdout as one string and hand it back, so
+//! that code meant for a shell is written at once or not at all.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::Command;
+use crate::profile_name::ProfileName;
+use crate::shell::{self, Shell};
+use crate::store::{self, Store};
+
+/// The variables ccs manages. `CLAUDE_CONFIG_DIR` is the truth Claude Code reads; `CCS_PROFILE`
+/// only names it for prompts.
+pub const CONFIG_DIR_VAR: &str = "CLAUDE_CONFIG_DIR";
+pub const PROFILE_VAR: &str = "CCS_PROFILE";
+
+/// A command's stdout and exit code.
+pub struct Outcome {
+    pub stdout: String,
+    pub code: u8,
+}
+
+impl Outcome {
+    fn print(stdout: String) -> Self {
+        Self { stdout, code: 0 }
+    }
+
+    /// A quiet "no": nothing on stdout, exit 1 (as `ccs current` with no active profile).
+    fn no() -> Self {
+        Self {
+            stdout: String::new(),
+            code: 1,
+        }
+    }
+}
+
+pub fn run(command: Command) -> Result<Outcome> {
+    match command {
+        Command::Create { name } => create(&ProfileName::parse(&name)?),
+        Command::List { json } => list(json),
+        Command::Use { name, shell } => use_profile(&ProfileName::parse(&name)?, shell),
+        Command::Off { shell } => off(shell),
+        Command::Current => current(),
+        Command::Path { name } => path(&ProfileName::parse(&name)?),
+        Command::Remove { name, yes } => remove(&ProfileName::parse(&name)?, yes),
+        Command::Init { shell, prompt } => Ok(init(shell, prompt)),
+    }
+}
+
+fn create(name: &ProfileName) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let dir = store.create(name, &seeds_from_user_config())?;
+    Ok(Outcome::print(format!(
+        "Created profile '{name}' at {}\nSwitch a terminal to it with: ccs use {name}\n",
+        dir.display()
+    )))
+}
+
+/// The user's own `commands/` and `skills/` in `~/.claude`, copied into a new profile so it
+/// starts with the tools the user already has.
+fn seeds_from_user_config() -> Vec<(&'static str, std::path::PathBuf)> {
+    let Ok(home) = store::home_dir() else {
+        return Vec::new();
+    };
+    ["commands", "skills"]
+        .into_iter()
+        .map(|item| (item, home.join(".claude").join(item)))
+        .filter(|(_, source)| source.is_dir())
+        .collect()
+}
+
+fn list(json: bool) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let active = active_profile(&store);
+    let names = store.names()?;
+    if json {
+        let rows: Vec<_> = names
+            .iter()
+            .map(|name| {
+                serde_json::json!({
+                    "name": name.as_str(),
+                    "path": store.instance_dir(name).to_str(),
+                    "active": Some(name) == active.as_ref(),
+                })
+            })
+            .collect();
+        return Ok(Outcome::print(
+            serde_json::Value::Array(rows).to_string() + "\n",
+        ));
+    }
+    if names.is_empty() {
+        eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
+    }
+    let mut out = String::new();
+    for name in &names {
+        let mark = if Some(name) == active.as_ref() {
+            '*'
+        } else {
+            ' '
+        };
+        out.push_str(&format!("{mark} {name}\n"));
+    }
+    Ok(Outcome::print(out))
+}
+
+fn use_profile(name: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
+    let shell = resolve_shell(shell)?;
+    let dir = Store::from_env()?.find(name)?;
+    let dir = dir.to_str().context("profile path is not valid UTF-8")?;
+    let mut code = shell.set_var(CONFIG_DIR_VAR, dir);
+    code.push_str(&shell.set_var(PROFILE_VAR, name.as_str()));
+    Ok(Outcome::print(code))
+}
+
+fn off(shell: Option<Shell>) -> Result<Outcome> {
+    // Unset, never `~/.claude`: an unset CLAUDE_CONFIG_DIR is what Claude Code's default means.
+    Ok(Outcome::print(
+        resolve_shell(shell)?.unset_vars(&[CONFIG_DIR_VAR, PROFILE_VAR]),
+    ))
+}
+
+fn resolve_shell(explicit: Option<Shell>) -> Result<Shell> {
+    match explicit {
+        Some(shell) => Ok(shell),
+        None => shell::detect(),
+    }
+}
+
+fn current() -> Result<Outcome> {
+    let Some(config_dir) = std::env::var_os(CONFIG_DIR_VAR).filter(|v| !v.is_empty()) else {
+        return Ok(Outcome::no());
+    };
+    let store = Store::from_env()?;
+    let Some(name) = store.profile_for_config_dir(&config_dir) else {
+        eprintln!(
+            "ccs: {CONFIG_DIR_VAR}={:?} is not a ccs profile (profiles live in {})",
+            config_dir,
+            store.root().join("instances").display()
+        );
+        return Ok(Outcome::no());
+    };
+    if !store.instance_dir(&name).is_dir() {
+        eprintln!(
+            "ccs: warning: profile '{name}' is active here but no longer exists; run: ccs off"
+        );
+    }
+    Ok(Outcome::print(format!("{name}\n")))
+}
+
+fn active_profile(store: &Store) -> Option<ProfileName> {
+    store.profile_for_config_dir(&std::env::var_os(CONFIG_DIR_VAR)?)
+}
+
+fn path(name: &ProfileName) -> Result<Outcome> {
+    let dir = Store::from_env()?.find(name)?;
+    Ok(Outcome::print(format!("{}\n", dir.display())))
+}
+
+fn remove(name: &ProfileName, yes: bool) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let dir = store.find(name)?;
+    if !yes {
+        confirm_removal(name, &dir)?;
+    }
+    store.remove(name)?;
+    eprintln!("ccs: removed profile '{name}' ({})", dir.display());
+    if active_profile(&store).as_ref() == Some(name) {
+        eprintln!("ccs: this shell still points at it; switch away with: ccs off");
+    }
+    Ok(Outcome::print(String::new()))
+}
+
+fn confirm_removal(name: &ProfileName, dir: &std::path::Path) -> Result<()> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!(
+            "not removing profile '{name}' without confirmation: pass --yes to remove it from a script"
+        );
+    }
+    eprint!(
+        "Remove profile '{name}' at {}?\nIts login, credentials and history are deleted for good. [y/N] ",
+        dir.display()
+    );
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        bail!("nothing removed");
+    }
+    Ok(())
+}
+
+fn init(shell: Shell, prompt: bool) -> Outcome {
+    let mut hook = shell.hook().to_owned();
+    if prompt {
+        hook.push_str(shell.enable_prompt_prefix());
+    }
+    Outcome::print(hook)
+}

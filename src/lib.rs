@@ -1,0 +1,8 @@
+//! ccs: one Claude Code config dir per profile, switched per terminal through
+//! `CLAUDE_CONFIG_DIR`. The binary prints shell code; the hooks in `shell/` evaluate it.
+
+pub mod cli;
+pub mod commands;
+pub mod profile_name;
+pub mod shell;
+pub mod store;

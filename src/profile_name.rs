@@ -1,0 +1,122 @@
+//! The one rule for profile names, used for arguments, for names read back from disk and for
+//! anything else that ends up as a directory name under the store.
+
+use std::fmt;
+
+use anyhow::{Result, bail};
+
+/// The longest name accepted: long enough for any label, short enough for a prompt.
+pub const MAX_LEN: usize = 64;
+
+/// A validated profile name: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`, never containing `..`.
+///
+/// The rule keeps a name safe as a single path component (no `/`, no `..`, no leading `-` that a
+/// command could take for a flag, no leading `.` that would hide it) and safe unquoted in every
+/// shell prompt, which is why the prompt segments may print it as is.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProfileName(String);
+
+impl ProfileName {
+    pub fn parse(raw: &str) -> Result<Self> {
+        if let Some(problem) = problem_with(raw) {
+            bail!(
+                "invalid profile name {}: {problem} (a name is 1 to {MAX_LEN} letters, digits, \
+                 '.', '_' or '-', starting with a letter or digit)",
+                shown(raw)
+            );
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// A name read from disk: `None` for anything ccs would not have created (temporary
+    /// directories, files a user dropped there).
+    pub fn from_disk(raw: &str) -> Option<Self> {
+        problem_with(raw).is_none().then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProfileName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn problem_with(raw: &str) -> Option<&'static str> {
+    let Some(first) = raw.chars().next() else {
+        return Some("it is empty");
+    };
+    if raw.chars().count() > MAX_LEN {
+        return Some("too long");
+    }
+    if !first.is_ascii_alphanumeric() {
+        return Some("it must start with a letter or digit");
+    }
+    if let Some(bad) = raw.chars().find(|&c| !is_name_char(c)) {
+        return Some(if bad.is_whitespace() {
+            "it contains white space"
+        } else if bad == '/' || bad == '\\' {
+            "it contains a path separator"
+        } else if !bad.is_ascii() {
+            "it contains a character outside ASCII"
+        } else {
+            "it contains a character that is not allowed"
+        });
+    }
+    if raw.contains("..") {
+        return Some("it contains '..'");
+    }
+    None
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+/// The name as it goes into an error message: debug-quoted, so a newline or an escape sequence in
+/// a hostile name cannot break the one-line error or the terminal.
+fn shown(raw: &str) -> String {
+    if raw.is_empty() {
+        "(empty)".to_owned()
+    } else {
+        format!("{raw:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_names() {
+        for name in [
+            "work",
+            "personal",
+            "a",
+            "Work-EU",
+            "team.1",
+            "x_y",
+            "0",
+            &"a".repeat(64),
+        ] {
+            assert_eq!(ProfileName::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn rejects_names_that_are_not_one_safe_path_component() {
+        let too_long = "a".repeat(65);
+        for name in [
+            "", ".", "..", "../x", "a/b", "/etc", "-rf", "--help", ".hidden", "a..b", "a b",
+            "a\nb", "wörk", "wоrk", /* Cyrillic o */ "a$b", "a'b", "a\\", &too_long,
+        ] {
+            let err = ProfileName::parse(name).unwrap_err().to_string();
+            assert!(err.starts_with("invalid profile name"), "{name:?}: {err}");
+            assert!(!err.contains('\n'), "error must stay on one line: {err:?}");
+            assert!(ProfileName::from_disk(name).is_none());
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The profile store: `$CCS_HOME/instances/<profile>/`, one Claude Code config dir per profile.
+//!
+//! Every path the store hands out is built lexically from one normalised root, so the same
+//! profile always yields the same string: Claude Code on macOS keys its Keychain login on the
+//! exact config-dir string, and `ccs current` recognises a profile by comparing strings.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::profile_name::ProfileName;
+
+/// The directories every new instance starts with: the layout Claude Code itself creates.
+pub const INSTANCE_DIRS: &[&str] = &["session-env", "todos", "logs", "commands", "skills"];
+
+pub struct Store {
+    root: PathBuf,
+    instances: PathBuf,
+}
+
+impl Store {
+    /// The store named by `CCS_HOME`, or `~/.ccs`.
+    pub fn from_env() -> Result<Self> {
+        match std::env::var_os("CCS_HOME").filter(|v| !v.is_empty()) {
+            Some(root) => Self::at(Path::new(&root)).context("CCS_HOME is unusable"),
+            None => Self::at(&home_dir()?.join(".ccs")),
+        }
+    }
+
+    pub fn at(root: &Path) -> Result<Self> {
+        let root = normalised_absolute(root)?;
+        let instances = root.join("instances");
+        Ok(Self { root, instances })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the profile lives, whether or not it exists yet.
+    pub fn instance_dir(&self, name: &ProfileName) -> PathBuf {
+        self.instances.join(name.as_str())
+    }
+
+    /// The instance directory of an existing profile.
+    pub fn find(&self, name: &ProfileName) -> Result<PathBuf> {
+        let dir = self.instance_dir(name);
+        match fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => Ok(dir),
+            Ok(_) => bail!("{} exists but is not a directory", dir.display()),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                bail!("profile '{name}' does not exist (create it with: ccs create {name})")
+            }
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", dir.display())),
+        }
+    }
+
+    /// The names of all profiles, sorted. Entries that are not valid names (temporary
+    /// directories, stray files) are not profiles.
+    pub fn names(&self) -> Result<Vec<ProfileName>> {
+        let entries = match fs::read_dir(&self.instances) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot list {}", self.instances.display()));
+            }
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry =
+                entry.with_context(|| format!("cannot list {}", self.instances.display()))?;
+            let Some(name) = entry.file_name().to_str().and_then(ProfileName::from_disk) else {
+                continue;
+            };
+            if entry.path().is_dir() {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// The profile a `CLAUDE_CONFIG_DIR` value points at, if it points into this store.
+    pub fn profile_for_config_dir(&self, config_dir: &OsStr) -> Option<ProfileName> {
+        let dir = normalised_absolute(Path::new(config_dir)).ok()?;
+        if dir.parent()? != self.instances {
+            return None;
+        }
+        ProfileName::from_disk(dir.file_name()?.to_str()?)
+    }
+
+    /// Makes a new instance, seeded with copies of `seeds` (name inside the instance, source).
+    ///
+    /// The instance is assembled in a temporary directory and renamed into place, so a profile
+    /// appears whole or not at all, and of several concurrent creations exactly one wins: the
+    /// rename fails once the target holds anything.
+    pub fn create(&self, name: &ProfileName, seeds: &[(&str, PathBuf)]) -> Result<PathBuf> {
+        let target = self.instance_dir(name);
+        if fs::symlink_metadata(&target).is_ok() {
+            bail!("profile '{name}' already exists at {}", target.display());
+        }
+        if let Some(other) = self
+            .names()?
+            .into_iter()
+            .find(|n| n.as_str().eq_ignore_ascii_case(name.as_str()))
+        {
+            bail!(
+                "profile '{other}' already exists; '{name}' differs only in case and would \
+                 collide with it on a case-insensitive disk"
+            );
+        }
+        make_private_dir_all(&self.instances)?;
+        let staging = self
+            .instances
+            .join(format!(".creating-{name}-{}", std::process::id()));
+        let built = build_instance(&staging, seeds).and_then(|()| {
+            fs::rename(&staging, &target).map_err(|e| match e.kind() {
+                ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty => {
+                    anyhow::anyhow!("profile '{name}' already exists (created at the same time)")
+                }
+                _ => anyhow::Error::new(e).context(format!("cannot create {}", target.display())),
+            })
+        });
+        if built.is_err() {
+            let _ = fs::remove_dir_all(&staging);
+        }
+        built.map(|()| target)
+    }
+
+    /// Deletes a profile. The instance is first renamed out of the way, so an interrupted removal
+    /// never leaves a half-deleted profile that still looks usable.
+    pub fn remove(&self, name: &ProfileName) -> Result<()> {
+        let dir = self.find(name)?;
+        let doomed = self
+            .instances
+            .join(format!(".removing-{name}-{}", std::process::id()));
+        fs::rename(&dir, &doomed).with_context(|| format!("cannot remove {}", dir.display()))?;
+        // remove_dir_all does not follow symlinks: a linked item's target is never touched.
+        fs::remove_dir_all(&doomed).with_context(|| {
+            format!(
+                "profile '{name}' is gone, but {} could not be deleted fully",
+                doomed.display()
+            )
+        })
+    }
+}
+
+/// The user's home directory, as an absolute UTF-8 path.
+pub fn home_dir() -> Result<PathBuf> {
+    let home = dirs::home_dir()
+        .context("cannot find your home directory: set HOME (or CCS_HOME for the store)")?;
+    normalised_absolute(&home).context("HOME is unusable")
+}
+
+/// `path` as an absolute, UTF-8 path with no `.`, `..`, repeated or trailing separators.
+///
+/// Normalised lexically so the result never depends on symlinks that might change; only a path
+/// containing `..` is resolved on disk, since `..` cannot be removed lexically without that.
+/// Non-UTF-8 paths are refused: Claude Code (a Node program) could not address them, and every
+/// shell ccs writes for must receive the path exactly.
+fn normalised_absolute(path: &Path) -> Result<PathBuf> {
+    if !path.is_absolute() {
+        bail!("{:?} is not an absolute path", path);
+    }
+    let Some(text) = path.to_str() else {
+        bail!(
+            "{:?} is not valid UTF-8, which Claude Code cannot use as a path",
+            path
+        );
+    };
+    if text.contains('\0') {
+        bail!("{text:?} contains a NUL byte");
+    }
+    if path.components().any(|c| c == Component::ParentDir) {
+        let resolved =
+            fs::canonicalize(path).with_context(|| format!("cannot resolve '..' in {text:?}"))?;
+        return normalised_absolute(&resolved);
+    }
+    Ok(path.components().collect())
+}
+
+fn build_instance(staging: &Path, seeds: &[(&str, PathBuf)]) -> Result<()> {
+    make_private_dir(staging)?;
+    for sub in INSTANCE_DIRS {
+        let dir = staging.join(sub);
+        match seeds.iter().find(|(name, _)| name == sub) {
+            Some((_, source)) => copy_tree(source, &dir)?,
+            None => make_private_dir(&dir)?,
+        }
+    }
+    Ok(())
+}
+
+/// Copies a directory tree, recreating symlinks as symlinks rather than following them.
+fn copy_tree(source: &Path, target: &Path) -> Result<()> {
+    make_private_dir(target)?;
+    let entries =
+        fs::read_dir(source).with_context(|| format!("cannot read {}", source.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", source.display()))?;
+        let (from, to) = (entry.path(), target.join(entry.file_name()));
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot read {}", from.display()))?;
+        if kind.is_dir() {
+            copy_tree(&from, &to)?;
+        } else if kind.is_symlink() {
+            copy_symlink(&from, &to)?;
+        } else if kind.is_file() {
+            fs::copy(&from, &to)
+                .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+        } else {
+            eprintln!(
+                "ccs: skipped {}: not a file, directory or link",
+                from.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn copy_symlink(from: &Path, to: &Path) -> Result<()> {
+    let link =
+        fs::read_link(from).with_context(|| format!("cannot read link {}", from.display()))?;
+    std::os::unix::fs::symlink(&link, to)
+        .with_context(|| format!("cannot create link {}", to.display()))
+}
+
+#[cfg(not(unix))]
+fn copy_symlink(from: &Path, to: &Path) -> Result<()> {
+    fs::copy(from, to)
+        .map(drop)
+        .with_context(|| format!("cannot copy {}", from.display()))
+}
+
+/// Creates one directory readable by its owner only, whatever the umask.
+fn make_private_dir(dir: &Path) -> Result<()> {
+    fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    set_private(dir)
+}
+
+/// Creates `dir` and any missing parents, each new one private; existing ones are left alone.
+fn make_private_dir_all(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        make_private_dir_all(parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => set_private(dir),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot create {}", dir.display())),
+    }
+}
+
+#[cfg(unix)]
+fn set_private(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("cannot make {} private", dir.display()))
+}
+
+#[cfg(not(unix))]
+fn set_private(_dir: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_lexically() {
+        for (raw, want) in [
+            ("/home/u/.ccs", "/home/u/.ccs"),
+            ("/home/u/.ccs/", "/home/u/.ccs"),
+            ("//home//u/./.ccs//", "/home/u/.ccs"),
+        ] {
+            assert_eq!(
+                normalised_absolute(Path::new(raw)).unwrap(),
+                Path::new(want),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_relative_roots() {
+        let err = Store::at(Path::new("relative/.ccs"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("not an absolute path"), "{err}");
+    }
+
+    #[test]
+    fn recognises_its_own_instances_only() {
+        let store = Store::at(Path::new("/h/.ccs")).unwrap();
+        let work = |s: &str| {
+            store
+                .profile_for_config_dir(OsStr::new(s))
+                .map(|n| n.to_string())
+        };
+        assert_eq!(work("/h/.ccs/instances/work").as_deref(), Some("work"));
+        assert_eq!(work("/h/.ccs/instances/work/").as_deref(), Some("work"));
+        assert_eq!(work("/h/.ccs/instances/.creating-work-1"), None);
+        assert_eq!(work("/h/.ccs/instances"), None);
+        assert_eq!(work("/h/.claude"), None);
+        assert_eq!(work("relative/instances/work"), None);
+        assert_eq!(work(""), None);
+    }
+}
