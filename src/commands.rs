@@ -164,7 +164,10 @@ fn remove(name: &ProfileName, yes: bool) -> Result<Outcome> {
         confirm_removal(name, &dir)?;
     }
     store.remove(name)?;
-    eprintln!("ccs: removed profile '{name}' ({})", dir.display());
+    eprintln!(
+        "ccs: removed profile '{name}' ({}); its login, credentials and history are gone",
+        dir.display()
+    );
     if active_profile(&store).as_ref() == Some(name) {
         eprintln!("ccs: this shell still points at it; switch away with: ccs off");
     }

@@ -1,0 +1,445 @@
+//! The command-line contract: what each command prints, where, and with which exit code, and that
+//! bad input gets a clear one-line error, empty stdout and no file touched.
+
+mod common;
+
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use common::{Sandbox, stderr, stdout};
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A failed command: non-zero exit, nothing on stdout, one line on stderr containing `needle`.
+fn assert_clean_failure(out: &std::process::Output, needle: &str) {
+    assert!(
+        !out.status.success(),
+        "expected failure, got success: {}",
+        stdout(out)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "a failure must print nothing on stdout: {:?}",
+        stdout(out)
+    );
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "error must be one line: {err:?}");
+    assert!(err.starts_with("ccs: "), "{err:?}");
+    assert!(
+        err.contains(needle),
+        "error should mention {needle:?}: {err:?}"
+    );
+}
+
+#[test]
+fn create_makes_a_private_instance_with_claude_codes_layout() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.ok(["create", "work"]);
+    let dir = sandbox.instance("work");
+    assert!(out.contains(dir.to_str().unwrap()), "{out}");
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&sandbox.ccs_home), 0o700);
+    for sub in ["session-env", "todos", "logs", "commands", "skills"] {
+        assert!(dir.join(sub).is_dir(), "{sub} missing");
+        assert_eq!(mode(&dir.join(sub)), 0o700, "{sub}");
+    }
+    let leftovers: Vec<_> = fs::read_dir(sandbox.ccs_home.join("instances"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["work"], "no staging directory may remain");
+}
+
+#[test]
+fn create_is_private_whatever_the_umask() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.shell("bash", "umask 000; ccs create work >/dev/null");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mode(&sandbox.instance("work")), 0o700);
+    assert_eq!(mode(&sandbox.instance("work").join("logs")), 0o700);
+}
+
+#[test]
+fn create_copies_the_users_commands_and_skills() {
+    let sandbox = Sandbox::new();
+    let claude = sandbox.home.join(".claude");
+    fs::create_dir_all(claude.join("commands/nested")).unwrap();
+    fs::create_dir_all(claude.join("skills/review")).unwrap();
+    fs::write(claude.join("commands/nested/deploy.md"), "deploy it\n").unwrap();
+    fs::write(claude.join("skills/review/SKILL.md"), "review\n").unwrap();
+    std::os::unix::fs::symlink("SKILL.md", claude.join("skills/review/link.md")).unwrap();
+    let dir = sandbox.create("work");
+    assert_eq!(
+        fs::read_to_string(dir.join("commands/nested/deploy.md")).unwrap(),
+        "deploy it\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("skills/review/SKILL.md")).unwrap(),
+        "review\n"
+    );
+    assert_eq!(
+        fs::read_link(dir.join("skills/review/link.md")).unwrap(),
+        Path::new("SKILL.md")
+    );
+    // A copy, not a link: editing the profile's copy leaves ~/.claude alone.
+    fs::write(dir.join("commands/nested/deploy.md"), "changed\n").unwrap();
+    assert_eq!(
+        fs::read_to_string(claude.join("commands/nested/deploy.md")).unwrap(),
+        "deploy it\n"
+    );
+    assert!(
+        !claude.join("todos").exists(),
+        "nothing is created in ~/.claude"
+    );
+}
+
+#[test]
+fn create_refuses_an_existing_profile_and_keeps_it() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.create("work");
+    fs::write(dir.join(".credentials.json"), "{}").unwrap();
+    assert_clean_failure(&sandbox.run(["create", "work"]), "already exists");
+    assert_clean_failure(&sandbox.run(["create", "WORK"]), "differs only in case");
+    assert_eq!(
+        fs::read_to_string(dir.join(".credentials.json")).unwrap(),
+        "{}"
+    );
+}
+
+#[test]
+fn invalid_names_are_refused_everywhere_and_touch_nothing() {
+    let sandbox = Sandbox::new();
+    for name in [
+        "", "../x", "/etc", "-rf", "a b", "a\nb", "wоrk", ".hidden", "a/b", "..",
+    ] {
+        for cmd in ["create", "use", "path", "remove"] {
+            let out = sandbox.run([cmd, "--", name]);
+            assert_clean_failure(&out, "invalid profile name");
+        }
+    }
+    assert!(
+        !sandbox.ccs_home.exists(),
+        "an invalid name must not create the store"
+    );
+}
+
+#[test]
+fn use_prints_exports_of_the_canonical_path() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.create("work");
+    let want = format!(
+        "export CLAUDE_CONFIG_DIR={};\nexport CCS_PROFILE=work;\n",
+        dir.display()
+    );
+    assert_eq!(sandbox.ok(["use", "work", "--shell", "bash"]), want);
+    // The same string however CCS_HOME is spelled.
+    for spelling in [
+        format!("{}/", sandbox.ccs_home.display()),
+        format!("{}//./", sandbox.ccs_home.display()),
+    ] {
+        let out = sandbox
+            .ccs(["use", "work", "--shell", "bash"])
+            .env("CCS_HOME", &spelling)
+            .output()
+            .unwrap();
+        assert_eq!(stdout(&out), want, "CCS_HOME={spelling}");
+    }
+    let fish = sandbox.ok(["use", "work", "--shell", "fish"]);
+    assert_eq!(
+        fish,
+        format!(
+            "set -gx CLAUDE_CONFIG_DIR '{}';\nset -gx CCS_PROFILE 'work';\n",
+            dir.display()
+        )
+    );
+}
+
+#[test]
+fn use_of_a_missing_profile_fails_cleanly() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    let out = sandbox.run(["use", "nosuch", "--shell", "bash"]);
+    assert_clean_failure(&out, "profile 'nosuch' does not exist");
+    assert!(stderr(&out).contains("ccs create nosuch"));
+}
+
+#[test]
+fn off_unsets_both_variables_in_each_shell() {
+    let sandbox = Sandbox::new();
+    let expect = [
+        ("bash", "unset CLAUDE_CONFIG_DIR CCS_PROFILE;\n"),
+        ("zsh", "unset CLAUDE_CONFIG_DIR CCS_PROFILE;\n"),
+        ("fish", "set -e -g CLAUDE_CONFIG_DIR CCS_PROFILE;\n"),
+        (
+            "powershell",
+            "$env:CLAUDE_CONFIG_DIR = $null;\n$env:CCS_PROFILE = $null;\n",
+        ),
+    ];
+    for (shell, want) in expect {
+        assert_eq!(sandbox.ok(["off", "--shell", shell]), want, "{shell}");
+    }
+}
+
+#[test]
+fn the_shell_is_detected_from_ccs_shell_then_the_parent_then_shell() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    let fish_line = "set -gx CCS_PROFILE 'work';";
+    let posix_line = "export CCS_PROFILE=work;";
+    // The parent process: a real bash and a real fish running the command.
+    let out = sandbox.shell("bash", "ccs use work");
+    assert!(stdout(&out).contains(posix_line), "{}", stdout(&out));
+    if common::have("fish") {
+        let out = sandbox.shell("fish", "ccs use work");
+        assert!(stdout(&out).contains(fish_line), "{}", stdout(&out));
+    }
+    // CCS_SHELL wins over the parent.
+    let out = sandbox.shell("bash", "CCS_SHELL=fish ccs use work");
+    assert!(stdout(&out).contains(fish_line), "{}", stdout(&out));
+    // The parent here is the test binary, not a shell: $SHELL decides.
+    let out = sandbox
+        .ccs(["use", "work"])
+        .env("SHELL", "/usr/bin/fish")
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains(fish_line), "{}", stdout(&out));
+    // Nothing to go on: say so.
+    assert_clean_failure(&sandbox.run(["use", "work"]), "cannot tell which shell");
+    let out = sandbox
+        .ccs(["use", "work"])
+        .env("CCS_SHELL", "tcsh")
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, "CCS_SHELL=\"tcsh\"");
+}
+
+#[test]
+fn current_reads_claude_config_dir() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.create("work");
+    let out = sandbox.run(["current"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+
+    for value in [dir.display().to_string(), format!("{}/", dir.display())] {
+        let out = sandbox
+            .ccs(["current"])
+            .env("CLAUDE_CONFIG_DIR", &value)
+            .output()
+            .unwrap();
+        assert_eq!(stdout(&out), "work\n", "{value}");
+    }
+    // CCS_PROFILE is only for prompts: it does not make a profile active.
+    let out = sandbox
+        .ccs(["current"])
+        .env("CCS_PROFILE", "work")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = sandbox
+        .ccs(["current"])
+        .env("CLAUDE_CONFIG_DIR", "/somewhere/else")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("not a ccs profile"));
+}
+
+#[test]
+fn list_marks_the_active_profile_and_speaks_json() {
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    sandbox.create("personal");
+    fs::create_dir_all(sandbox.ccs_home.join("instances/.creating-x-1")).unwrap();
+    fs::write(sandbox.ccs_home.join("instances/stray-file"), "").unwrap();
+    let out = sandbox
+        .ccs(["list"])
+        .env("CLAUDE_CONFIG_DIR", &work)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "  personal\n* work\n");
+    let out = sandbox
+        .ccs(["list", "--json"])
+        .env("CLAUDE_CONFIG_DIR", &work)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([
+            {"name": "personal", "path": sandbox.instance("personal").to_str(), "active": false},
+            {"name": "work", "path": work.to_str(), "active": true},
+        ])
+    );
+    let empty = Sandbox::new();
+    let out = empty.run(["list"]);
+    assert!(out.status.success() && out.stdout.is_empty());
+    assert!(stderr(&out).contains("ccs create"));
+    assert_eq!(empty.ok(["list", "--json"]), "[]\n");
+}
+
+#[test]
+fn list_into_a_closed_pipe_exits_quietly() {
+    let sandbox = Sandbox::new();
+    for i in 0..50 {
+        sandbox.create(&format!("p{i}"));
+    }
+    // `true` has exited before ccs writes, so the write meets a closed pipe.
+    let out = sandbox.shell(
+        "bash",
+        "{ sleep 0.2; ccs list; } | true; echo \"${PIPESTATUS[0]}\"",
+    );
+    assert_eq!(stdout(&out), "0\n");
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn path_prints_the_instance() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.create("work");
+    assert_eq!(sandbox.ok(["path", "work"]), format!("{}\n", dir.display()));
+    assert_clean_failure(&sandbox.run(["path", "nosuch"]), "does not exist");
+}
+
+#[test]
+fn remove_needs_confirmation_and_says_what_is_lost() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.create("work");
+    fs::write(dir.join(".credentials.json"), "{\"secret\":1}").unwrap();
+    // stdin is not a terminal and there is no --yes: refuse, keep everything.
+    assert_clean_failure(&sandbox.run(["remove", "work"]), "--yes");
+    assert!(dir.join(".credentials.json").is_file());
+
+    let out = sandbox.run(["remove", "work", "--yes"]);
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("credentials and history are gone"));
+    assert!(!dir.exists());
+    let left: Vec<_> = fs::read_dir(sandbox.ccs_home.join("instances"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "nothing of the profile may remain");
+}
+
+#[test]
+fn remove_asks_on_a_terminal() {
+    if !common::have("script") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let dir = sandbox.create("work");
+    // `script` gives ccs a real terminal on stdin; the answers are typed into it.
+    let ask = |answer: &str| {
+        sandbox.shell(
+            "bash",
+            &format!("printf '{answer}\\n' | script -qec 'ccs remove work' /dev/null"),
+        )
+    };
+    let out = ask("n");
+    assert!(!out.status.success());
+    assert!(
+        stdout(&out).contains("deleted for good"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(dir.is_dir(), "answering no keeps the profile");
+    let out = ask("y");
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(!dir.exists());
+}
+
+#[test]
+fn a_relative_or_unusable_store_is_refused() {
+    let sandbox = Sandbox::new();
+    let out = sandbox
+        .ccs(["create", "work"])
+        .env("CCS_HOME", "relative/dir")
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, "not an absolute path");
+    let out = sandbox
+        .ccs(["create", "work"])
+        .env_remove("CCS_HOME")
+        .env("HOME", "rel")
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, "HOME is unusable");
+    // A store whose parent cannot be written (even by root).
+    let out = sandbox
+        .ccs(["create", "work"])
+        .env("CCS_HOME", "/proc/ccs-test")
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, "cannot create /proc/ccs-test");
+    // A store that is a file.
+    let file = sandbox.root.join("a-file");
+    fs::write(&file, "").unwrap();
+    let out = sandbox
+        .ccs(["create", "work"])
+        .env("CCS_HOME", &file)
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, "Not a directory");
+    assert_eq!(fs::read(&file).unwrap(), b"");
+}
+
+#[test]
+fn without_home_the_store_named_by_ccs_home_still_works() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    let out = sandbox
+        .ccs(["use", "work", "--shell", "bash"])
+        .env_remove("HOME")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_non_utf8_store_fails_clearly_rather_than_printing_a_wrong_path() {
+    let sandbox = Sandbox::new();
+    let mut raw = sandbox.root.as_os_str().as_bytes().to_vec();
+    raw.extend_from_slice(b"/bad-\xff-dir");
+    let bad = std::ffi::OsStr::from_bytes(&raw);
+    for args in [
+        &["create", "work"][..],
+        &["use", "work", "--shell", "bash"],
+        &["list"],
+    ] {
+        let out = sandbox.ccs(args).env("CCS_HOME", bad).output().unwrap();
+        assert_clean_failure(&out, "not valid UTF-8");
+    }
+    assert!(!Path::new(bad).exists());
+}
+
+#[test]
+fn init_prints_the_hook_files_verbatim() {
+    let sandbox = Sandbox::new();
+    for (shell, file) in [
+        ("bash", "ccs.bash"),
+        ("zsh", "ccs.zsh"),
+        ("fish", "ccs.fish"),
+        ("powershell", "ccs.ps1"),
+    ] {
+        let hook = fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("shell")
+                .join(file),
+        )
+        .unwrap();
+        assert_eq!(sandbox.ok(["init", shell]), hook, "{shell}");
+        assert_eq!(
+            sandbox.ok(["init", shell, "--prompt"]),
+            hook + "__ccs_enable_prompt_prefix\n"
+        );
+    }
+    assert!(!sandbox.ccs_home.exists(), "init touches no files");
+}

@@ -1,0 +1,173 @@
+//! Shared by the integration tests: a private HOME/CCS_HOME per test, the real binary, and the
+//! real shells. Nothing here ever touches the real ~/.claude or ~/.ccs.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ccs");
+
+/// A fake machine for one test: its own HOME and CCS_HOME in a temporary directory.
+pub struct Sandbox {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub home: PathBuf,
+    pub ccs_home: PathBuf,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("ccs-test-")
+            .tempdir()
+            .unwrap();
+        let root = dir.path().to_path_buf();
+        let home = root.join("home");
+        std::fs::create_dir(&home).unwrap();
+        let ccs_home = home.join(".ccs");
+        Self {
+            _dir: dir,
+            root,
+            home,
+            ccs_home,
+        }
+    }
+
+    /// The same, with CCS_HOME at a path of the caller's choosing (hostile names included).
+    pub fn with_ccs_home(name: &str) -> Self {
+        let mut sandbox = Self::new();
+        sandbox.ccs_home = sandbox.root.join(name);
+        sandbox
+    }
+
+    /// A clean environment: no variable of the developer's leaks into the test, and the binary
+    /// under test is the `ccs` found on PATH.
+    pub fn env(&self, cmd: &mut Command) {
+        cmd.env_clear()
+            .env("PATH", path_with_bin())
+            .env("HOME", &self.home)
+            .env("CCS_HOME", &self.ccs_home)
+            .env("LANG", "C.UTF-8")
+            .env("LC_ALL", "C.UTF-8")
+            .env("TERM", "xterm-256color");
+    }
+
+    /// `ccs ARGS` in this sandbox.
+    pub fn ccs<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new(BIN);
+        self.env(&mut cmd);
+        cmd.args(args).stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.ccs(args).output().unwrap()
+    }
+
+    /// Runs ccs and insists it succeeded; returns stdout.
+    pub fn ok<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "ccs failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn create(&self, name: &str) -> PathBuf {
+        self.ok(["create", name]);
+        self.instance(name)
+    }
+
+    pub fn instance(&self, name: &str) -> PathBuf {
+        self.ccs_home.join("instances").join(name)
+    }
+
+    /// Runs `script` in a real non-interactive shell (no rc files) in this sandbox.
+    /// `shell` is "bash", "zsh" or "fish".
+    pub fn shell(&self, shell: &str, script: &str) -> Output {
+        let mut cmd = Command::new(shell);
+        match shell {
+            "bash" => cmd.args(["--norc", "--noprofile"]),
+            "zsh" => cmd.args(["--no-rcs"]),
+            "fish" => cmd.args(["--no-config"]),
+            other => panic!("no such test shell: {other}"),
+        };
+        self.env(&mut cmd);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // The script goes in on stdin, so no argument quoting stands between it and the shell.
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+/// PATH with the directory of the binary under test first.
+pub fn path_with_bin() -> std::ffi::OsString {
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let mut dirs = vec![bin_dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// Whether an external tool (a shell, tmux, shellcheck) can be used. Locally a missing tool
+/// skips the test with a notice; under CI=true it fails the test, so CI never passes by skipping.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var_os("CI").is_some_and(|v| v == "true") {
+            panic!("{tool} is required under CI=true but is not installed");
+        }
+        eprintln!("NOTICE: skipping: {tool} is not installed");
+    }
+    found
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a shell run succeeded and printed nothing on stderr; returns stdout.
+pub fn clean_success(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{what}: status {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
