@@ -43,6 +43,7 @@ ccs_prompt() {
 # The check runs at every prompt because themes rebuild PS1; it costs no process.
 __ccs_prompt_prefix() {
     local status=$?
+    # shellcheck disable=SC2016 # the literal text is wanted: bash expands it at each prompt
     case $PS1 in
         *'${CCS_PROFILE:+'*) ;;
         *) PS1='${CCS_PROFILE:+($CCS_PROFILE) }'$PS1 ;;
@@ -58,7 +59,9 @@ __ccs_enable_prompt_prefix() {
 # and otherwise appending to the string on a line of its own.
 __ccs_add_prompt_command() {
     local fn=$1 entry
-    if [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
+    # ${var@a} needs bash 4.4 (macOS ships 3.2); arrays here need 5.1, so check the version first.
+    if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&
+        [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
         for entry in "${PROMPT_COMMAND[@]}"; do
             [[ $entry == "$fn" ]] && return 0
         done
@@ -67,6 +70,7 @@ __ccs_add_prompt_command() {
         case $'\n'${PROMPT_COMMAND-}$'\n' in
             *$'\n'"$fn"$'\n'*) return 0 ;;
         esac
+        # shellcheck disable=SC2128,SC2178 # a string: the array case is handled above
         PROMPT_COMMAND=${PROMPT_COMMAND:+${PROMPT_COMMAND}$'\n'}$fn
     fi
 }

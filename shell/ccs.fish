@@ -41,7 +41,9 @@ function __ccs_enable_prompt_prefix
             printf '(%s) ' $CCS_PROFILE
         end
         # The user's prompt may show the last command's status: hand it on.
-        __ccs_return $last_status
-        functions -q __ccs_user_fish_prompt; and __ccs_user_fish_prompt
+        if functions -q __ccs_user_fish_prompt
+            __ccs_return $last_status
+            __ccs_user_fish_prompt
+        end
     end
 end

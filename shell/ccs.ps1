@@ -15,14 +15,16 @@ function global:ccs {
         # Read the binary's output as UTF-8 whatever the console's code page, so a profile path
         # with non-ASCII characters arrives intact.
         $encoding = [Console]::OutputEncoding
+        $succeeded = $false
         try {
             [Console]::OutputEncoding = [System.Text.Encoding]::UTF8
             $code = & $global:__ccs_binary $subcommand --shell powershell @rest
+            $succeeded = $LASTEXITCODE -eq 0
         } finally {
             [Console]::OutputEncoding = $encoding
         }
         # Evaluate only what a successful run printed: a failed `use` changes nothing.
-        if ($LASTEXITCODE -eq 0) {
+        if ($succeeded) {
             Invoke-Expression ($code -join "`n")
         }
     } else {
@@ -41,12 +43,18 @@ function global:__ccs_enable_prompt_prefix {
     if (Test-Path -Path Function:\__ccs_user_prompt) { return }
     Set-Item -Path Function:\global:__ccs_user_prompt -Value $function:prompt
     function global:prompt {
-        $lastSucceeded = $?
-        $lastExitCode = $global:LASTEXITCODE
+        # Names unlike $LASTEXITCODE: variable names ignore case, and a local of that name would
+        # hide the real one from the user's prompt.
+        $ccsSucceeded = $?
+        $ccsExitCode = $global:LASTEXITCODE
         $prefix = ''
         if ($env:CCS_PROFILE -cmatch '^[A-Za-z0-9._-]+$') { $prefix = "($env:CCS_PROFILE) " }
-        $global:LASTEXITCODE = $lastExitCode
-        if (-not $lastSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
+        # Hand the user's prompt the last command's $? and exit code ...
+        $global:LASTEXITCODE = $ccsExitCode
+        if (-not $ccsSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
         $prefix + (__ccs_user_prompt)
+        # ... and leave them so for the command line: this must stay the last thing done.
+        $global:LASTEXITCODE = $ccsExitCode
+        if (-not $ccsSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
     }
 }

@@ -108,8 +108,8 @@ fn use_profile(name: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
     let shell = resolve_shell(shell)?;
     let dir = Store::from_env()?.find(name)?;
     let dir = dir.to_str().context("profile path is not valid UTF-8")?;
-    let mut code = shell.set_var(CONFIG_DIR_VAR, dir);
-    code.push_str(&shell.set_var(PROFILE_VAR, name.as_str()));
+    let mut code = shell.set_var(CONFIG_DIR_VAR, dir)?;
+    code.push_str(&shell.set_var(PROFILE_VAR, name.as_str())?);
     Ok(Outcome::print(code))
 }
 

@@ -31,13 +31,16 @@ impl Shell {
 
     /// A statement that sets and exports an environment variable. `name` is one of ccs's own
     /// constant names, never user input, so only the value is quoted.
-    pub fn set_var(self, name: &str, value: &str) -> String {
-        let value = self.quote(value);
-        match self {
-            Shell::Bash | Shell::Zsh => format!("export {name}={value};\n"),
-            Shell::Fish => format!("set -gx {name} {value};\n"),
-            Shell::Powershell => format!("$env:{name} = {value};\n"),
-        }
+    pub fn set_var(self, name: &str, value: &str) -> Result<String> {
+        let value_code = self.quote(value);
+        Ok(match self {
+            Shell::Bash | Shell::Zsh => format!("export {name}={value_code};\n"),
+            Shell::Fish => format!("set -gx {name} {value_code};\n"),
+            Shell::Powershell => {
+                powershell::check_value(value)?;
+                format!("$env:{name} = {value_code};\n")
+            }
+        })
     }
 
     /// Statements that remove environment variables (an unset one stays unset, silently).

@@ -1,5 +1,7 @@
 //! PowerShell: its own quoting and its hook (`shell/ccs.ps1`).
 
+use anyhow::{Result, bail};
+
 pub const HOOK: &str = include_str!("../../shell/ccs.ps1");
 
 /// A verbatim (single-quoted) PowerShell string. PowerShell treats the typographic quotes
@@ -16,6 +18,15 @@ pub fn quote(value: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+/// PowerShell splits a native command's output into lines at CR as well as LF and the hook joins
+/// them with LF, so a CR could never arrive intact: refuse rather than set a different path.
+pub fn check_value(value: &str) -> Result<()> {
+    if value.contains('\r') {
+        bail!("{value:?} contains a carriage return, which PowerShell cannot receive intact");
+    }
+    Ok(())
 }
 
 fn is_single_quote(c: char) -> bool {

@@ -113,14 +113,15 @@ impl Sandbox {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         // The script goes in on stdin, so no argument quoting stands between it and the shell.
+        // It is fed from a thread: a long script and its output would otherwise fill both pipes
+        // and leave each side waiting for the other.
         let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let mut stdin = child.stdin.take().unwrap();
+        let script = script.to_owned();
+        let feeder = std::thread::spawn(move || stdin.write_all(script.as_bytes()));
+        let out = child.wait_with_output().unwrap();
+        feeder.join().unwrap().unwrap();
+        out
     }
 }
 

@@ -1,0 +1,504 @@
+//! What ccs prints is code: these tests run it in the real bash, zsh and fish and compare the
+//! resulting variables byte for byte, and run the hooks under strict settings.
+
+mod common;
+
+use ccs::shell::Shell;
+use common::{Sandbox, clean_success, have, stderr, stdout};
+
+const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
+
+/// Directory names that break naive quoting in at least one shell.
+const HOSTILE_NAMES: &[&str] = &[
+    "it's \"quoted\"",
+    "$HOME and ${HOME} and $(id)",
+    "`id` back`ticks",
+    "bang!! !$ !-1",
+    r"back\slash \\ \n \t",
+    "trailing-backslash\\",
+    "new\nline",
+    "  spaces  ",
+    "ünïcødé 日本 🦀",
+    "‘curly’ ‚low‛ “double”",
+    "*?[glob] ~tilde {a,b}",
+    ";&|<>() # hash",
+    "tab\tand\rreturn",
+    "percent %d %s %% %F{red}",
+    "-dash-first",
+];
+
+fn shells_here(shells: &[&'static str]) -> Vec<&'static str> {
+    shells.iter().copied().filter(|s| have(s)).collect()
+}
+
+/// Reads back the two variables as the shell sees them, NUL-separated (the same in all three).
+const PRINT_VARS: &str = "printf '%s\\0' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\"";
+
+fn eval_line(shell: &str) -> &'static str {
+    match shell {
+        "fish" => "ccs use work --shell fish | source",
+        "zsh" => "eval \"$(ccs use work --shell zsh)\"",
+        _ => "eval \"$(ccs use work --shell bash)\"",
+    }
+}
+
+#[test]
+fn use_output_sets_the_exact_path_in_every_shell() {
+    for name in HOSTILE_NAMES {
+        let sandbox = Sandbox::with_ccs_home(name);
+        let dir = sandbox.create("work");
+        let want = format!("{}\0work\0", dir.to_str().unwrap());
+        for shell in shells_here(&SHELLS) {
+            let script = format!("{}\n{}\n", eval_line(shell), PRINT_VARS);
+            let out = sandbox.shell(shell, &script);
+            assert_eq!(
+                clean_success(&out, shell),
+                want,
+                "{shell} with CCS_HOME {name:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn off_output_unsets_both_variables_in_every_shell() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    for shell in shells_here(&SHELLS) {
+        let (off, check) = match shell {
+            "fish" => (
+                "ccs off --shell fish | source",
+                "set -q CLAUDE_CONFIG_DIR; or echo unset1; set -q CCS_PROFILE; or echo unset2",
+            ),
+            _ => (
+                "eval \"$(ccs off --shell bash)\"",
+                "echo \"${CLAUDE_CONFIG_DIR-unset1}\"; echo \"${CCS_PROFILE-unset2}\"",
+            ),
+        };
+        let script = format!("{}\n{off}\n{check}\n{off}\n", eval_line(shell));
+        let out = sandbox.shell(shell, &script);
+        assert_eq!(
+            stdout(&out),
+            "unset1\nunset2\n",
+            "{shell}: {}",
+            stderr(&out)
+        );
+        assert!(out.stderr.is_empty(), "{shell}: {}", stderr(&out));
+    }
+}
+
+/// A small deterministic generator: no dependency, and a failing seed can be replayed.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Random strings weighted towards what breaks quoting: quotes, backslashes (often last),
+/// expansions, history, newlines, control characters and non-ASCII, including PowerShell's
+/// typographic quotes. Never NUL, which no environment variable can hold.
+fn hostile_values(seed: u64, count: usize) -> Vec<String> {
+    const PIECES: &[&str] = &[
+        "'",
+        "\"",
+        "\\",
+        "$",
+        "`",
+        "!",
+        "\n",
+        " ",
+        "\t",
+        "$(",
+        "${",
+        "}",
+        "*",
+        "?",
+        "[",
+        "]",
+        "~",
+        "#",
+        ";",
+        "&",
+        "|",
+        "<",
+        ">",
+        "(",
+        ")",
+        "{",
+        "}",
+        "%",
+        "^",
+        "=",
+        "-",
+        "--",
+        "ü",
+        "日本",
+        "🦀",
+        "\u{2018}",
+        "\u{2019}",
+        "\u{201A}",
+        "\u{201B}",
+        "\u{201C}",
+        "\u{201D}",
+        "\r",
+        "\u{1b}[31m",
+        "\u{7f}",
+        "\u{a0}",
+        "\u{200b}",
+        "a",
+        "b",
+        "/",
+        ".",
+        "\\'",
+        "'\\",
+        "\\\\",
+        "!!",
+        "$HOME",
+        "%1v",
+    ];
+    let mut rng = XorShift(seed | 1);
+    (0..count)
+        .map(|_| {
+            let len = rng.below(12);
+            let mut s: String = (0..len).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+            match rng.below(6) {
+                0 => s.push('\\'),
+                1 => s.push_str("\\\\"),
+                2 => {
+                    let c = char::from_u32(1 + rng.below(0x2fff) as u32).unwrap_or('x');
+                    s.push(c);
+                }
+                _ => {}
+            }
+            s
+        })
+        .collect()
+}
+
+fn round_trip(shell_name: &str, shell: Shell, values: &[String]) -> Vec<String> {
+    let sandbox = Sandbox::new();
+    let mut script = String::new();
+    for value in values {
+        script.push_str(&format!("printf '%s\\0' {}\n", shell.quote(value)));
+    }
+    let out = sandbox.shell(shell_name, &script);
+    assert!(
+        out.status.success(),
+        "{shell_name} failed: {}",
+        stderr(&out)
+    );
+    let text = String::from_utf8(out.stdout).expect("output is UTF-8");
+    text.split_terminator('\0').map(str::to_owned).collect()
+}
+
+/// Thousands of hostile values per run, each quoted by ccs and read back by the real shell.
+#[test]
+fn quoting_round_trips_random_hostile_values_through_real_shells() {
+    let seed = std::env::var("CCS_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    let count = std::env::var("CCS_TEST_VALUES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let values = hostile_values(seed, count);
+    for (name, shell) in [
+        ("bash", Shell::Bash),
+        ("zsh", Shell::Zsh),
+        ("fish", Shell::Fish),
+    ] {
+        if !have(name) {
+            continue;
+        }
+        let got = round_trip(name, shell, &values);
+        assert_eq!(
+            got.len(),
+            values.len(),
+            "{name}: value count differs (seed {seed})"
+        );
+        for (want, got) in values.iter().zip(&got) {
+            assert_eq!(
+                got, want,
+                "{name} changed a value; replay with CCS_TEST_SEED={seed}"
+            );
+        }
+    }
+}
+
+/// A shell with the hook installed twice, strict settings on.
+fn hooked(shell: &str, prompt: bool) -> String {
+    let flag = if prompt { " --prompt" } else { "" };
+    match shell {
+        "bash" => {
+            format!("set -u\neval \"$(ccs init bash{flag})\"\neval \"$(ccs init bash{flag})\"\n")
+        }
+        "zsh" => format!(
+            "setopt nounset\neval \"$(ccs init zsh{flag})\"\neval \"$(ccs init zsh{flag})\"\n"
+        ),
+        _ => format!("ccs init fish{flag} | source\nccs init fish{flag} | source\n"),
+    }
+}
+
+#[test]
+fn hooks_switch_the_shell_without_a_word_on_stdout_or_stderr() {
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let personal = sandbox.create("personal");
+    for shell in shells_here(&SHELLS) {
+        let script = format!(
+            "{}ccs use work\n{vars}\nccs use personal\n{vars}\nccs off\n{unset}\n",
+            hooked(shell, true),
+            vars = PRINT_VARS,
+            unset = if shell == "fish" {
+                "set -q CLAUDE_CONFIG_DIR CCS_PROFILE; or printf 'off\\0'"
+            } else {
+                "printf '%s\\0' \"${CLAUDE_CONFIG_DIR-off}\""
+            },
+        );
+        let out = sandbox.shell(shell, &script);
+        let want = format!(
+            "{}\0work\0{}\0personal\0off\0",
+            work.display(),
+            personal.display()
+        );
+        assert_eq!(clean_success(&out, shell), want, "{shell}");
+    }
+}
+
+#[test]
+fn a_failed_use_changes_nothing_and_returns_non_zero() {
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    for shell in shells_here(&SHELLS) {
+        let status = if shell == "fish" { "$status" } else { "$?" };
+        let script = format!(
+            "{}ccs use work\nccs use nosuch\necho \"rc=${}\"\n{}\nccs use 'bad name'\necho \"rc={status}\"\n",
+            hooked(shell, false),
+            &status[1..],
+            PRINT_VARS,
+        );
+        let out = sandbox.shell(shell, &script);
+        assert_eq!(
+            stdout(&out),
+            format!("rc=1\n{}\0work\0rc=1\n", work.display()),
+            "{shell}"
+        );
+        let err = stderr(&out);
+        assert!(
+            err.contains("ccs create nosuch") && err.contains("invalid profile name"),
+            "{shell}: {err}"
+        );
+    }
+}
+
+#[test]
+fn use_help_shows_help_and_evaluates_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    for shell in shells_here(&SHELLS) {
+        let check = if shell == "fish" {
+            "set -q CLAUDE_CONFIG_DIR; or echo still-unset"
+        } else {
+            "echo \"${CLAUDE_CONFIG_DIR-still-unset}\""
+        };
+        for help in [
+            "ccs use --help",
+            "ccs use -h",
+            "ccs use work --help",
+            "ccs off --help",
+        ] {
+            let out = sandbox.shell(shell, &format!("{}{help}\n{check}\n", hooked(shell, false)));
+            let text = clean_success(&out, shell);
+            assert!(text.contains("Usage: ccs"), "{shell} {help}: {text}");
+            assert!(text.ends_with("still-unset\n"), "{shell} {help}: {text}");
+        }
+    }
+}
+
+#[test]
+fn other_commands_pass_through_to_the_binary() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    for shell in shells_here(&SHELLS) {
+        let out = sandbox.shell(
+            shell,
+            &format!(
+                "{}ccs list\nccs path work\nccs current\necho rc=$?\n",
+                hooked(shell, false)
+            )
+            .replace(
+                "rc=$?",
+                if shell == "fish" {
+                    "rc=$status"
+                } else {
+                    "rc=$?"
+                },
+            ),
+        );
+        assert_eq!(
+            stdout(&out),
+            format!("  work\n{}\nrc=1\n", sandbox.instance("work").display()),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn the_hook_calls_the_binary_even_if_ccs_is_also_an_alias() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    // `command ccs` bypasses aliases and functions, so the wrapper cannot recurse into itself.
+    let script = "shopt -s expand_aliases\neval \"$(ccs init bash)\"\nalias ccs='ccs'\nccs use work\necho \"$CCS_PROFILE\"\n";
+    let out = sandbox.shell("bash", script);
+    assert_eq!(clean_success(&out, "bash"), "work\n");
+}
+
+#[test]
+fn bash_hook_keeps_prompt_command_as_string_or_array() {
+    if !have("bash") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let cases = [
+        (
+            "PROMPT_COMMAND='history -a;'",
+            "declare -- PROMPT_COMMAND=$'history -a;\\n__ccs_prompt_prefix'",
+        ),
+        (
+            "unset PROMPT_COMMAND",
+            "declare -- PROMPT_COMMAND=\"__ccs_prompt_prefix\"",
+        ),
+        (
+            "PROMPT_COMMAND=(one 'two words')",
+            "declare -a PROMPT_COMMAND=([0]=\"one\" [1]=\"two words\" [2]=\"__ccs_prompt_prefix\")",
+        ),
+    ];
+    for (setup, want) in cases {
+        let script = format!(
+            "set -u\n{setup}\n{}declare -p PROMPT_COMMAND\n",
+            hooked("bash", true)
+        );
+        let out = sandbox.shell("bash", &script);
+        assert_eq!(clean_success(&out, setup).trim_end(), want, "{setup}");
+    }
+}
+
+#[test]
+fn bash_prompt_prefix_is_added_once_and_keeps_the_exit_status() {
+    let sandbox = Sandbox::new();
+    let script = format!(
+        "{}PS1='$ '\nCCS_PROFILE=work\n(exit 7); __ccs_prompt_prefix; echo \"status=$?\"\n__ccs_prompt_prefix\n\
+         echo \"${{PS1@P}}\"\nunset CCS_PROFILE\necho \"[${{PS1@P}}]\"\n",
+        hooked("bash", true)
+    );
+    let out = sandbox.shell("bash", &script);
+    assert_eq!(clean_success(&out, "bash"), "status=7\n(work) $ \n[$ ]\n");
+}
+
+#[test]
+fn zsh_hook_keeps_precmd_functions_and_prefixes_once() {
+    if !have("zsh") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let script = format!(
+        "user_precmd() {{ :; }}\nprecmd_functions=(user_precmd)\n{}PROMPT='%% '\n\
+         print -r -- \"${{precmd_functions[*]}}\"\nCCS_PROFILE=work\n__ccs_prompt_prefix\n__ccs_prompt_prefix\n\
+         print -r -- \"[$PROMPT]\"\nCCS_PROFILE='x%F{{red}}'\n__ccs_prompt_prefix\nprint -r -- \"[$PROMPT]\"\n\
+         unset CCS_PROFILE\n__ccs_prompt_prefix\nprint -r -- \"[$PROMPT]\"\n",
+        hooked("zsh", true)
+    );
+    let out = sandbox.shell("zsh", &script);
+    assert_eq!(
+        clean_success(&out, "zsh"),
+        "user_precmd __ccs_prompt_prefix\n[(work) %% ]\n[%% ]\n[%% ]\n"
+    );
+}
+
+#[test]
+fn fish_hook_wraps_the_users_prompt_once_and_keeps_status() {
+    if !have("fish") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let script = format!(
+        "function fish_prompt; printf 'user[%s]> ' $status; end\n{}set -gx CCS_PROFILE work\n\
+         false; fish_prompt; echo\nset -e CCS_PROFILE\ntrue; fish_prompt; echo\n",
+        hooked("fish", true)
+    );
+    let out = sandbox.shell("fish", &script);
+    assert_eq!(clean_success(&out, "fish"), "(work) user[1]> \nuser[0]> \n");
+}
+
+#[test]
+fn ccs_prompt_prints_the_profile_in_every_shell() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    for shell in shells_here(&SHELLS) {
+        let script = format!(
+            "{}ccs_prompt\nccs use work\nccs_prompt\n",
+            hooked(shell, false)
+        );
+        let out = sandbox.shell(shell, &script);
+        assert_eq!(clean_success(&out, shell), "work", "{shell}");
+    }
+}
+
+/// The hook files themselves pass each shell's own checker, and shellcheck for bash.
+#[test]
+fn hook_files_pass_their_shells_linters() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
+    let mut checks: Vec<(&str, Vec<String>)> = vec![
+        (
+            "bash",
+            vec!["-n".into(), dir.join("ccs.bash").display().to_string()],
+        ),
+        (
+            "zsh",
+            vec!["-n".into(), dir.join("ccs.zsh").display().to_string()],
+        ),
+        (
+            "fish",
+            vec![
+                "--no-execute".into(),
+                dir.join("ccs.fish").display().to_string(),
+            ],
+        ),
+        (
+            "shellcheck",
+            vec![
+                "--shell=bash".into(),
+                "--severity=style".into(),
+                dir.join("ccs.bash").display().to_string(),
+            ],
+        ),
+    ];
+    checks.retain(|(tool, _)| have(tool));
+    for (tool, args) in checks {
+        let out = std::process::Command::new(tool)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}:\n{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
