@@ -61,3 +61,20 @@ __ccs_enable_prompt_prefix() {
     autoload -Uz add-zsh-hook
     add-zsh-hook precmd __ccs_prompt_prefix
 }
+
+# Tab completion: `compdef` exists only once compinit has run, which many .zshrc files do after
+# this hook. Register now if it can, otherwise once at the first prompt (no process either way).
+__ccs_install_completion() {
+    if (( $+functions[compdef] )); then
+        __ccs_register_completion
+    else
+        autoload -Uz add-zsh-hook
+        add-zsh-hook precmd __ccs_install_completion_late
+    fi
+}
+
+__ccs_install_completion_late() {
+    add-zsh-hook -d precmd __ccs_install_completion_late
+    (( $+functions[compdef] )) && __ccs_register_completion
+    return 0
+}

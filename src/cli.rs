@@ -1,7 +1,9 @@
 //! The command line, defined once: parsing, `--help` and the completion scripts all come from it.
 
 use clap::{Parser, Subcommand};
+use clap_complete::ArgValueCandidates;
 
+use crate::completion::profile_names;
 use crate::shell::Shell;
 
 #[derive(Debug, Parser)]
@@ -35,6 +37,7 @@ pub enum Command {
     },
     /// Print the code that switches this shell to a profile (the hook runs it for you)
     Use {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
         name: String,
         /// The shell to write code for [default: detected]
         #[arg(long, value_enum)]
@@ -49,10 +52,14 @@ pub enum Command {
     /// Print the profile active in this shell; exit 1 if none is
     Current,
     /// Print a profile's config dir
-    Path { name: String },
+    Path {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
+        name: String,
+    },
     /// Delete a profile, its login and its history, after confirmation
     #[command(visible_alias = "rm")]
     Remove {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
         name: String,
         /// Do not ask for confirmation (needed when stdin is not a terminal)
         #[arg(short, long)]
@@ -65,5 +72,10 @@ pub enum Command {
         /// Also prefix the prompt with the active profile, like a Python venv: `(work) $`
         #[arg(long)]
         prompt: bool,
+    },
+    /// Print the Tab-completion script alone, for packagers (the hook already includes it)
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
     },
 }

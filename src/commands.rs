@@ -6,6 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{Context, Result, bail};
 
 use crate::cli::Command;
+use crate::completion;
 use crate::profile_name::ProfileName;
 use crate::shell::{self, Shell};
 use crate::store::{self, Store};
@@ -45,6 +46,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Path { name } => path(&ProfileName::parse(&name)?),
         Command::Remove { name, yes } => remove(&ProfileName::parse(&name)?, yes),
         Command::Init { shell, prompt } => Ok(init(shell, prompt)),
+        Command::Completions { shell } => Ok(Outcome::print(completion::registration(shell))),
     }
 }
 
@@ -197,8 +199,11 @@ fn confirm_removal(name: &ProfileName, dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// The hook file, the completion registration wrapped so the hook can install it, and the
+/// prompt opt-in.
 fn init(shell: Shell, prompt: bool) -> Outcome {
     let mut hook = shell.hook().to_owned();
+    hook.push_str(&shell.wrap_completion(&completion::registration(shell)));
     if prompt {
         hook.push_str(shell.enable_prompt_prefix());
     }

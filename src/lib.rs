@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod profile_name;
 pub mod shell;
 pub mod store;

@@ -6,6 +6,7 @@ use clap::Parser;
 use ccs::cli::Cli;
 
 fn main() -> ExitCode {
+    ccs::completion::answer_if_asked();
     let cli = Cli::parse();
     match ccs::commands::run(cli.command) {
         Ok(outcome) => {

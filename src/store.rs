@@ -75,7 +75,11 @@ impl Store {
             let Some(name) = entry.file_name().to_str().and_then(ProfileName::from_disk) else {
                 continue;
             };
-            if entry.path().is_dir() {
+            // The entry's type comes with the listing; only a symlink costs a stat to follow.
+            let kind = entry.file_type().ok();
+            let is_dir = kind.is_some_and(|k| k.is_dir())
+                || kind.is_some_and(|k| k.is_symlink()) && entry.path().is_dir();
+            if is_dir {
                 names.push(name);
             }
         }

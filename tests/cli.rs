@@ -421,24 +421,31 @@ fn a_non_utf8_store_fails_clearly_rather_than_printing_a_wrong_path() {
 }
 
 #[test]
-fn init_prints_the_hook_files_verbatim() {
+fn init_prints_the_hook_file_then_completion_then_the_prompt_opt_in() {
     let sandbox = Sandbox::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
     for (shell, file) in [
         ("bash", "ccs.bash"),
         ("zsh", "ccs.zsh"),
         ("fish", "ccs.fish"),
         ("powershell", "ccs.ps1"),
     ] {
-        let hook = fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("shell")
-                .join(file),
-        )
-        .unwrap();
-        assert_eq!(sandbox.ok(["init", shell]), hook, "{shell}");
+        let hook = fs::read_to_string(dir.join(file)).unwrap();
+        let completion = sandbox.ok(["completions", shell]);
+        let plain = sandbox.ok(["init", shell]);
+        assert!(
+            plain.starts_with(&hook),
+            "{shell}: the hook file comes first, verbatim"
+        );
+        assert!(
+            plain.contains(&completion),
+            "{shell}: the hook registers completion"
+        );
+        let with_prompt = sandbox.ok(["init", shell, "--prompt"]);
         assert_eq!(
-            sandbox.ok(["init", shell, "--prompt"]),
-            hook + "__ccs_enable_prompt_prefix\n"
+            with_prompt,
+            plain + "__ccs_enable_prompt_prefix\n",
+            "{shell}"
         );
     }
     assert!(!sandbox.ccs_home.exists(), "init touches no files");

@@ -426,7 +426,8 @@ fn zsh_hook_keeps_precmd_functions_and_prefixes_once() {
     let out = sandbox.shell("zsh", &script);
     assert_eq!(
         clean_success(&out, "zsh"),
-        "user_precmd __ccs_prompt_prefix\n[(work) %% ]\n[%% ]\n[%% ]\n"
+        // Without compinit (no rc files here), completion waits for the first prompt.
+        "user_precmd __ccs_install_completion_late __ccs_prompt_prefix\n[(work) %% ]\n[%% ]\n[%% ]\n"
     );
 }
 

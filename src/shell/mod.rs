@@ -65,6 +65,14 @@ impl Shell {
         }
     }
 
+    /// The completion registration as the hook installs it.
+    pub fn wrap_completion(self, registration: &str) -> String {
+        match self {
+            Shell::Zsh => posix::zsh_completion(registration),
+            Shell::Bash | Shell::Fish | Shell::Powershell => registration.to_owned(),
+        }
+    }
+
     /// The hook line that turns on the `(profile)` prompt prefix, appended by `init --prompt`.
     pub fn enable_prompt_prefix(self) -> &'static str {
         "__ccs_enable_prompt_prefix\n"

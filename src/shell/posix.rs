@@ -3,6 +3,12 @@
 pub const BASH_HOOK: &str = include_str!("../../shell/ccs.bash");
 pub const ZSH_HOOK: &str = include_str!("../../shell/ccs.zsh");
 
+/// zsh's registration calls `compdef`, which exists only after `compinit`. The hook defines it
+/// as a function and `__ccs_install_completion` (in ccs.zsh) runs it now or at the first prompt.
+pub fn zsh_completion(registration: &str) -> String {
+    format!("__ccs_register_completion() {{\n{registration}}}\n__ccs_install_completion\n")
+}
+
 /// One word for bash and zsh. shell-escape single-quotes anything unsafe; inside single quotes
 /// both shells take every byte literally (newlines, `$`, backticks, `!`, backslashes), and a `'`
 /// closes, is escaped, and reopens.

@@ -1,0 +1,58 @@
+//! Tab completion, all generated from the one clap definition in `cli.rs`.
+//!
+//! Mechanism: clap_complete's dynamic `CompleteEnv`. The shell's completion function calls
+//! `CCS_COMPLETE=<shell> ccs -- <words>` and the binary answers from the same clap definition
+//! it parses with, so subcommands, flags and `--shell` values are never written twice, and
+//! profile names are read live from the store: a profile created a second ago completes with
+//! nothing re-sourced. The price is one process start per Tab, the same as the generated
+//! scripts' alternative of calling a hidden listing command, and it needs no post-processing of
+//! generated scripts. The feature is marked unstable upstream, so Cargo.toml pins the exact
+//! clap_complete version and tests/completion.rs checks what the shells get from it.
+
+use clap::CommandFactory;
+use clap_complete::CompletionCandidate;
+use clap_complete::env::{self, EnvCompleter};
+
+use crate::cli::Cli;
+use crate::shell::Shell;
+use crate::store::Store;
+
+/// The variable that puts the binary into completion mode. Not clap's default `COMPLETE`: a
+/// stray `COMPLETE=bash` in a user's environment must never turn the code `ccs use` prints into
+/// completion output.
+pub const VAR: &str = "CCS_COMPLETE";
+
+/// Answers a completion request and exits, if this run is one; otherwise returns at once.
+pub fn answer_if_asked() {
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(VAR)
+        .complete();
+}
+
+/// Profile names for any argument that takes one. Errors (no store yet, unreadable store)
+/// complete nothing rather than print into the user's command line.
+pub fn profile_names() -> Vec<CompletionCandidate> {
+    let names = Store::from_env()
+        .and_then(|store| store.names())
+        .unwrap_or_default();
+    names
+        .iter()
+        .map(|name| CompletionCandidate::new(name.as_str()))
+        .collect()
+}
+
+/// The script that registers completion for `shell`; the same text is checked in under
+/// `completions/` for packagers.
+pub fn registration(shell: Shell) -> String {
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &env::Bash,
+        Shell::Zsh => &env::Zsh,
+        Shell::Fish => &env::Fish,
+        Shell::Powershell => &env::Powershell,
+    };
+    let mut script = Vec::new();
+    completer
+        .write_registration(VAR, "ccs", "ccs", "ccs", &mut script)
+        .expect("writing to a Vec cannot fail");
+    String::from_utf8(script).expect("the registration script is UTF-8")
+}
