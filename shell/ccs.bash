@@ -16,7 +16,8 @@ ccs() {
             eval "$__ccs_code"
             ;;
         *)
-            command ccs "$@"
+            # CCS_HOOK tells `ccs doctor` that the hook is installed here.
+            CCS_HOOK=bash command ccs "$@"
             ;;
     esac
 }

@@ -15,7 +15,8 @@ function ccs --description 'Use several Claude Code accounts, one per terminal'
             or return
             printf '%s\n' $code | source
         case '*'
-            command ccs $argv
+            # CCS_HOOK tells `ccs doctor` that the hook is installed here.
+            CCS_HOOK=fish command ccs $argv
     end
 end
 

@@ -28,7 +28,9 @@ function global:ccs {
             Invoke-Expression ($code -join "`n")
         }
     } else {
-        & $global:__ccs_binary @args
+        # CCS_HOOK tells `ccs doctor` that the hook is installed here.
+        $env:CCS_HOOK = 'powershell'
+        try { & $global:__ccs_binary @args } finally { $env:CCS_HOOK = $null }
     }
 }
 

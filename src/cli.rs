@@ -28,10 +28,10 @@ pub enum Command {
         /// Letters, digits, '.', '_' and '-', starting with a letter or digit
         name: String,
     },
-    /// List profiles, marking the one active in this shell with '*'
+    /// List profiles with their accounts, marking the one active in this shell with '*'
     #[command(visible_alias = "ls")]
     List {
-        /// One JSON array of {name, path, active} for scripts
+        /// One JSON array for scripts: name, path, active, account and size of each profile
         #[arg(long)]
         json: bool,
     },
@@ -50,7 +50,11 @@ pub enum Command {
         shell: Option<Shell>,
     },
     /// Print the profile active in this shell; exit 1 if none is
-    Current,
+    Current {
+        /// Also show its account (login, plan, e-mail, organisation) and disk size
+        #[arg(short, long)]
+        verbose: bool,
+    },
     /// Print a profile's config dir
     Path {
         #[arg(add = ArgValueCandidates::new(profile_names))]
@@ -65,6 +69,8 @@ pub enum Command {
         #[arg(short, long)]
         yes: bool,
     },
+    /// Check for what silently defeats per-terminal accounts, and say how to fix it
+    Doctor,
     /// Print the shell hook: add `eval "$(ccs init bash)"` to ~/.bashrc (see README for others)
     Init {
         #[arg(value_enum)]

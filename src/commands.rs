@@ -5,8 +5,10 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result, bail};
 
+use crate::account::{self, Account};
 use crate::cli::Command;
 use crate::completion;
+use crate::doctor;
 use crate::profile_name::ProfileName;
 use crate::shell::{self, Shell};
 use crate::store::{self, Store};
@@ -42,7 +44,8 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::List { json } => list(json),
         Command::Use { name, shell } => use_profile(&ProfileName::parse(&name)?, shell),
         Command::Off { shell } => off(shell),
-        Command::Current => current(),
+        Command::Current { verbose } => current(verbose),
+        Command::Doctor => doctor(),
         Command::Path { name } => path(&ProfileName::parse(&name)?),
         Command::Remove { name, yes } => remove(&ProfileName::parse(&name)?, yes),
         Command::Init { shell, prompt } => Ok(init(shell, prompt)),
@@ -75,15 +78,25 @@ fn seeds_from_user_config() -> Vec<(&'static str, std::path::PathBuf)> {
 fn list(json: bool) -> Result<Outcome> {
     let store = Store::from_env()?;
     let active = active_profile(&store);
-    let names = store.names()?;
+    let profiles: Vec<_> = store
+        .names()?
+        .into_iter()
+        .map(|name| {
+            let dir = store.instance_dir(&name);
+            let active = Some(&name) == active.as_ref();
+            (name, Account::read(&dir), account::disk_usage(&dir), active)
+        })
+        .collect();
     if json {
-        let rows: Vec<_> = names
+        let rows: Vec<_> = profiles
             .iter()
-            .map(|name| {
+            .map(|(name, account, size, active)| {
                 serde_json::json!({
                     "name": name.as_str(),
                     "path": store.instance_dir(name).to_str(),
-                    "active": Some(name) == active.as_ref(),
+                    "active": active,
+                    "account": account.to_json(),
+                    "size_bytes": size,
                 })
             })
             .collect();
@@ -91,17 +104,29 @@ fn list(json: bool) -> Result<Outcome> {
             serde_json::Value::Array(rows).to_string() + "\n",
         ));
     }
-    if names.is_empty() {
+    if profiles.is_empty() {
         eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
     }
+    let name_width = profiles
+        .iter()
+        .map(|(n, ..)| n.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let summaries: Vec<String> = profiles.iter().map(|(_, a, ..)| a.summary()).collect();
+    let summary_width = summaries
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
-    for name in &names {
-        let mark = if Some(name) == active.as_ref() {
-            '*'
-        } else {
-            ' '
-        };
-        out.push_str(&format!("{mark} {name}\n"));
+    for ((name, _, size, active), summary) in profiles.iter().zip(&summaries) {
+        let mark = if *active { '*' } else { ' ' };
+        let size = account::human_size(*size);
+        let pad = summary_width - summary.chars().count();
+        out.push_str(&format!(
+            "{mark} {name:name_width$}  {summary}{:pad$}  {size:>7}\n",
+            ""
+        ));
     }
     Ok(Outcome::print(out))
 }
@@ -109,6 +134,11 @@ fn list(json: bool) -> Result<Outcome> {
 fn use_profile(name: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
     let shell = resolve_shell(shell)?;
     let dir = Store::from_env()?.find(name)?;
+    if let Some(var) = doctor::auth_vars_in_env().first() {
+        eprintln!(
+            "ccs: warning: {var} is set and overrides the login of '{name}' (see: ccs doctor)"
+        );
+    }
     let dir = dir.to_str().context("profile path is not valid UTF-8")?;
     let mut code = shell.set_var(CONFIG_DIR_VAR, dir)?;
     code.push_str(&shell.set_var(PROFILE_VAR, name.as_str())?);
@@ -129,7 +159,7 @@ fn resolve_shell(explicit: Option<Shell>) -> Result<Shell> {
     }
 }
 
-fn current() -> Result<Outcome> {
+fn current(verbose: bool) -> Result<Outcome> {
     let Some(config_dir) = std::env::var_os(CONFIG_DIR_VAR).filter(|v| !v.is_empty()) else {
         return Ok(Outcome::no());
     };
@@ -142,12 +172,30 @@ fn current() -> Result<Outcome> {
         );
         return Ok(Outcome::no());
     };
-    if !store.instance_dir(&name).is_dir() {
+    let dir = store.instance_dir(&name);
+    if !dir.is_dir() {
         eprintln!(
             "ccs: warning: profile '{name}' is active here but no longer exists; run: ccs off"
         );
     }
-    Ok(Outcome::print(format!("{name}\n")))
+    if !verbose {
+        return Ok(Outcome::print(format!("{name}\n")));
+    }
+    Ok(Outcome::print(format!(
+        "{name}\n  account: {}\n  path:    {}\n  size:    {}\n",
+        Account::read(&dir).summary(),
+        dir.display(),
+        account::human_size(account::disk_usage(&dir)),
+    )))
+}
+
+fn doctor() -> Result<Outcome> {
+    let findings = doctor::check(&Store::from_env()?);
+    let failed = findings.iter().any(|f| f.level == doctor::Level::Fail);
+    Ok(Outcome {
+        stdout: doctor::report(&findings),
+        code: u8::from(failed),
+    })
 }
 
 fn active_profile(store: &Store) -> Option<ProfileName> {

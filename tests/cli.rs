@@ -257,25 +257,70 @@ fn list_marks_the_active_profile_and_speaks_json() {
     sandbox.create("personal");
     fs::create_dir_all(sandbox.ccs_home.join("instances/.creating-x-1")).unwrap();
     fs::write(sandbox.ccs_home.join("instances/stray-file"), "").unwrap();
+    fs::write(
+        work.join(".credentials.json"),
+        r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-SECRET","subscriptionType":"max"}}"#,
+    )
+    .unwrap();
+    fs::write(
+        work.join(".claude.json"),
+        r#"{"oauthAccount":{"emailAddress":"me@example.com","organizationName":"Acme"}}"#,
+    )
+    .unwrap();
     let out = sandbox
         .ccs(["list"])
         .env("CLAUDE_CONFIG_DIR", &work)
         .output()
         .unwrap();
-    assert_eq!(stdout(&out), "  personal\n* work\n");
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("  personal  not logged in "), "{text}");
+    assert!(
+        lines[1].starts_with("* work      max · me@example.com (Acme) "),
+        "{text}"
+    );
+    assert!(lines.iter().all(|l| l.ends_with(" KB")), "sizes: {text}");
+    assert!(!text.contains("SECRET"), "a token must never be printed");
+
     let out = sandbox
         .ccs(["list", "--json"])
         .env("CLAUDE_CONFIG_DIR", &work)
         .output()
         .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!([
-            {"name": "personal", "path": sandbox.instance("personal").to_str(), "active": false},
-            {"name": "work", "path": work.to_str(), "active": true},
-        ])
+    assert!(
+        !stdout(&out).contains("SECRET"),
+        "a token must never be printed"
     );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["name"], "personal");
+    assert_eq!(
+        rows[0]["path"],
+        sandbox.instance("personal").to_str().unwrap()
+    );
+    assert_eq!(rows[0]["active"], false);
+    assert_eq!(rows[0]["account"]["logged_in"], false);
+    assert_eq!(rows[1]["name"], "work");
+    assert_eq!(rows[1]["active"], true);
+    assert_eq!(
+        rows[1]["account"],
+        serde_json::json!({"logged_in": true, "subscription": "max", "email": "me@example.com", "organization": "Acme"})
+    );
+    // Sizes are what du counts (allocated blocks), the dirs and the two files included.
+    let du = std::process::Command::new("du")
+        .args(["-sk"])
+        .arg(&work)
+        .output()
+        .unwrap();
+    let du_kb: u64 = stdout(&du)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(rows[1]["size_bytes"].as_u64().unwrap(), du_kb * 1024);
     let empty = Sandbox::new();
     let out = empty.run(["list"]);
     assert!(out.status.success() && out.stdout.is_empty());

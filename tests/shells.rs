@@ -331,31 +331,29 @@ fn use_help_shows_help_and_evaluates_nothing() {
 }
 
 #[test]
-fn other_commands_pass_through_to_the_binary() {
+fn other_commands_pass_through_to_the_binary_which_knows_the_hook_is_there() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
     for shell in shells_here(&SHELLS) {
-        let out = sandbox.shell(
-            shell,
-            &format!(
-                "{}ccs list\nccs path work\nccs current\necho rc=$?\n",
-                hooked(shell, false)
-            )
-            .replace(
-                "rc=$?",
-                if shell == "fish" {
-                    "rc=$status"
-                } else {
-                    "rc=$?"
-                },
-            ),
+        let status = if shell == "fish" { "$status" } else { "$?" };
+        let script = format!(
+            "{}ccs path work\nccs current\necho rc={status}\nccs doctor | grep hook\n",
+            hooked(shell, false)
         );
-        assert_eq!(
-            stdout(&out),
-            format!("  work\n{}\nrc=1\n", sandbox.instance("work").display()),
-            "{shell}"
+        let out = sandbox.shell(shell, &script);
+        let want = format!(
+            "{}\nrc=1\nok    the {shell} hook is installed in this shell\n",
+            sandbox.instance("work").display()
         );
+        assert_eq!(stdout(&out), want, "{shell}: {}", stderr(&out));
     }
+    // Without the hook, doctor says so.
+    let out = sandbox.shell("bash", "ccs doctor | grep hook");
+    assert!(
+        stdout(&out).starts_with("warn  the shell hook is not installed"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

@@ -1,0 +1,304 @@
+//! `ccs doctor`: the things that silently defeat per-terminal accounts, each checked with a
+//! verdict and a fix.
+
+use std::env;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::commands::{CONFIG_DIR_VAR, PROFILE_VAR};
+use crate::store::{self, Store};
+
+/// Variables Claude Code prefers to any stored login: with one set, every profile is the same
+/// account.
+pub const AUTH_VARS: [&str; 3] = [
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+];
+
+/// Set by the hook's `ccs` function on the commands it passes through, so the binary can tell
+/// that the hook is installed in the calling shell.
+pub const HOOK_VAR: &str = "CCS_HOOK";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Ok,
+    Note,
+    Warn,
+    Fail,
+}
+
+pub struct Finding {
+    pub level: Level,
+    pub what: String,
+    pub fix: Option<String>,
+}
+
+fn finding(level: Level, what: impl Into<String>, fix: Option<String>) -> Finding {
+    Finding {
+        level,
+        what: what.into(),
+        fix,
+    }
+}
+
+/// The auth variables set (non-empty) in this environment.
+pub fn auth_vars_in_env() -> Vec<&'static str> {
+    AUTH_VARS
+        .into_iter()
+        .filter(|v| env::var_os(v).is_some_and(|x| !x.is_empty()))
+        .collect()
+}
+
+pub fn check(store: &Store) -> Vec<Finding> {
+    let home_claude = store::home_dir().ok().map(|h| h.join(".claude"));
+    let mut findings = Vec::new();
+    findings.extend(check_auth_overrides(store, home_claude.as_deref()));
+    findings.push(check_claude_on_path());
+    findings.push(check_hook());
+    findings.extend(check_active_profile(store));
+    findings.extend(check_permissions(store));
+    if let Some(claude_md) = home_claude
+        .map(|d| d.join("CLAUDE.md"))
+        .filter(|p| p.is_file())
+    {
+        findings.push(finding(
+            Level::Note,
+            format!(
+                "{} is loaded by Claude Code in every profile, not only the default one",
+                claude_md.display()
+            ),
+            Some("keep account-specific instructions in a profile's own CLAUDE.md".into()),
+        ));
+    }
+    findings
+}
+
+fn check_auth_overrides(store: &Store, home_claude: Option<&Path>) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = auth_vars_in_env()
+        .into_iter()
+        .map(|var| {
+            finding(
+                Level::Warn,
+                format!("{var} is set: Claude Code uses it instead of the profile's login"),
+                Some(format!(
+                    "unset {var} (and remove it from your shell start-up files)"
+                )),
+            )
+        })
+        .collect();
+    let mut settings: Vec<PathBuf> = home_claude
+        .map(|d| d.join("settings.json"))
+        .into_iter()
+        .collect();
+    if let Ok(names) = store.names() {
+        settings.extend(
+            names
+                .iter()
+                .map(|n| store.instance_dir(n).join("settings.json")),
+        );
+    }
+    for file in settings {
+        for var in auth_vars_in_settings(&file) {
+            findings.push(finding(
+                Level::Warn,
+                format!(
+                    "{} sets {var} in its env block: it overrides the profile's login",
+                    file.display()
+                ),
+                Some(format!(
+                    "remove {var} from the \"env\" block of {}",
+                    file.display()
+                )),
+            ));
+        }
+    }
+    if findings.is_empty() {
+        findings.push(finding(
+            Level::Ok,
+            "no API key or token variable overrides the profiles' logins",
+            None,
+        ));
+    }
+    findings
+}
+
+fn auth_vars_in_settings(file: &Path) -> Vec<&'static str> {
+    let Ok(bytes) = std::fs::read(file) else {
+        return Vec::new();
+    };
+    let Ok(settings) = serde_json::from_slice::<Value>(&bytes) else {
+        return Vec::new();
+    };
+    AUTH_VARS
+        .into_iter()
+        .filter(|var| settings.get("env").and_then(|e| e.get(var)).is_some())
+        .collect()
+}
+
+fn check_claude_on_path() -> Finding {
+    match find_on_path("claude") {
+        Some(path) => finding(Level::Ok, format!("claude is {}", path.display()), None),
+        None => finding(
+            Level::Warn,
+            "claude is not on PATH",
+            Some("install Claude Code: npm install -g @anthropic-ai/claude-code".into()),
+        ),
+    }
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    env::split_paths(&env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+fn check_hook() -> Finding {
+    match env::var(HOOK_VAR) {
+        Ok(shell) if !shell.is_empty() => finding(
+            Level::Ok,
+            format!("the {shell} hook is installed in this shell"),
+            None,
+        ),
+        _ => finding(
+            Level::Warn,
+            "the shell hook is not installed in this shell: `ccs use` only prints code",
+            Some(
+                "add the hook line for your shell to its start-up file (see `ccs init --help`)"
+                    .into(),
+            ),
+        ),
+    }
+}
+
+fn check_active_profile(store: &Store) -> Vec<Finding> {
+    let config_dir = env::var_os(CONFIG_DIR_VAR).filter(|v| !v.is_empty());
+    let profile_var = env::var(PROFILE_VAR).ok().filter(|v| !v.is_empty());
+    let Some(config_dir) = config_dir else {
+        let mut findings = vec![finding(
+            Level::Ok,
+            "no profile is active: claude uses ~/.claude",
+            None,
+        )];
+        if let Some(name) = profile_var {
+            findings.push(finding(
+                Level::Warn,
+                format!("{PROFILE_VAR}={name} but {CONFIG_DIR_VAR} is unset: the prompt shows a profile that is not active"),
+                Some(format!("ccs use {name}, or ccs off")),
+            ));
+        }
+        return findings;
+    };
+    let shown = Path::new(&config_dir).display().to_string();
+    let Some(name) = store.profile_for_config_dir(&config_dir) else {
+        let level = if Path::new(&config_dir).is_dir() {
+            Level::Warn
+        } else {
+            Level::Fail
+        };
+        return vec![finding(
+            level,
+            format!(
+                "{CONFIG_DIR_VAR}={shown} is not a ccs profile (profiles live in {})",
+                store.root().join("instances").display()
+            ),
+            Some("ccs use <profile>, or ccs off".into()),
+        )];
+    };
+    let mut findings = Vec::new();
+    if store.instance_dir(&name).is_dir() {
+        findings.push(finding(Level::Ok, format!("active profile: {name}"), None));
+    } else {
+        findings.push(finding(
+            Level::Fail,
+            format!("the active profile '{name}' does not exist any more"),
+            Some(format!("ccs off, or ccs create {name}")),
+        ));
+    }
+    if profile_var.as_deref().is_some_and(|p| p != name.as_str()) {
+        findings.push(finding(
+            Level::Warn,
+            format!(
+                "{PROFILE_VAR}={} disagrees with {CONFIG_DIR_VAR} ({name})",
+                profile_var.unwrap_or_default()
+            ),
+            Some(format!("ccs use {name}")),
+        ));
+    }
+    findings
+}
+
+fn check_permissions(store: &Store) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let names = store.names().unwrap_or_default();
+    for name in &names {
+        let dir = store.instance_dir(name);
+        if open_to_others(&dir) {
+            findings.push(finding(
+                Level::Fail,
+                format!("profile '{name}' can be read by other users"),
+                Some(format!("chmod 700 {}", dir.display())),
+            ));
+        }
+        let credentials = dir.join(".credentials.json");
+        if credentials.exists() && open_to_others(&credentials) {
+            findings.push(finding(
+                Level::Fail,
+                format!("the login of profile '{name}' can be read by other users"),
+                Some(format!("chmod 600 {}", credentials.display())),
+            ));
+        }
+    }
+    if findings.is_empty() && !names.is_empty() {
+        findings.push(finding(
+            Level::Ok,
+            format!("all {} profiles are private to you", names.len()),
+            None,
+        ));
+    }
+    findings
+}
+
+#[cfg(unix)]
+fn open_to_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}
+
+#[cfg(not(unix))]
+fn open_to_others(_path: &Path) -> bool {
+    false
+}
+
+/// The report: one line a finding, its fix indented beneath.
+pub fn report(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let label = match f.level {
+            Level::Ok => "ok  ",
+            Level::Note => "note",
+            Level::Warn => "warn",
+            Level::Fail => "FAIL",
+        };
+        let _ = writeln!(out, "{label}  {}", f.what);
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(out, "      fix: {fix}");
+        }
+    }
+    out
+}
