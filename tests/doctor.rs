@@ -1,0 +1,233 @@
+//! `ccs doctor` and the warning on `ccs use`: each problem is reported with a fix, and a clean
+//! set-up passes.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Output};
+
+use common::{Sandbox, stderr, stdout};
+
+/// A sandbox with one private profile and an executable `claude` on PATH.
+fn healthy() -> (Sandbox, std::path::PathBuf) {
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let bin = sandbox.root.join("bin");
+    fs::create_dir(&bin).unwrap();
+    fs::write(bin.join("claude"), "#!/bin/sh\n").unwrap();
+    fs::set_permissions(bin.join("claude"), fs::Permissions::from_mode(0o755)).unwrap();
+    (sandbox, work)
+}
+
+fn doctor(sandbox: &Sandbox, adjust: impl FnOnce(&mut Command)) -> Output {
+    let mut cmd = sandbox.ccs(["doctor"]);
+    let path = std::env::join_paths(
+        std::iter::once(sandbox.root.join("bin"))
+            .chain(std::env::split_paths(&common::path_with_bin())),
+    )
+    .unwrap();
+    cmd.env("PATH", path).env("CCS_HOOK", "bash");
+    adjust(&mut cmd);
+    cmd.output().unwrap()
+}
+
+fn lines_with(out: &Output, level: &str) -> Vec<String> {
+    stdout(out)
+        .lines()
+        .filter(|l| l.starts_with(level))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_healthy_setup_passes() {
+    let (sandbox, work) = healthy();
+    let out = doctor(&sandbox, |c| {
+        c.env("CLAUDE_CONFIG_DIR", &work).env("CCS_PROFILE", "work");
+    });
+    assert!(out.status.success(), "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(
+        lines_with(&out, "warn").is_empty() && lines_with(&out, "FAIL").is_empty(),
+        "{report}"
+    );
+    for expected in [
+        "ok    no API key or token variable overrides",
+        "ok    claude is ",
+        "ok    the bash hook is installed in this shell",
+        "ok    active profile: work",
+        "ok    all 1 profiles are private to you",
+    ] {
+        assert!(
+            report.contains(expected),
+            "missing {expected:?} in:\n{report}"
+        );
+    }
+}
+
+#[test]
+fn auth_overrides_are_warned_about_with_a_fix() {
+    let (sandbox, _) = healthy();
+    let claude = sandbox.home.join(".claude");
+    fs::create_dir_all(&claude).unwrap();
+    fs::write(
+        claude.join("settings.json"),
+        r#"{"env":{"CLAUDE_CODE_OAUTH_TOKEN":"x"}}"#,
+    )
+    .unwrap();
+    let out = doctor(&sandbox, |c| {
+        c.env("ANTHROPIC_AUTH_TOKEN", "secret-token-value");
+    });
+    let warns = lines_with(&out, "warn").join("\n");
+    assert!(warns.contains("ANTHROPIC_AUTH_TOKEN is set"), "{warns}");
+    assert!(
+        warns.contains("settings.json sets CLAUDE_CODE_OAUTH_TOKEN"),
+        "{warns}"
+    );
+    assert!(stdout(&out).contains("fix: unset ANTHROPIC_AUTH_TOKEN"));
+    assert!(
+        !stdout(&out).contains("secret-token-value"),
+        "never print a token"
+    );
+    assert!(out.status.success(), "warnings alone do not fail");
+}
+
+#[test]
+fn missing_claude_and_missing_hook_are_warned_about() {
+    let (sandbox, _) = healthy();
+    let out = doctor(&sandbox, |c| {
+        c.env("PATH", common::path_with_bin())
+            .env_remove("CCS_HOOK");
+    });
+    let warns = lines_with(&out, "warn").join("\n");
+    assert!(warns.contains("claude is not on PATH"), "{warns}");
+    assert!(warns.contains("hook is not installed"), "{warns}");
+}
+
+#[test]
+fn a_config_dir_outside_the_store_or_gone_is_reported() {
+    let (sandbox, _) = healthy();
+    let elsewhere = sandbox.root.join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    let out = doctor(&sandbox, |c| {
+        c.env("CLAUDE_CONFIG_DIR", &elsewhere);
+    });
+    assert!(
+        lines_with(&out, "warn")
+            .join("\n")
+            .contains("is not a ccs profile"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(out.status.success());
+
+    let out = doctor(&sandbox, |c| {
+        c.env("CLAUDE_CONFIG_DIR", sandbox.root.join("missing"));
+    });
+    assert!(
+        lines_with(&out, "FAIL")
+            .join("\n")
+            .contains("is not a ccs profile"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = doctor(&sandbox, |c| {
+        c.env("CLAUDE_CONFIG_DIR", sandbox.instance("gone"));
+    });
+    assert!(
+        lines_with(&out, "FAIL")
+            .join("\n")
+            .contains("'gone' does not exist"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn ccs_profile_disagreeing_with_the_config_dir_is_reported() {
+    let (sandbox, work) = healthy();
+    let out = doctor(&sandbox, |c| {
+        c.env("CLAUDE_CONFIG_DIR", &work)
+            .env("CCS_PROFILE", "personal");
+    });
+    let warns = lines_with(&out, "warn").join("\n");
+    assert!(
+        warns.contains("CCS_PROFILE=personal disagrees with CLAUDE_CONFIG_DIR (work)"),
+        "{warns}"
+    );
+    let out = doctor(&sandbox, |c| {
+        c.env("CCS_PROFILE", "work");
+    });
+    assert!(
+        lines_with(&out, "warn")
+            .join("\n")
+            .contains("CLAUDE_CONFIG_DIR is unset"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn profiles_readable_by_others_fail() {
+    let (sandbox, work) = healthy();
+    fs::write(work.join(".credentials.json"), "{}").unwrap();
+    fs::set_permissions(
+        work.join(".credentials.json"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    fs::set_permissions(&work, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = doctor(&sandbox, |_| {});
+    let fails = lines_with(&out, "FAIL").join("\n");
+    assert!(
+        fails.contains("profile 'work' can be read by other users"),
+        "{fails}"
+    );
+    assert!(
+        fails.contains("the login of profile 'work' can be read"),
+        "{fails}"
+    );
+    assert!(stdout(&out).contains(&format!("fix: chmod 700 {}", work.display())));
+    assert!(stdout(&out).contains("fix: chmod 600"));
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_shared_claude_md_is_noted() {
+    let (sandbox, _) = healthy();
+    fs::create_dir_all(sandbox.home.join(".claude")).unwrap();
+    fs::write(sandbox.home.join(".claude/CLAUDE.md"), "# mine\n").unwrap();
+    let out = doctor(&sandbox, |_| {});
+    assert!(
+        lines_with(&out, "note")
+            .join("\n")
+            .contains("CLAUDE.md is loaded by Claude Code in every profile")
+    );
+}
+
+#[test]
+fn use_warns_on_stderr_and_leaves_stdout_alone() {
+    let (sandbox, _) = healthy();
+    let clean = sandbox.ok(["use", "work", "--shell", "bash"]);
+    let out = sandbox
+        .ccs(["use", "work", "--shell", "bash"])
+        .env("ANTHROPIC_API_KEY", "sk-x")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out),
+        clean,
+        "stdout is code: the warning must not touch it"
+    );
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("ANTHROPIC_API_KEY is set and overrides the login of 'work'"),
+        "{err}"
+    );
+    assert!(!err.contains("sk-x"));
+}
