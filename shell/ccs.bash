@@ -75,3 +75,66 @@ __ccs_add_prompt_command() {
         PROMPT_COMMAND=${PROMPT_COMMAND:+${PROMPT_COMMAND}$'\n'}$fn
     fi
 }
+
+# Opt-in (`ccs init bash --auto`): entering a tree pinned by `ccs pin` (a .ccs-profile file)
+# switches to its profile; leaving it restores what was active before. A manual `ccs use` inside
+# the tree wins until you leave it. Costs no process while the directory stays the same or the
+# nearest pin does, and one `ccs use` when the pin changes. CCS_AUTO_QUIET=1 silences the notes.
+__ccs_enable_auto_switch() {
+    __ccs_add_prompt_command __ccs_auto_switch
+    __ccs_auto_switch
+}
+
+__ccs_auto_switch() {
+    local status=$?
+    if [[ $PWD != "${__ccs_auto_pwd-}" ]]; then
+        __ccs_auto_pwd=$PWD
+        __ccs_find_pin
+        [[ $__ccs_pin_name != "${__ccs_auto_pin-}" ]] && __ccs_apply_pin
+    fi
+    return "$status"
+}
+
+# Sets __ccs_pin_name and __ccs_pin_file from the nearest .ccs-profile at or above $PWD, with
+# shell builtins only. The file is read as data, never evaluated.
+__ccs_find_pin() {
+    __ccs_pin_name='' __ccs_pin_file=''
+    local dir=$PWD
+    while :; do
+        if [[ -f $dir/.ccs-profile ]]; then
+            __ccs_pin_file=$dir/.ccs-profile
+            IFS= read -r __ccs_pin_name <"$__ccs_pin_file" || :
+            [[ -n $__ccs_pin_name ]] || __ccs_pin_name=' '
+            return 0
+        fi
+        [[ -z $dir ]] && return 0
+        dir=${dir%/*}
+    done
+}
+
+__ccs_apply_pin() {
+    if [[ -z ${__ccs_auto_pin-} ]]; then
+        # Entering a pinned tree: remember what to restore on leaving it.
+        __ccs_saved_set=${CLAUDE_CONFIG_DIR+set}
+        __ccs_saved_dir=${CLAUDE_CONFIG_DIR-}
+        __ccs_saved_profile=${CCS_PROFILE-}
+    fi
+    __ccs_auto_pin=$__ccs_pin_name
+    if [[ -z $__ccs_pin_name ]]; then
+        if [[ -n $__ccs_saved_set ]]; then
+            export CLAUDE_CONFIG_DIR=$__ccs_saved_dir
+            if [[ -n $__ccs_saved_profile ]]; then export CCS_PROFILE=$__ccs_saved_profile; else unset CCS_PROFILE; fi
+        else
+            unset CLAUDE_CONFIG_DIR CCS_PROFILE
+        fi
+        [[ -n ${CCS_AUTO_QUIET-} ]] || printf 'ccs: left the pinned tree; back to %s\n' "${CCS_PROFILE:-${CLAUDE_CONFIG_DIR:-the default ~/.claude}}" >&2
+    elif [[ ${#__ccs_pin_name} -le 64 && $__ccs_pin_name == [A-Za-z0-9]* &&
+        $__ccs_pin_name != *[!A-Za-z0-9._-]* && $__ccs_pin_name != *..* ]]; then
+        # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
+        ccs use "$__ccs_pin_name" &&
+            { [[ -n ${CCS_AUTO_QUIET-} ]] || printf 'ccs: %s (pinned by %s)\n' "$__ccs_pin_name" "$__ccs_pin_file" >&2; }
+    else
+        printf 'ccs: ignoring %s: it does not hold a profile name\n' "$__ccs_pin_file" >&2
+    fi
+    return 0
+}

@@ -48,3 +48,73 @@ function __ccs_enable_prompt_prefix
         end
     end
 end
+
+# Opt-in (`ccs init fish --auto`): entering a tree pinned by `ccs pin` (a .ccs-profile file)
+# switches to its profile; leaving it restores what was active before. A manual `ccs use` inside
+# the tree wins until you leave it. Runs when PWD changes, with no process unless the nearest pin
+# changes, then one `ccs use`. CCS_AUTO_QUIET=1 silences the notes.
+function __ccs_enable_auto_switch
+    function __ccs_auto_switch --on-variable PWD
+        test "$PWD" = "$__ccs_auto_pwd"; and return
+        set -g __ccs_auto_pwd $PWD
+        __ccs_find_pin
+        test "$__ccs_pin_name" != "$__ccs_auto_pin"; and __ccs_apply_pin
+        return 0
+    end
+    __ccs_auto_switch
+end
+
+# Sets __ccs_pin_name and __ccs_pin_file from the nearest .ccs-profile at or above $PWD, with
+# builtins only. The file is read as data, never evaluated.
+function __ccs_find_pin
+    set -g __ccs_pin_name ''
+    set -g __ccs_pin_file ''
+    set -l dir $PWD
+    while true
+        if test -f "$dir/.ccs-profile"
+            set __ccs_pin_file "$dir/.ccs-profile"
+            read -l name <$__ccs_pin_file
+            test -n "$name"; or set name ' '
+            set __ccs_pin_name $name
+            return 0
+        end
+        test -z "$dir"; and return 0
+        set dir (string replace -r '/[^/]*$' '' -- $dir)
+    end
+end
+
+function __ccs_apply_pin
+    if test -z "$__ccs_auto_pin"
+        # Entering a pinned tree: remember what to restore on leaving it.
+        set -g __ccs_saved_set (set -q CLAUDE_CONFIG_DIR; and echo set)
+        set -g __ccs_saved_dir "$CLAUDE_CONFIG_DIR"
+        set -g __ccs_saved_profile "$CCS_PROFILE"
+    end
+    set -g __ccs_auto_pin $__ccs_pin_name
+    if test -z "$__ccs_pin_name"
+        if test -n "$__ccs_saved_set"
+            set -gx CLAUDE_CONFIG_DIR $__ccs_saved_dir
+            if test -n "$__ccs_saved_profile"
+                set -gx CCS_PROFILE $__ccs_saved_profile
+            else
+                set -e -g CCS_PROFILE
+            end
+        else
+            set -e -g CLAUDE_CONFIG_DIR CCS_PROFILE
+        end
+        set -l back 'the default ~/.claude'
+        set -q CLAUDE_CONFIG_DIR[1]; and set back $CLAUDE_CONFIG_DIR
+        set -q CCS_PROFILE[1]; and set back $CCS_PROFILE
+        set -q CCS_AUTO_QUIET[1]; and test -n "$CCS_AUTO_QUIET"
+        or printf 'ccs: left the pinned tree; back to %s\n' $back >&2
+    else if string match -qr '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' -- $__ccs_pin_name; and not string match -q '*..*' -- $__ccs_pin_name
+        # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
+        if ccs use $__ccs_pin_name
+            set -q CCS_AUTO_QUIET[1]; and test -n "$CCS_AUTO_QUIET"
+            or printf 'ccs: %s (pinned by %s)\n' $__ccs_pin_name $__ccs_pin_file >&2
+        end
+    else
+        printf 'ccs: ignoring %s: it does not hold a profile name\n' $__ccs_pin_file >&2
+    end
+    return 0
+end

@@ -60,3 +60,65 @@ function global:__ccs_enable_prompt_prefix {
         if (-not $ccsSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
     }
 }
+
+# Opt-in (`ccs init powershell --auto`): entering a tree pinned by `ccs pin` (a .ccs-profile file)
+# switches to its profile; leaving it restores what was active before. A manual `ccs use` inside
+# the tree wins until you leave it. Checked before each prompt, with no process unless the nearest
+# pin changes, then one `ccs use`. $env:CCS_AUTO_QUIET = 1 silences the notes.
+function global:__ccs_enable_auto_switch {
+    if (Test-Path -Path Function:\__ccs_prompt_before_auto) { return }
+    Set-Item -Path Function:\global:__ccs_prompt_before_auto -Value $function:prompt
+    function global:prompt {
+        $ccsSucceeded = $?
+        $ccsExitCode = $global:LASTEXITCODE
+        __ccs_auto_switch
+        $global:LASTEXITCODE = $ccsExitCode
+        if (-not $ccsSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
+        __ccs_prompt_before_auto
+        $global:LASTEXITCODE = $ccsExitCode
+        if (-not $ccsSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
+    }
+    __ccs_auto_switch
+}
+
+function global:__ccs_auto_switch {
+    $here = $PWD.ProviderPath
+    if ($here -ceq $global:__ccs_auto_pwd) { return }
+    $global:__ccs_auto_pwd = $here
+    # The nearest .ccs-profile at or above here, read as data, never evaluated.
+    $name = ''
+    $file = ''
+    $dir = $here
+    while ($dir) {
+        $candidate = Join-Path -Path $dir -ChildPath '.ccs-profile'
+        if (Test-Path -LiteralPath $candidate -PathType Leaf) {
+            $file = $candidate
+            $name = [string](Get-Content -LiteralPath $candidate -TotalCount 1)
+            if (-not $name) { $name = ' ' }
+            break
+        }
+        $dir = Split-Path -Path $dir -Parent
+    }
+    if ($name -ceq [string]$global:__ccs_auto_pin) { return }
+    if (-not $global:__ccs_auto_pin) {
+        $global:__ccs_saved_dir = $env:CLAUDE_CONFIG_DIR
+        $global:__ccs_saved_profile = $env:CCS_PROFILE
+    }
+    $global:__ccs_auto_pin = $name
+    if (-not $name) {
+        $env:CLAUDE_CONFIG_DIR = $global:__ccs_saved_dir
+        $env:CCS_PROFILE = $global:__ccs_saved_profile
+        if (-not $env:CCS_AUTO_QUIET) {
+            $back = if ($env:CCS_PROFILE) { $env:CCS_PROFILE } elseif ($env:CLAUDE_CONFIG_DIR) { $env:CLAUDE_CONFIG_DIR } else { 'the default ~/.claude' }
+            [Console]::Error.WriteLine("ccs: left the pinned tree; back to $back")
+        }
+    } elseif ($name -cmatch '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' -and -not $name.Contains('..')) {
+        # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
+        ccs use $name
+        if ($LASTEXITCODE -eq 0 -and -not $env:CCS_AUTO_QUIET) {
+            [Console]::Error.WriteLine("ccs: $name (pinned by $file)")
+        }
+    } else {
+        [Console]::Error.WriteLine("ccs: ignoring ${file}: it does not hold a profile name")
+    }
+}

@@ -79,3 +79,69 @@ __ccs_install_completion_late() {
     (( $+functions[compdef] )) && __ccs_register_completion
     return 0
 }
+
+# Opt-in (`ccs init zsh --auto`): entering a tree pinned by `ccs pin` (a .ccs-profile file)
+# switches to its profile; leaving it restores what was active before. A manual `ccs use` inside
+# the tree wins until you leave it. Runs on directory change only (chpwd), with no process unless
+# the nearest pin changes, then one `ccs use`. CCS_AUTO_QUIET=1 silences the notes.
+__ccs_enable_auto_switch() {
+    autoload -Uz add-zsh-hook
+    add-zsh-hook chpwd __ccs_auto_switch
+    __ccs_auto_switch
+}
+
+__ccs_auto_switch() {
+    emulate -L zsh
+    if [[ $PWD != "${__ccs_auto_pwd-}" ]]; then
+        typeset -g __ccs_auto_pwd=$PWD
+        __ccs_find_pin
+        [[ $__ccs_pin_name != "${__ccs_auto_pin-}" ]] && __ccs_apply_pin
+    fi
+    return 0
+}
+
+# Sets __ccs_pin_name and __ccs_pin_file from the nearest .ccs-profile at or above $PWD, with
+# shell builtins only. The file is read as data, never evaluated.
+__ccs_find_pin() {
+    emulate -L zsh
+    typeset -g __ccs_pin_name='' __ccs_pin_file=''
+    local dir=$PWD
+    while :; do
+        if [[ -f $dir/.ccs-profile ]]; then
+            __ccs_pin_file=$dir/.ccs-profile
+            IFS= read -r __ccs_pin_name <"$__ccs_pin_file" || :
+            [[ -n $__ccs_pin_name ]] || __ccs_pin_name=' '
+            return 0
+        fi
+        [[ -z $dir ]] && return 0
+        dir=${dir%/*}
+    done
+}
+
+__ccs_apply_pin() {
+    emulate -L zsh
+    if [[ -z ${__ccs_auto_pin-} ]]; then
+        # Entering a pinned tree: remember what to restore on leaving it.
+        typeset -g __ccs_saved_set=${CLAUDE_CONFIG_DIR+set}
+        typeset -g __ccs_saved_dir=${CLAUDE_CONFIG_DIR-}
+        typeset -g __ccs_saved_profile=${CCS_PROFILE-}
+    fi
+    typeset -g __ccs_auto_pin=$__ccs_pin_name
+    if [[ -z $__ccs_pin_name ]]; then
+        if [[ -n $__ccs_saved_set ]]; then
+            export CLAUDE_CONFIG_DIR=$__ccs_saved_dir
+            if [[ -n $__ccs_saved_profile ]]; then export CCS_PROFILE=$__ccs_saved_profile; else unset CCS_PROFILE; fi
+        else
+            unset CLAUDE_CONFIG_DIR CCS_PROFILE
+        fi
+        [[ -n ${CCS_AUTO_QUIET-} ]] || print -ru2 -- "ccs: left the pinned tree; back to ${CCS_PROFILE:-${CLAUDE_CONFIG_DIR:-the default ~/.claude}}"
+    elif [[ ${#__ccs_pin_name} -le 64 && $__ccs_pin_name == [A-Za-z0-9]* &&
+        $__ccs_pin_name != *[^A-Za-z0-9._-]* && $__ccs_pin_name != *..* ]]; then
+        # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
+        ccs use "$__ccs_pin_name" &&
+            { [[ -n ${CCS_AUTO_QUIET-} ]] || print -ru2 -- "ccs: $__ccs_pin_name (pinned by $__ccs_pin_file)"; }
+    else
+        print -ru2 -- "ccs: ignoring $__ccs_pin_file: it does not hold a profile name"
+    fi
+    return 0
+}

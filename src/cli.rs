@@ -69,6 +69,30 @@ pub enum Command {
         #[arg(short, long)]
         yes: bool,
     },
+    /// Run one command as a profile, with no shell hook: `ccs exec work -- claude -p "hi"`
+    Exec {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
+        name: String,
+        /// The command and its arguments, after `--`
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Set the profile new terminals start on (shells that inherit one keep it)
+    Default {
+        /// The profile; without it, print the current default
+        #[arg(add = ArgValueCandidates::new(profile_names), conflicts_with = "clear")]
+        name: Option<String>,
+        /// New terminals start on Claude Code's default ~/.claude again
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Pin a profile to this directory tree: writes ./.ccs-profile (see `ccs init --auto`)
+    Pin {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
+        name: String,
+    },
+    /// Remove ./.ccs-profile
+    Unpin,
     /// Check for what silently defeats per-terminal accounts, and say how to fix it
     Doctor,
     /// Print the shell hook: add `eval "$(ccs init bash)"` to ~/.bashrc (see README for others)
@@ -78,6 +102,9 @@ pub enum Command {
         /// Also prefix the prompt with the active profile, like a Python venv: `(work) $`
         #[arg(long)]
         prompt: bool,
+        /// Also switch profiles on `cd` into a tree pinned with `ccs pin`, and back on leaving
+        #[arg(long)]
+        auto: bool,
     },
     /// Print the Tab-completion script alone, for packagers (the hook already includes it)
     Completions {

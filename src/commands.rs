@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use crate::account::{self, Account};
 use crate::cli::Command;
 use crate::completion;
+use crate::config::{self, Config};
 use crate::doctor;
 use crate::profile_name::ProfileName;
 use crate::shell::{self, Shell};
@@ -48,7 +49,15 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Doctor => doctor(),
         Command::Path { name } => path(&ProfileName::parse(&name)?),
         Command::Remove { name, yes } => remove(&ProfileName::parse(&name)?, yes),
-        Command::Init { shell, prompt } => Ok(init(shell, prompt)),
+        Command::Init {
+            shell,
+            prompt,
+            auto,
+        } => Ok(init(shell, prompt, auto)),
+        Command::Exec { name, command } => exec(&ProfileName::parse(&name)?, &command),
+        Command::Default { name, clear } => default(name.as_deref(), clear),
+        Command::Pin { name } => pin(&ProfileName::parse(&name)?),
+        Command::Unpin => unpin(),
         Command::Completions { shell } => Ok(Outcome::print(completion::registration(shell))),
     }
 }
@@ -143,6 +152,15 @@ fn use_profile(name: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
     let mut code = shell.set_var(CONFIG_DIR_VAR, dir)?;
     code.push_str(&shell.set_var(PROFILE_VAR, name.as_str())?);
     Ok(Outcome::print(code))
+}
+
+/// One line on stderr when a variable in the environment would override the profile's login.
+fn warn_about_auth_overrides(name: &ProfileName) {
+    if let Some(var) = doctor::auth_vars_in_env().first() {
+        eprintln!(
+            "ccs: warning: {var} is set and overrides the login of '{name}' (see: ccs doctor)"
+        );
+    }
 }
 
 fn off(shell: Option<Shell>) -> Result<Outcome> {
@@ -247,13 +265,139 @@ fn confirm_removal(name: &ProfileName, dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-/// The hook file, the completion registration wrapped so the hook can install it, and the
-/// prompt opt-in.
-fn init(shell: Shell, prompt: bool) -> Outcome {
+/// The hook file, then the completion registration wrapped so the hook can install it, the
+/// switch to the default profile for a shell that inherited none, and the opt-ins.
+fn init(shell: Shell, prompt: bool, auto: bool) -> Outcome {
     let mut hook = shell.hook().to_owned();
     hook.push_str(&shell.wrap_completion(&completion::registration(shell)));
+    hook.push_str(&default_profile_code(shell));
     if prompt {
         hook.push_str(shell.enable_prompt_prefix());
     }
+    if auto {
+        hook.push_str(shell.enable_auto_switch());
+    }
     Outcome::print(hook)
+}
+
+/// A new terminal starts on the default profile: the hook's own `ccs init` prints the switch, so
+/// it costs no extra process. A shell that inherited a config dir from its parent keeps it.
+/// Problems only warn: the hook must load whatever happens.
+fn default_profile_code(shell: Shell) -> String {
+    if std::env::var_os(CONFIG_DIR_VAR).is_some_and(|v| !v.is_empty()) {
+        return String::new();
+    }
+    let code = (|| -> Result<Option<String>> {
+        let store = Store::from_env()?;
+        let Some(name) = Config::load(&store)?.default_profile() else {
+            return Ok(None);
+        };
+        let dir = store
+            .find(&name)
+            .context("the default profile is unusable")?;
+        let dir = dir.to_str().context("profile path is not valid UTF-8")?;
+        Ok(Some(
+            shell.set_var(CONFIG_DIR_VAR, dir)? + &shell.set_var(PROFILE_VAR, name.as_str())?,
+        ))
+    })();
+    match code {
+        Ok(code) => code.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("ccs: warning: not switching to the default profile: {e:#}");
+            String::new()
+        }
+    }
+}
+
+/// Runs a command as a profile. On Unix ccs becomes the command (exec), so its exit status,
+/// signals and stdio are the command's own.
+fn exec(name: &ProfileName, command: &[std::ffi::OsString]) -> Result<Outcome> {
+    let dir = Store::from_env()?.find(name)?;
+    warn_about_auth_overrides(name);
+    let (program, args) = command.split_first().context("no command given after --")?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args)
+        .env(CONFIG_DIR_VAR, &dir)
+        .env(PROFILE_VAR, name.as_str())
+        .env_remove(doctor::HOOK_VAR);
+    let err = run_in_place(&mut cmd);
+    let code = if err.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    };
+    eprintln!("ccs: cannot run {:?}: {err}", program);
+    Ok(Outcome {
+        stdout: String::new(),
+        code,
+    })
+}
+
+#[cfg(unix)]
+fn run_in_place(cmd: &mut std::process::Command) -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    cmd.exec()
+}
+
+#[cfg(not(unix))]
+fn run_in_place(cmd: &mut std::process::Command) -> std::io::Error {
+    match cmd.status() {
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+        Err(e) => e,
+    }
+}
+
+fn default(name: Option<&str>, clear: bool) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let mut config = Config::load(&store)?;
+    if clear {
+        config.set_default_profile(None);
+        config.save()?;
+        eprintln!("ccs: new terminals start on Claude Code's default ~/.claude");
+        return Ok(Outcome::print(String::new()));
+    }
+    let Some(raw) = name else {
+        return Ok(match config.default_profile() {
+            Some(name) => Outcome::print(format!("{name}\n")),
+            None => Outcome::no(),
+        });
+    };
+    let name = ProfileName::parse(raw)?;
+    store.find(&name)?;
+    config.set_default_profile(Some(&name));
+    config.save()?;
+    eprintln!("ccs: new terminals start on '{name}' (a shell that inherits a profile keeps it)");
+    Ok(Outcome::print(String::new()))
+}
+
+/// The file that pins a directory tree to a profile. It only ever holds a name.
+pub const PIN_FILE: &str = ".ccs-profile";
+
+fn pin(name: &ProfileName) -> Result<Outcome> {
+    Store::from_env()?.find(name)?;
+    let file = std::env::current_dir()
+        .context("cannot read the current directory")?
+        .join(PIN_FILE);
+    config::write_atomically(&file, format!("{name}\n").as_bytes(), 0o644)?;
+    eprintln!(
+        "ccs: pinned '{name}' to {} (switches with `ccs init <shell> --auto`)",
+        file.display()
+    );
+    Ok(Outcome::print(String::new()))
+}
+
+fn unpin() -> Result<Outcome> {
+    let file = std::env::current_dir()
+        .context("cannot read the current directory")?
+        .join(PIN_FILE);
+    match std::fs::remove_file(&file) {
+        Ok(()) => {
+            eprintln!("ccs: removed {}", file.display());
+            Ok(Outcome::print(String::new()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("no {PIN_FILE} in this directory (a pin applies to the directory it is in)")
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", file.display())),
+    }
 }

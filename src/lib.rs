@@ -5,6 +5,7 @@ pub mod account;
 pub mod cli;
 pub mod commands;
 pub mod completion;
+pub mod config;
 pub mod doctor;
 pub mod profile_name;
 pub mod shell;

@@ -264,6 +264,9 @@ fn hook_file_parses() {
             "global:ccs_prompt",
             "global:__ccs_enable_prompt_prefix",
             "global:prompt",
+            "global:__ccs_enable_auto_switch",
+            "global:prompt",
+            "global:__ccs_auto_switch",
         ]
     );
 }
@@ -292,6 +295,18 @@ fn init_prompt_output_parses_and_enables_the_prefix_at_top_level() {
     // The call must be a statement of its own at the top, not swallowed by the last function.
     let last = *top_level_statements(&tree).last().unwrap();
     assert_eq!(text(last, &out), "__ccs_enable_prompt_prefix");
+    // Likewise the auto-switch opt-in, after the prompt one.
+    let auto = sandbox.ok(["init", "powershell", "--prompt", "--auto"]);
+    let auto_tree = parse_clean(&mut parser(), &auto, "ccs init powershell --prompt --auto");
+    let statements = top_level_statements(&auto_tree);
+    let tail: Vec<&str> = statements[statements.len() - 2..]
+        .iter()
+        .map(|n| text(*n, &auto))
+        .collect();
+    assert_eq!(
+        tail,
+        ["__ccs_enable_prompt_prefix", "__ccs_enable_auto_switch"]
+    );
     let command_names: Vec<&str> = descendants(last)
         .into_iter()
         .filter(|n| n.kind() == "command_name")

@@ -78,6 +78,11 @@ impl Shell {
         "__ccs_enable_prompt_prefix\n"
     }
 
+    /// The hook line that turns on switching by `.ccs-profile`, appended by `init --auto`.
+    pub fn enable_auto_switch(self) -> &'static str {
+        "__ccs_enable_auto_switch\n"
+    }
+
     fn from_program_name(name: &str) -> Option<Shell> {
         // A login shell's argv[0] starts with '-'; a path may come from $SHELL.
         let name = name.trim_start_matches('-').rsplit('/').next()?;
