@@ -1,16 +1,18 @@
 # ccs hook for bash. Install with this line in ~/.bashrc:
 #     eval "$(ccs init bash)"
-# It makes `ccs use NAME` and `ccs off` switch this shell, gives `ccs_prompt`, and leaves every
-# other command to the binary. Safe under `set -u`, and to source more than once.
+# It makes `ccs use NAME` and `ccs off` switch this shell (and `ccs rename` re-point it), gives
+# `ccs_prompt`, and leaves every other command to the binary. Safe under `set -u`, and to source
+# more than once.
 
 ccs() {
     case ${1-} in
-        use | off)
+        use | off | rename)
             if __ccs_asks_for_help "$@"; then
                 command ccs "$@"
                 return
             fi
-            # Evaluate only what a successful run printed: a failed `use` changes nothing.
+            # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
+            # prints code only when it renamed the profile this shell is on.
             local __ccs_code
             __ccs_code=$(command ccs "$1" --shell bash "${@:2}") || return
             eval "$__ccs_code"

@@ -1,16 +1,17 @@
 # ccs hook for fish. Install with this line in ~/.config/fish/config.fish:
 #     ccs init fish | source
-# It makes `ccs use NAME` and `ccs off` switch this shell, gives `ccs_prompt`, and leaves every
-# other command to the binary. Safe to source more than once.
+# It makes `ccs use NAME` and `ccs off` switch this shell (and `ccs rename` re-point it), gives
+# `ccs_prompt`, and leaves every other command to the binary. Safe to source more than once.
 
 function ccs --description 'Use several Claude Code accounts, one per terminal'
     switch "$argv[1]"
-        case use off
+        case use off rename
             if contains -- -h $argv; or contains -- --help $argv
                 command ccs $argv
                 return
             end
-            # Evaluate only what a successful run printed: a failed `use` changes nothing.
+            # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
+            # prints code only when it renamed the profile this shell is on.
             set -l code (command ccs $argv[1] --shell fish $argv[2..-1])
             or return
             printf '%s\n' $code | source

@@ -1,7 +1,7 @@
 # ccs hook for PowerShell. Install with this line in your $PROFILE:
 #     Invoke-Expression (& ccs init powershell | Out-String)
-# It makes `ccs use NAME` and `ccs off` switch this session, gives `ccs_prompt`, and leaves every
-# other command to the binary. Safe to run more than once.
+# It makes `ccs use NAME` and `ccs off` switch this session (and `ccs rename` re-point it), gives
+# `ccs_prompt`, and leaves every other command to the binary. Safe to run more than once.
 
 # The binary itself, never this function: like `command ccs` in the POSIX hooks.
 $global:__ccs_binary = (Get-Command -Name ccs -CommandType Application -ErrorAction Stop |
@@ -10,7 +10,7 @@ $global:__ccs_binary = (Get-Command -Name ccs -CommandType Application -ErrorAct
 function global:ccs {
     $subcommand = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
     $wantsHelp = ($args -contains '-h') -or ($args -contains '--help')
-    if (($subcommand -eq 'use' -or $subcommand -eq 'off') -and -not $wantsHelp) {
+    if (($subcommand -eq 'use' -or $subcommand -eq 'off' -or $subcommand -eq 'rename') -and -not $wantsHelp) {
         $rest = @($args | Select-Object -Skip 1)
         # Read the binary's output as UTF-8 whatever the console's code page, so a profile path
         # with non-ASCII characters arrives intact.
@@ -23,7 +23,8 @@ function global:ccs {
         } finally {
             [Console]::OutputEncoding = $encoding
         }
-        # Evaluate only what a successful run printed: a failed `use` changes nothing.
+        # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
+        # prints code only when it renamed the profile this session is on.
         if ($succeeded) {
             Invoke-Expression ($code -join "`n")
         }

@@ -1,17 +1,19 @@
 # ccs hook for zsh. Install with this line in ~/.zshrc:
 #     eval "$(ccs init zsh)"
-# It makes `ccs use NAME` and `ccs off` switch this shell, gives `ccs_prompt`, and leaves every
-# other command to the binary. Safe under `setopt nounset`, and to source more than once.
+# It makes `ccs use NAME` and `ccs off` switch this shell (and `ccs rename` re-point it), gives
+# `ccs_prompt`, and leaves every other command to the binary. Safe under `setopt nounset`, and to
+# source more than once.
 
 ccs() {
     emulate -L zsh
     case ${1-} in
-        use | off)
+        use | off | rename)
             if __ccs_asks_for_help "$@"; then
                 command ccs "$@"
                 return
             fi
-            # Evaluate only what a successful run printed: a failed `use` changes nothing.
+            # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
+            # prints code only when it renamed the profile this shell is on.
             local __ccs_code
             __ccs_code=$(command ccs "$1" --shell zsh "${@:2}") || return
             eval "$__ccs_code"

@@ -94,14 +94,15 @@ pub fn disk_usage(dir: &Path) -> u64 {
     total
 }
 
+/// The bytes one entry takes on disk (not what it holds, if it is a directory).
 #[cfg(unix)]
-fn allocated(meta: &fs::Metadata) -> u64 {
+pub fn allocated(meta: &fs::Metadata) -> u64 {
     use std::os::unix::fs::MetadataExt;
     meta.blocks() * 512
 }
 
 #[cfg(not(unix))]
-fn allocated(meta: &fs::Metadata) -> u64 {
+pub fn allocated(meta: &fs::Metadata) -> u64 {
     meta.len()
 }
 

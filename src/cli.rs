@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use clap_complete::ArgValueCandidates;
 
 use crate::completion::profile_names;
+use crate::shared::Item;
 use crate::shell::Shell;
 
 #[derive(Debug, Parser)]
@@ -24,9 +25,24 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a profile: a private Claude Code config dir of its own
+    ///
+    /// By default the profile shares your own configuration from ~/.claude (or
+    /// $CCS_SHARED_FROM): commands/, skills/, agents/, settings.json and CLAUDE.md, by symlink,
+    /// so an edit there is seen by every profile at once. Only what exists is linked. Logins,
+    /// history and sessions are always the profile's own.
     Create {
         /// Letters, digits, '.', '_' and '-', starting with a letter or digit
         name: String,
+        /// Share nothing: the profile starts with empty commands/ and skills/ of its own
+        #[arg(long, conflicts_with_all = ["copy", "no_share"])]
+        isolated: bool,
+        /// Copy your configuration instead of linking it (for systems without symlinks);
+        /// `ccs sync` copies it again
+        #[arg(long)]
+        copy: bool,
+        /// Do not share this item (repeat for more)
+        #[arg(long, value_enum, value_name = "ITEM")]
+        no_share: Vec<Item>,
     },
     /// List profiles with their accounts, marking the one active in this shell with '*'
     #[command(visible_alias = "ls")]
@@ -54,6 +70,73 @@ pub enum Command {
         /// Also show its account (login, plan, e-mail, organisation) and disk size
         #[arg(short, long)]
         verbose: bool,
+    },
+    /// Show a profile: its account, path, size, and which items are shared or its own
+    Show {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
+        name: String,
+    },
+    /// Bring profiles in line with ~/.claude: link new items, repair broken links, re-copy
+    ///
+    /// Never overwrites a file or directory that is the profile's own: it reports it instead.
+    /// Without a name, syncs the profile active in this shell.
+    Sync {
+        #[arg(add = ArgValueCandidates::new(profile_names), conflicts_with = "all")]
+        name: Option<String>,
+        /// Sync every profile
+        #[arg(long)]
+        all: bool,
+    },
+    /// Rename a profile (the hook re-points this shell if it is on it)
+    ///
+    /// Other terminals on the profile must switch again with `ccs use NEW`; quit Claude Code
+    /// running on it first. On macOS Claude Code keys its Keychain login on the config dir's
+    /// path, so the renamed profile may need /login again.
+    Rename {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
+        old: String,
+        new: String,
+        /// The shell to write code for, to re-point it when the profile is active in it
+        #[arg(long, value_enum)]
+        shell: Option<Shell>,
+    },
+    /// Disk usage per profile and in total, largest parts first; shared items counted once
+    Du {
+        /// Only this profile (the total then counts it alone)
+        #[arg(add = ArgValueCandidates::new(profile_names))]
+        name: Option<String>,
+        /// One JSON object for scripts, sizes in bytes
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a profile's session history and logs, after confirmation
+    ///
+    /// Sessions: projects/ (conversation transcripts), file-history/, session-env/, todos/,
+    /// shell-snapshots/ and Claude Code's other per-session directories. Logs: logs/, debug/,
+    /// telemetry/. Never touches the login, .claude.json, settings or the shared items. Quit
+    /// Claude Code running on the profile first, or use --older-than.
+    #[command(group = clap::ArgGroup::new("which").required(true).args(["name", "all"]))]
+    Clean {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
+        name: Option<String>,
+        /// Clean every profile
+        #[arg(long)]
+        all: bool,
+        /// Only session history (without --sessions or --logs: both)
+        #[arg(long)]
+        sessions: bool,
+        /// Only logs (without --sessions or --logs: both)
+        #[arg(long)]
+        logs: bool,
+        /// Only what was last modified longer ago than this: 12h, 30d, 2w
+        #[arg(long, value_name = "AGE", value_parser = crate::housekeeping::parse_age)]
+        older_than: Option<std::time::Duration>,
+        /// List what would be removed and how much room that frees; remove nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation (needed when stdin is not a terminal)
+        #[arg(short, long)]
+        yes: bool,
     },
     /// Print a profile's config dir
     Path {

@@ -10,9 +10,11 @@ use crate::cli::Command;
 use crate::completion;
 use crate::config::{self, Config};
 use crate::doctor;
+use crate::housekeeping::{self, Selection};
 use crate::profile_name::ProfileName;
+use crate::shared::{self, Mode, Sharing};
 use crate::shell::{self, Shell};
-use crate::store::{self, Store};
+use crate::store::Store;
 
 /// The variables ccs manages. `CLAUDE_CONFIG_DIR` is the truth Claude Code reads; `CCS_PROFILE`
 /// only names it for prompts.
@@ -41,7 +43,45 @@ impl Outcome {
 
 pub fn run(command: Command) -> Result<Outcome> {
     match command {
-        Command::Create { name } => create(&ProfileName::parse(&name)?),
+        Command::Create {
+            name,
+            isolated,
+            copy,
+            no_share,
+        } => {
+            let mode = match (isolated, copy) {
+                (true, _) => Mode::Isolated,
+                (_, true) => Mode::Copy,
+                _ => Mode::Link,
+            };
+            create(&ProfileName::parse(&name)?, Sharing::new(mode, no_share))
+        }
+        Command::Show { name } => show(&ProfileName::parse(&name)?),
+        Command::Sync { name, all } => sync(name.as_deref(), all),
+        Command::Rename { old, new, shell } => rename(
+            &ProfileName::parse(&old)?,
+            &ProfileName::parse(&new)?,
+            shell,
+        ),
+        Command::Du { name, json } => du(name.as_deref(), json),
+        Command::Clean {
+            name,
+            // Without a name clap has required --all.
+            all: _,
+            sessions,
+            logs,
+            older_than,
+            dry_run,
+            yes,
+        } => {
+            // Neither flag means both.
+            let selection = Selection {
+                sessions: sessions || !logs,
+                logs: logs || !sessions,
+                older_than,
+            };
+            clean(name.as_deref(), selection, dry_run, yes)
+        }
         Command::List { json } => list(json),
         Command::Use { name, shell } => use_profile(&ProfileName::parse(&name)?, shell),
         Command::Off { shell } => off(shell),
@@ -62,31 +102,50 @@ pub fn run(command: Command) -> Result<Outcome> {
     }
 }
 
-fn create(name: &ProfileName) -> Result<Outcome> {
+fn create(name: &ProfileName, sharing: Sharing) -> Result<Outcome> {
     let store = Store::from_env()?;
-    let dir = store.create(name, &seeds_from_user_config())?;
+    let source = match sharing.mode {
+        Mode::Isolated => None,
+        Mode::Link | Mode::Copy => sharing_source()?,
+    };
+    let dir = store.create(name, |staging| {
+        shared::populate(staging, sharing, source.as_deref())
+    })?;
     Ok(Outcome::print(format!(
-        "Created profile '{name}' at {}\nSwitch a terminal to it with: ccs use {name}\n",
-        dir.display()
+        "Created profile '{name}' at {}\n{}\nSwitch a terminal to it with: ccs use {name}\n",
+        dir.display(),
+        shared::creation_summary(&dir, source.as_deref())
     )))
 }
 
-/// The user's own `commands/` and `skills/` in `~/.claude`, copied into a new profile so it
-/// starts with the tools the user already has.
-fn seeds_from_user_config() -> Vec<(&'static str, std::path::PathBuf)> {
-    let Ok(home) = store::home_dir() else {
-        return Vec::new();
-    };
-    ["commands", "skills"]
-        .into_iter()
-        .map(|item| (item, home.join(".claude").join(item)))
-        .filter(|(_, source)| source.is_dir())
-        .collect()
+/// The directory to share from, for create and sync. Without HOME there is no `~/.claude` to
+/// share (a warning, not an error: the profile is still usable); a `CCS_SHARED_FROM` that is set
+/// must be usable.
+fn sharing_source() -> Result<Option<std::path::PathBuf>> {
+    let named = std::env::var_os(shared::SOURCE_VAR).is_some_and(|v| !v.is_empty());
+    match shared::source_dir() {
+        Ok(dir) => {
+            if named && !dir.is_dir() {
+                eprintln!(
+                    "ccs: warning: {}={} is not a directory: nothing to share",
+                    shared::SOURCE_VAR,
+                    dir.display()
+                );
+            }
+            Ok(Some(dir))
+        }
+        Err(e) if named => Err(e),
+        Err(e) => {
+            eprintln!("ccs: warning: sharing nothing: {e:#}");
+            Ok(None)
+        }
+    }
 }
 
 fn list(json: bool) -> Result<Outcome> {
     let store = Store::from_env()?;
     let active = active_profile(&store);
+    let source = shared::source_dir().ok();
     let profiles: Vec<_> = store
         .names()?
         .into_iter()
@@ -96,16 +155,28 @@ fn list(json: bool) -> Result<Outcome> {
             (name, Account::read(&dir), account::disk_usage(&dir), active)
         })
         .collect();
+    let sharing: Vec<_> = profiles
+        .iter()
+        .map(|(name, ..)| {
+            let dir = store.instance_dir(name);
+            Sharing::load(&dir).map(|s| {
+                let statuses = shared::status(&dir, &s, source.as_deref());
+                (s, statuses)
+            })
+        })
+        .collect();
     if json {
         let rows: Vec<_> = profiles
             .iter()
-            .map(|(name, account, size, active)| {
+            .zip(&sharing)
+            .map(|((name, account, size, active), sharing)| {
                 serde_json::json!({
                     "name": name.as_str(),
                     "path": store.instance_dir(name).to_str(),
                     "active": active,
                     "account": account.to_json(),
                     "size_bytes": size,
+                    "sharing": sharing_json(sharing),
                 })
             })
             .collect();
@@ -127,17 +198,219 @@ fn list(json: bool) -> Result<Outcome> {
         .map(|s| s.chars().count())
         .max()
         .unwrap_or(0);
+    let shares: Vec<String> = sharing
+        .iter()
+        .map(|s| match s {
+            Ok((sharing, statuses)) => shared::summary(sharing, statuses),
+            Err(_) => format!("{} unreadable", shared::SETTINGS_FILE),
+        })
+        .collect();
+    let share_width = shares.iter().map(String::len).max().unwrap_or(0);
     let mut out = String::new();
-    for ((name, _, size, active), summary) in profiles.iter().zip(&summaries) {
+    for (((name, _, size, active), summary), share) in profiles.iter().zip(&summaries).zip(&shares)
+    {
         let mark = if *active { '*' } else { ' ' };
         let size = account::human_size(*size);
         let pad = summary_width - summary.chars().count();
         out.push_str(&format!(
-            "{mark} {name:name_width$}  {summary}{:pad$}  {size:>7}\n",
+            "{mark} {name:name_width$}  {summary}{:pad$}  {share:share_width$}  {size:>7}\n",
             ""
         ));
     }
     Ok(Outcome::print(out))
+}
+
+/// `{"mode": "link", "items": {"commands": "shared", …}}`, or `null` when `.ccs.json` is broken.
+fn sharing_json(sharing: &Result<(Sharing, Vec<shared::ItemStatus>)>) -> serde_json::Value {
+    let Ok((sharing, statuses)) = sharing else {
+        return serde_json::Value::Null;
+    };
+    let items: serde_json::Map<String, serde_json::Value> = statuses
+        .iter()
+        .map(|s| (s.item.file_name().to_owned(), s.status.word().into()))
+        .collect();
+    serde_json::json!({"mode": sharing.mode.as_str(), "items": items})
+}
+
+fn show(name: &ProfileName) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let dir = store.find(name)?;
+    let sharing = Sharing::load(&dir)?;
+    let source = shared::source_dir().ok();
+    let mut out = format!(
+        "{name}\n  account: {}\n  path:    {}\n  size:    {}\n",
+        Account::read(&dir).summary(),
+        dir.display(),
+        account::human_size(account::disk_usage(&dir)),
+    );
+    let from = match (&source, sharing.mode) {
+        (_, Mode::Isolated) => String::new(),
+        (Some(source), _) => format!(" from {}", source.display()),
+        (None, _) => String::new(),
+    };
+    out.push_str(&format!("  sharing: {}{from}\n", sharing.mode.as_str()));
+    for status in shared::status(&dir, &sharing, source.as_deref()) {
+        out.push_str(&format!(
+            "    {:<14} {}\n",
+            status.item,
+            shared::describe(&status, &sharing, source.as_deref())
+        ));
+    }
+    Ok(Outcome::print(out))
+}
+
+fn sync(name: Option<&str>, all: bool) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let names = match (name, all) {
+        (_, true) => store.names()?,
+        (Some(raw), false) => vec![ProfileName::parse(raw)?],
+        (None, false) => vec![active_profile(&store).context(
+            "no profile is active in this shell: name one (ccs sync NAME) or pass --all",
+        )?],
+    };
+    let source = sharing_source()?.context("there is nothing to share from")?;
+    if names.is_empty() {
+        eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
+    }
+    let mut out = String::new();
+    for name in &names {
+        let dir = store.find(name)?;
+        let (mode, changes) =
+            shared::sync(&dir, &source).with_context(|| format!("cannot sync '{name}'"))?;
+        if mode == Mode::Isolated {
+            out.push_str(&format!("{name}: isolated, shares nothing\n"));
+        } else if changes.is_empty() {
+            out.push_str(&format!("{name}: up to date\n"));
+        } else {
+            out.push_str(&format!("{name}:\n"));
+            for change in changes {
+                out.push_str(&format!("  {change}\n"));
+            }
+        }
+    }
+    Ok(Outcome::print(out))
+}
+
+/// Renames a profile. Called by the hook with `--shell`, it prints the code that re-points this
+/// shell when the profile was active in it; otherwise stdout stays empty.
+fn rename(old: &ProfileName, new: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let old_dir = store.find(old)?;
+    let was_active = active_profile(&store).as_ref() == Some(old);
+    // The code is made before anything moves: a path the shell cannot take fails the rename
+    // rather than leave the shell on a directory that no longer exists.
+    let code = match shell.filter(|_| was_active) {
+        Some(shell) => switch_code(shell, &store.instance_dir(new), new)?,
+        None => String::new(),
+    };
+    let dir = store.rename(old, new)?;
+    eprintln!(
+        "ccs: renamed profile '{old}' to '{new}' ({})",
+        dir.display()
+    );
+    if let Err(e) = update_default_after_rename(&store, old, new) {
+        eprintln!("ccs: warning: the default profile is still '{old}': {e:#}");
+    }
+    if was_active && code.is_empty() {
+        eprintln!(
+            "ccs: this shell still points at {}; switch with: ccs use {new}",
+            old_dir.display()
+        );
+    }
+    eprintln!(
+        "ccs: other terminals on '{old}' need `ccs use {new}`, and pins of it `ccs pin {new}`"
+    );
+    if cfg!(target_os = "macos") {
+        eprintln!(
+            "ccs: Claude Code keys its Keychain login on the config dir's path: if it asks, run /login in '{new}'"
+        );
+    }
+    Ok(Outcome::print(code))
+}
+
+fn update_default_after_rename(store: &Store, old: &ProfileName, new: &ProfileName) -> Result<()> {
+    let mut config = Config::load(store)?;
+    if config.default_profile().as_ref() == Some(old) {
+        config.set_default_profile(Some(new));
+        config.save()?;
+        eprintln!("ccs: new terminals start on '{new}' (the default, renamed)");
+    }
+    Ok(())
+}
+
+/// The code that switches a shell to a profile.
+fn switch_code(shell: Shell, dir: &std::path::Path, name: &ProfileName) -> Result<String> {
+    let dir = dir.to_str().context("profile path is not valid UTF-8")?;
+    Ok(shell.set_var(CONFIG_DIR_VAR, dir)? + &shell.set_var(PROFILE_VAR, name.as_str())?)
+}
+
+fn du(name: Option<&str>, json: bool) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let names = match name {
+        Some(raw) => vec![ProfileName::parse(raw)?],
+        None => store.names()?,
+    };
+    let source = shared::source_dir().ok();
+    let mut usages = Vec::new();
+    for name in names {
+        let dir = store.find(&name)?;
+        let usage = housekeeping::usage(&dir, source.as_deref())?;
+        usages.push((name.to_string(), dir, usage));
+    }
+    if json {
+        return Ok(Outcome::print(housekeeping::du_json(&usages) + "\n"));
+    }
+    if usages.is_empty() {
+        eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
+    }
+    Ok(Outcome::print(housekeeping::du_text(&usages)))
+}
+
+fn clean(name: Option<&str>, selection: Selection, dry_run: bool, yes: bool) -> Result<Outcome> {
+    let store = Store::from_env()?;
+    let names = match name {
+        Some(raw) => vec![ProfileName::parse(raw)?],
+        None => store.names()?,
+    };
+    let mut plans = Vec::new();
+    for name in names {
+        let dir = store.find(&name)?;
+        let plan = housekeeping::plan(&dir, selection)?;
+        plans.push((name, plan));
+    }
+    let what = housekeeping::describe_selection(selection);
+    let listing = housekeeping::plan_report(&plans);
+    if plans.iter().all(|(_, p)| housekeeping::is_empty(p)) {
+        return Ok(Outcome::print(format!(
+            "Nothing to clean: no {what}.\n{listing}"
+        )));
+    }
+    if dry_run {
+        return Ok(Outcome::print(format!(
+            "Would remove {what}:\n{listing}Nothing removed (--dry-run).\n"
+        )));
+    }
+    if !yes {
+        confirm(
+            &format!(
+                "Remove {what}:\n{listing}This history cannot be recovered. Remove it? [y/N] "
+            ),
+            "not cleaning without confirmation: pass --yes to clean from a script, or --dry-run to see what would go",
+            "nothing removed",
+        )?;
+    }
+    let removed = housekeeping::remove(plans.iter().flat_map(|(_, parts)| parts));
+    let freed = account::human_size(removed.bytes);
+    if let Some(first) = removed.first_failure {
+        // Partial: one line on stderr, as for any failure, saying what did go.
+        bail!(
+            "cleaned only partly ({freed} freed): {} entries could not be removed, first {first}",
+            removed.failures
+        );
+    }
+    Ok(Outcome::print(format!(
+        "Removed {what}:\n{listing}Freed {freed}.\n"
+    )))
 }
 
 fn use_profile(name: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
@@ -148,10 +421,7 @@ fn use_profile(name: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
             "ccs: warning: {var} is set and overrides the login of '{name}' (see: ccs doctor)"
         );
     }
-    let dir = dir.to_str().context("profile path is not valid UTF-8")?;
-    let mut code = shell.set_var(CONFIG_DIR_VAR, dir)?;
-    code.push_str(&shell.set_var(PROFILE_VAR, name.as_str())?);
-    Ok(Outcome::print(code))
+    Ok(Outcome::print(switch_code(shell, &dir, name)?))
 }
 
 /// One line on stderr when a variable in the environment would override the profile's login.
@@ -243,16 +513,26 @@ fn remove(name: &ProfileName, yes: bool) -> Result<Outcome> {
 }
 
 fn confirm_removal(name: &ProfileName, dir: &std::path::Path) -> Result<()> {
+    confirm(
+        &format!(
+            "Remove profile '{name}' at {}?\nIts login, credentials and history are deleted for good. [y/N] ",
+            dir.display()
+        ),
+        &format!(
+            "not removing profile '{name}' without confirmation: pass --yes to remove it from a script"
+        ),
+        "nothing removed",
+    )
+}
+
+/// Asks `question` on the terminal (on stderr: stdout is for results). Without a terminal to
+/// ask on, refuses with `refusal`; a "no" fails with `declined`.
+fn confirm(question: &str, refusal: &str, declined: &str) -> Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        bail!(
-            "not removing profile '{name}' without confirmation: pass --yes to remove it from a script"
-        );
+        bail!("{refusal}");
     }
-    eprint!(
-        "Remove profile '{name}' at {}?\nIts login, credentials and history are deleted for good. [y/N] ",
-        dir.display()
-    );
+    eprint!("{question}");
     std::io::stderr().flush().ok();
     let mut answer = String::new();
     stdin
@@ -260,7 +540,7 @@ fn confirm_removal(name: &ProfileName, dir: &std::path::Path) -> Result<()> {
         .read_line(&mut answer)
         .context("cannot read the answer")?;
     if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
-        bail!("nothing removed");
+        bail!("{declined}");
     }
     Ok(())
 }
@@ -295,10 +575,7 @@ fn default_profile_code(shell: Shell) -> String {
         let dir = store
             .find(&name)
             .context("the default profile is unusable")?;
-        let dir = dir.to_str().context("profile path is not valid UTF-8")?;
-        Ok(Some(
-            shell.set_var(CONFIG_DIR_VAR, dir)? + &shell.set_var(PROFILE_VAR, name.as_str())?,
-        ))
+        Ok(Some(switch_code(shell, &dir, &name)?))
     })();
     match code {
         Ok(code) => code.unwrap_or_default(),

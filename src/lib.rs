@@ -7,6 +7,8 @@ pub mod commands;
 pub mod completion;
 pub mod config;
 pub mod doctor;
+pub mod housekeeping;
 pub mod profile_name;
+pub mod shared;
 pub mod shell;
 pub mod store;

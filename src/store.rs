@@ -14,7 +14,8 @@ use anyhow::{Context, Result, bail};
 use crate::profile_name::ProfileName;
 
 /// The directories every new instance starts with: the layout Claude Code itself creates.
-pub const INSTANCE_DIRS: &[&str] = &["session-env", "todos", "logs", "commands", "skills"];
+/// `commands/` and `skills/` come from the sharing step (`shared::populate`).
+pub const INSTANCE_DIRS: &[&str] = &["session-env", "todos", "logs"];
 
 pub struct Store {
     root: PathBuf,
@@ -96,31 +97,24 @@ impl Store {
         ProfileName::from_disk(dir.file_name()?.to_str()?)
     }
 
-    /// Makes a new instance, seeded with copies of `seeds` (name inside the instance, source).
+    /// Makes a new instance: Claude Code's directories, then whatever `populate` adds (the
+    /// shared configuration).
     ///
     /// The instance is assembled in a temporary directory and renamed into place, so a profile
     /// appears whole or not at all, and of several concurrent creations exactly one wins: the
     /// rename fails once the target holds anything.
-    pub fn create(&self, name: &ProfileName, seeds: &[(&str, PathBuf)]) -> Result<PathBuf> {
+    pub fn create(
+        &self,
+        name: &ProfileName,
+        populate: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<PathBuf> {
         let target = self.instance_dir(name);
-        if fs::symlink_metadata(&target).is_ok() {
-            bail!("profile '{name}' already exists at {}", target.display());
-        }
-        if let Some(other) = self
-            .names()?
-            .into_iter()
-            .find(|n| n.as_str().eq_ignore_ascii_case(name.as_str()))
-        {
-            bail!(
-                "profile '{other}' already exists; '{name}' differs only in case and would \
-                 collide with it on a case-insensitive disk"
-            );
-        }
+        self.refuse_existing(name, None)?;
         make_private_dir_all(&self.instances)?;
         let staging = self
             .instances
             .join(format!(".creating-{name}-{}", std::process::id()));
-        let built = build_instance(&staging, seeds).and_then(|()| {
+        let built = build_instance(&staging, populate).and_then(|()| {
             fs::rename(&staging, &target).map_err(|e| match e.kind() {
                 ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty => {
                     anyhow::anyhow!("profile '{name}' already exists (created at the same time)")
@@ -132,6 +126,55 @@ impl Store {
             let _ = fs::remove_dir_all(&staging);
         }
         built.map(|()| target)
+    }
+
+    /// Refuses a name that is taken, also by a profile whose name differs only in case (one
+    /// directory on a case-insensitive disk). `renaming` is the profile being renamed, which may
+    /// take its own name in another case.
+    fn refuse_existing(&self, name: &ProfileName, renaming: Option<&ProfileName>) -> Result<()> {
+        let target = self.instance_dir(name);
+        let is_renamed_one = |n: &ProfileName| renaming == Some(n);
+        if let Ok(meta) = fs::symlink_metadata(&target) {
+            let same_dir = renaming
+                .and_then(|old| fs::symlink_metadata(self.instance_dir(old)).ok())
+                .is_some_and(|old| same_file(&old, &meta));
+            if !same_dir {
+                bail!("profile '{name}' already exists at {}", target.display());
+            }
+        }
+        if let Some(other) = self.names()?.into_iter().find(|n| {
+            n.as_str().eq_ignore_ascii_case(name.as_str()) && n != name && !is_renamed_one(n)
+        }) {
+            bail!(
+                "profile '{other}' already exists; '{name}' differs only in case and would \
+                 collide with it on a case-insensitive disk"
+            );
+        }
+        Ok(())
+    }
+
+    /// Renames a profile's instance in one step; returns its new directory. Links inside it are
+    /// absolute, so they keep working from the new place.
+    pub fn rename(&self, old: &ProfileName, new: &ProfileName) -> Result<PathBuf> {
+        let from = self.find(old)?;
+        if old == new {
+            bail!("profile '{old}' already has that name");
+        }
+        self.refuse_existing(new, Some(old))?;
+        let to = self.instance_dir(new);
+        // rename(2) would replace an empty directory at `to` (created since the check above);
+        // it holds nothing, and a non-empty one makes the rename fail, as it does for create.
+        fs::rename(&from, &to).map_err(|e| match e.kind() {
+            ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty => {
+                anyhow::anyhow!("profile '{new}' already exists (created at the same time)")
+            }
+            _ => anyhow::Error::new(e).context(format!(
+                "cannot rename {} to {}",
+                from.display(),
+                to.display()
+            )),
+        })?;
+        Ok(to)
     }
 
     /// Deletes a profile. The instance is first renamed out of the way, so an interrupted removal
@@ -165,7 +208,7 @@ pub fn home_dir() -> Result<PathBuf> {
 /// containing `..` is resolved on disk, since `..` cannot be removed lexically without that.
 /// Non-UTF-8 paths are refused: Claude Code (a Node program) could not address them, and every
 /// shell ccs writes for must receive the path exactly.
-fn normalised_absolute(path: &Path) -> Result<PathBuf> {
+pub(crate) fn normalised_absolute(path: &Path) -> Result<PathBuf> {
     if !path.is_absolute() {
         bail!("{:?} is not an absolute path", path);
     }
@@ -186,63 +229,27 @@ fn normalised_absolute(path: &Path) -> Result<PathBuf> {
     Ok(path.components().collect())
 }
 
-fn build_instance(staging: &Path, seeds: &[(&str, PathBuf)]) -> Result<()> {
+fn build_instance(staging: &Path, populate: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     make_private_dir(staging)?;
     for sub in INSTANCE_DIRS {
-        let dir = staging.join(sub);
-        match seeds.iter().find(|(name, _)| name == sub) {
-            Some((_, source)) => copy_tree(source, &dir)?,
-            None => make_private_dir(&dir)?,
-        }
+        make_private_dir(&staging.join(sub))?;
     }
-    Ok(())
-}
-
-/// Copies a directory tree, recreating symlinks as symlinks rather than following them.
-fn copy_tree(source: &Path, target: &Path) -> Result<()> {
-    make_private_dir(target)?;
-    let entries =
-        fs::read_dir(source).with_context(|| format!("cannot read {}", source.display()))?;
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read {}", source.display()))?;
-        let (from, to) = (entry.path(), target.join(entry.file_name()));
-        let kind = entry
-            .file_type()
-            .with_context(|| format!("cannot read {}", from.display()))?;
-        if kind.is_dir() {
-            copy_tree(&from, &to)?;
-        } else if kind.is_symlink() {
-            copy_symlink(&from, &to)?;
-        } else if kind.is_file() {
-            fs::copy(&from, &to)
-                .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
-        } else {
-            eprintln!(
-                "ccs: skipped {}: not a file, directory or link",
-                from.display()
-            );
-        }
-    }
-    Ok(())
+    populate(staging)
 }
 
 #[cfg(unix)]
-fn copy_symlink(from: &Path, to: &Path) -> Result<()> {
-    let link =
-        fs::read_link(from).with_context(|| format!("cannot read link {}", from.display()))?;
-    std::os::unix::fs::symlink(&link, to)
-        .with_context(|| format!("cannot create link {}", to.display()))
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
 }
 
 #[cfg(not(unix))]
-fn copy_symlink(from: &Path, to: &Path) -> Result<()> {
-    fs::copy(from, to)
-        .map(drop)
-        .with_context(|| format!("cannot copy {}", from.display()))
+fn same_file(_a: &fs::Metadata, _b: &fs::Metadata) -> bool {
+    false
 }
 
 /// Creates one directory readable by its owner only, whatever the umask.
-fn make_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn make_private_dir(dir: &Path) -> Result<()> {
     fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     set_private(dir)
 }

@@ -64,7 +64,7 @@ fn create_is_private_whatever_the_umask() {
 }
 
 #[test]
-fn create_copies_the_users_commands_and_skills() {
+fn create_shares_the_users_commands_and_skills_and_a_copy_is_independent() {
     let sandbox = Sandbox::new();
     let claude = sandbox.home.join(".claude");
     fs::create_dir_all(claude.join("commands/nested")).unwrap();
@@ -72,11 +72,24 @@ fn create_copies_the_users_commands_and_skills() {
     fs::write(claude.join("commands/nested/deploy.md"), "deploy it\n").unwrap();
     fs::write(claude.join("skills/review/SKILL.md"), "review\n").unwrap();
     std::os::unix::fs::symlink("SKILL.md", claude.join("skills/review/link.md")).unwrap();
+    // By default: linked, so the profile sees ~/.claude's own files.
     let dir = sandbox.create("work");
+    for item in ["commands", "skills"] {
+        assert_eq!(fs::read_link(dir.join(item)).unwrap(), claude.join(item));
+    }
     assert_eq!(
         fs::read_to_string(dir.join("commands/nested/deploy.md")).unwrap(),
         "deploy it\n"
     );
+    // With --copy: a copy, links inside it recreated as links, private.
+    sandbox.ok(["create", "copied", "--copy"]);
+    let dir = sandbox.instance("copied");
+    assert!(
+        !fs::symlink_metadata(dir.join("commands"))
+            .unwrap()
+            .is_symlink()
+    );
+    assert_eq!(mode(&dir.join("skills/review")), 0o700);
     assert_eq!(
         fs::read_to_string(dir.join("skills/review/SKILL.md")).unwrap(),
         "review\n"
@@ -91,9 +104,14 @@ fn create_copies_the_users_commands_and_skills() {
         fs::read_to_string(claude.join("commands/nested/deploy.md")).unwrap(),
         "deploy it\n"
     );
-    assert!(
-        !claude.join("todos").exists(),
-        "nothing is created in ~/.claude"
+    let in_claude: Vec<_> = fs::read_dir(&claude)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        in_claude.len(),
+        2,
+        "nothing is created in ~/.claude: {in_claude:?}"
     );
 }
 
@@ -116,9 +134,14 @@ fn invalid_names_are_refused_everywhere_and_touch_nothing() {
     for name in [
         "", "../x", "/etc", "-rf", "a b", "a\nb", "wоrk", ".hidden", "a/b", "..",
     ] {
-        for cmd in ["create", "use", "path", "remove"] {
+        for cmd in [
+            "create", "use", "path", "remove", "show", "sync", "du", "clean",
+        ] {
             let out = sandbox.run([cmd, "--", name]);
             assert_clean_failure(&out, "invalid profile name");
+        }
+        for args in [["rename", "--", name, "ok"], ["rename", "--", "ok", name]] {
+            assert_clean_failure(&sandbox.run(args), "invalid profile name");
         }
     }
     assert!(
