@@ -208,3 +208,48 @@ fn the_full_init_output_parses_in_each_shell() {
         assert!(out.status.success(), "{}", stdout(&out));
     }
 }
+
+/// A link planted inside the store is never written through or used as a profile.
+#[test]
+fn links_planted_in_the_store_are_not_followed() {
+    let sandbox = Sandbox::new();
+    let outside = sandbox.root.join("outside");
+    fs::create_dir(&outside).unwrap();
+    // instances/ itself replaced by a link to elsewhere: create refuses, writes nothing there.
+    fs::create_dir_all(&sandbox.ccs_home).unwrap();
+    std::os::unix::fs::symlink(&outside, sandbox.ccs_home.join("instances")).unwrap();
+    let out = sandbox.run(["create", "work"]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(
+        fs::read_dir(&outside).unwrap().count(),
+        0,
+        "nothing written outside the store"
+    );
+
+    // A profile that is a link: not listed, not usable.
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    std::os::unix::fs::symlink(&outside, sandbox.instance("planted")).unwrap();
+    assert_eq!(
+        sandbox
+            .run(["list", "--json"])
+            .stdout
+            .iter()
+            .filter(|&&b| b == b'{')
+            .count(),
+        2
+    );
+    let listed = sandbox.ok(["list", "--json"]);
+    assert!(!listed.contains("planted"), "{listed}");
+    let out = sandbox.run(["use", "planted", "--shell", "bash"]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    // CCS_HOME itself may be a link: the user's choice.
+    let sandbox = Sandbox::new();
+    let real = sandbox.root.join("real-store");
+    fs::create_dir(&real).unwrap();
+    std::os::unix::fs::symlink(&real, &sandbox.ccs_home).unwrap();
+    sandbox.create("work");
+    assert!(real.join("instances/work").is_dir());
+}
