@@ -68,7 +68,8 @@ __ccs_enable_prompt_prefix() {
 # Tab completion: `compdef` exists only once compinit has run, which many .zshrc files do after
 # this hook. Register now if it can, otherwise once at the first prompt (no process either way).
 __ccs_install_completion() {
-    if (( $+functions[compdef] )); then
+    emulate -L zsh
+    if (( ${+functions[compdef]} )); then
         __ccs_register_completion
     else
         autoload -Uz add-zsh-hook
@@ -76,9 +77,13 @@ __ccs_install_completion() {
     fi
 }
 
+# Waits, one cheap check per prompt, until compinit has run (a user may run it by hand or
+# defer it), then registers and stops checking.
 __ccs_install_completion_late() {
+    emulate -L zsh
+    (( ${+functions[compdef]} )) || return 0
     add-zsh-hook -d precmd __ccs_install_completion_late
-    (( $+functions[compdef] )) && __ccs_register_completion
+    __ccs_register_completion
     return 0
 }
 

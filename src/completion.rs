@@ -24,9 +24,27 @@ pub const VAR: &str = "CCS_COMPLETE";
 
 /// Answers a completion request and exits, if this run is one; otherwise returns at once.
 pub fn answer_if_asked() {
-    clap_complete::CompleteEnv::with_factory(Cli::command)
-        .var(VAR)
-        .complete();
+    if std::env::var_os(VAR).is_none_or(|v| v.is_empty()) {
+        return;
+    }
+    let args = with_separator(std::env::args_os().collect());
+    let current_dir = std::env::current_dir().ok();
+    let completer = clap_complete::CompleteEnv::with_factory(Cli::command).var(VAR);
+    match completer.try_complete(args, current_dir.as_deref()) {
+        Ok(true) => std::process::exit(0),
+        Ok(false) => {}
+        Err(e) => e.exit(),
+    }
+}
+
+/// The registration scripts call `ccs -- <words>`. PowerShell drops a `--` from the arguments of
+/// a function, and with the hook installed `ccs` is one, so the binary may get the words alone;
+/// clap_complete would then print the registration script instead of completing. Put it back.
+fn with_separator(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if args.len() > 1 && args[1] != "--" {
+        args.insert(1, "--".into());
+    }
+    args
 }
 
 /// Profile names for any argument that takes one. Errors (no store yet, unreadable store)

@@ -49,8 +49,15 @@ impl Store {
     /// The instance directory of an existing profile.
     pub fn find(&self, name: &ProfileName) -> Result<PathBuf> {
         let dir = self.instance_dir(name);
-        match fs::metadata(&dir) {
+        // symlink_metadata: a link in place of a profile is not followed (see `no_links_inside`).
+        match fs::symlink_metadata(&dir) {
             Ok(meta) if meta.is_dir() => Ok(dir),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                bail!(
+                    "{} is a symbolic link; ccs does not follow links inside its store",
+                    dir.display()
+                )
+            }
             Ok(_) => bail!("{} exists but is not a directory", dir.display()),
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 bail!("profile '{name}' does not exist (create it with: ccs create {name})")
@@ -77,10 +84,9 @@ impl Store {
                 continue;
             };
             // The entry's type comes with the listing; only a symlink costs a stat to follow.
-            let kind = entry.file_type().ok();
-            let is_dir = kind.is_some_and(|k| k.is_dir())
-                || kind.is_some_and(|k| k.is_symlink()) && entry.path().is_dir();
-            if is_dir {
+            // The entry's type comes with the listing, at no extra cost. A link is not a profile:
+            // ccs never follows links inside its store.
+            if entry.file_type().is_ok_and(|k| k.is_dir()) {
                 names.push(name);
             }
         }
@@ -111,6 +117,7 @@ impl Store {
         let target = self.instance_dir(name);
         self.refuse_existing(name, None)?;
         make_private_dir_all(&self.instances)?;
+        no_links_inside(&self.instances)?;
         let staging = self
             .instances
             .join(format!(".creating-{name}-{}", std::process::id()));
@@ -252,6 +259,21 @@ fn same_file(_a: &fs::Metadata, _b: &fs::Metadata) -> bool {
 pub(crate) fn make_private_dir(dir: &Path) -> Result<()> {
     fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     set_private(dir)
+}
+
+/// `CCS_HOME` itself may be a link (a user's dotfiles often are), but everything below it is
+/// ccs's own making: a link there was planted, and writing through it would write outside the
+/// store.
+fn no_links_inside(instances: &Path) -> Result<()> {
+    let meta = fs::symlink_metadata(instances)
+        .with_context(|| format!("cannot read {}", instances.display()))?;
+    if !meta.is_dir() {
+        bail!(
+            "{} is not a directory (a symbolic link inside the store is not followed)",
+            instances.display()
+        );
+    }
+    Ok(())
 }
 
 /// Creates `dir` and any missing parents, each new one private; existing ones are left alone.

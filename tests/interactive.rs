@@ -10,28 +10,17 @@
 
 mod common;
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
-use common::{Sandbox, have, path_with_bin};
+use common::tmux::{self, Term, can_run};
+use common::{Sandbox, path_with_bin};
 
-/// How long the screen may take to show what a step waits for.
-const TIMEOUT: Duration = Duration::from_secs(10);
-/// How often the screen is read while waiting.
-const POLL: Duration = Duration::from_millis(20);
-
-/// One interactive shell, as the tests drive it.
+/// One interactive shell, as these tests drive it: how tmux starts it, and the lines a person
+/// types to install the hook and look at the variables.
 #[derive(Clone, Copy)]
 struct ShellKind {
-    program: &'static str,
-    /// Flags that keep the user's and the system's startup files out, and force interactive mode.
-    flags: &'static [&'static str],
-    /// Typed first: a short prompt that is the same on every machine.
-    setup: &'static str,
-    /// That prompt as the screen shows it, trailing space trimmed.
-    prompt: &'static str,
+    shell: tmux::Shell,
     /// The install line, as the README gives it.
     hook: &'static str,
     /// Prints `cfg=[<CLAUDE_CONFIG_DIR>]`, or `cfg=[unset]` if it is not set.
@@ -43,10 +32,7 @@ struct ShellKind {
 }
 
 const BASH: ShellKind = ShellKind {
-    program: "bash",
-    flags: &["--norc", "--noprofile", "-i"],
-    setup: "PS1='$ '",
-    prompt: "$",
+    shell: tmux::BASH,
     hook: r#"eval "$(ccs init bash --prompt)""#,
     show_config_dir: r#"echo "cfg=[${CLAUDE_CONFIG_DIR-unset}]""#,
     show_profile: r#"echo "profile=[${CCS_PROFILE-unset}]""#,
@@ -54,10 +40,7 @@ const BASH: ShellKind = ShellKind {
 };
 
 const ZSH: ShellKind = ShellKind {
-    program: "zsh",
-    flags: &["--no-rcs", "-i"],
-    setup: "PROMPT='%% '",
-    prompt: "%",
+    shell: tmux::ZSH,
     hook: r#"eval "$(ccs init zsh --prompt)""#,
     show_config_dir: r#"echo "cfg=[${CLAUDE_CONFIG_DIR-unset}]""#,
     show_profile: r#"echo "profile=[${CCS_PROFILE-unset}]""#,
@@ -65,10 +48,7 @@ const ZSH: ShellKind = ShellKind {
 };
 
 const FISH: ShellKind = ShellKind {
-    program: "fish",
-    flags: &["--no-config", "-i"],
-    setup: "function fish_prompt; printf '> '; end",
-    prompt: ">",
+    shell: tmux::FISH,
     hook: "ccs init fish --prompt | source",
     show_config_dir: r#"set -q CLAUDE_CONFIG_DIR; and echo "cfg=[$CLAUDE_CONFIG_DIR]"; or echo 'cfg=[unset]'"#,
     show_profile: r#"set -q CCS_PROFILE; and echo "profile=[$CCS_PROFILE]"; or echo 'profile=[unset]'"#,
@@ -79,270 +59,6 @@ const FISH: ShellKind = ShellKind {
 const SHOW_CHILD_ENV: &str =
     r#"sh -c 'echo "child=[${CLAUDE_CONFIG_DIR-unset}|${CCS_PROFILE-unset}]"'"#;
 
-/// An interactive shell in a tmux server of its own. Dropping it ends both.
-struct Term<'a> {
-    sandbox: &'a Sandbox,
-    socket: PathBuf,
-    kind: ShellKind,
-    /// Where the prompt now waiting for input is: its line in the pane, history included (tmux
-    /// keeps the lines that scroll off, so a line's index never changes), and its text.
-    at: usize,
-    prompt: String,
-}
-
-/// What one typed command did: the lines it printed and the prompt that came back.
-struct Step {
-    output: Vec<String>,
-    prompt: String,
-}
-
-impl<'a> Term<'a> {
-    /// Starts the shell in a clean environment, sets its prompt and waits until it is ready.
-    fn start(sandbox: &'a Sandbox, kind: ShellKind) -> Self {
-        let mut term = Term {
-            sandbox,
-            socket: sandbox.root.join("tmux.sock"),
-            kind,
-            at: 0,
-            prompt: String::new(),
-        };
-        // `env -i` so that nothing of the tmux server's environment (TMUX, TMUX_PANE) or the
-        // developer's reaches the shell: only the sandbox.
-        let mut args: Vec<OsString> = [
-            "new-session",
-            "-d",
-            "-s",
-            "ccs",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            "--",
-            "env",
-            "-i",
-        ]
-        .map(OsString::from)
-        .into();
-        for (name, value) in [
-            ("PATH", path_with_bin()),
-            ("HOME", sandbox.home.clone().into()),
-            ("CCS_HOME", sandbox.ccs_home.clone().into()),
-            ("TERM", "screen".into()),
-            ("LANG", "C.UTF-8".into()),
-            ("LC_ALL", "C.UTF-8".into()),
-        ] {
-            let mut pair = OsString::from(format!("{name}="));
-            pair.push(value);
-            args.push(pair);
-        }
-        args.push(kind.program.into());
-        args.extend(kind.flags.iter().map(OsString::from));
-        let out = term.tmux(&args);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-
-        // Type only once the shell shows something: keys typed before its line editor is up
-        // would be echoed twice.
-        term.wait_for("the shell to start", |lines| {
-            lines.iter().any(|l| !l.is_empty()).then_some(())
-        });
-        term.type_line(kind.setup);
-        // The command line shows the quotes; only the output is the bare word.
-        term.type_line(r#"echo "rea""dy""#);
-        let (at, prompt) = term.wait_for("the shell to be ready", |lines| {
-            let ready = lines.iter().rposition(|l| l == "ready")?;
-            let (at, prompt) = last_prompt(lines, kind.prompt)?;
-            (at > ready).then_some((at, prompt))
-        });
-        term.at = at;
-        term.prompt = prompt;
-        term.assert_prompt(kind.prompt, "after setting the prompt");
-        term
-    }
-
-    fn tmux<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
-        let mut cmd = Command::new("tmux");
-        self.sandbox.env(&mut cmd);
-        cmd.arg("-f")
-            .arg("/dev/null")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("cannot run tmux")
-    }
-
-    /// Types `text` and presses Enter.
-    fn type_line(&self, text: &str) {
-        for keys in [
-            &["send-keys", "-t", "ccs", "-l", "--", text][..],
-            &["send-keys", "-t", "ccs", "Enter"],
-        ] {
-            let out = self.tmux(keys);
-            assert!(
-                out.status.success(),
-                "tmux send-keys failed: {}\nscreen:\n{}",
-                String::from_utf8_lossy(&out.stderr),
-                self.screen()
-            );
-        }
-    }
-
-    /// The pane with its history, wrapped lines joined, trailing blanks trimmed from each line.
-    fn lines(&self) -> Result<Vec<String>, String> {
-        let out = self.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", "ccs"]);
-        if !out.status.success() {
-            return Err(format!(
-                "tmux capture-pane failed (did the shell exit?): {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| l.trim_end().to_owned())
-            .collect())
-    }
-
-    /// The pane as text, history included, for failure messages.
-    fn screen(&self) -> String {
-        match self.lines() {
-            Ok(lines) => {
-                let end = lines
-                    .iter()
-                    .rposition(|l| !l.is_empty())
-                    .map_or(0, |i| i + 1);
-                lines[..end].join("\n")
-            }
-            Err(e) => e,
-        }
-    }
-
-    /// Reads the screen until `found` returns something, or panics with the screen.
-    fn wait_for<T>(&self, what: &str, mut found: impl FnMut(&[String]) -> Option<T>) -> T {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let lines = self.lines();
-            if let Ok(lines) = &lines
-                && let Some(value) = found(lines)
-            {
-                return value;
-            }
-            if Instant::now() >= deadline {
-                panic!(
-                    "{}: timed out after {TIMEOUT:?} waiting for {what}; the screen:\n{}",
-                    self.kind.program,
-                    lines.map_or_else(|e| e, |l| l.join("\n").trim_end().to_owned())
-                );
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
-    /// Types `command`, presses Enter and waits for the next prompt.
-    fn run(&mut self, command: &str) -> Step {
-        self.type_line(command);
-        self.next_prompt(command)
-    }
-
-    /// Types `command`, waits for the question it asks at the terminal (a line ending in
-    /// `question_end`), types `answer` and Enter, and waits for the next prompt.
-    fn run_answering(&mut self, command: &str, question_end: &str, answer: &str) -> Step {
-        let start = self.at;
-        self.type_line(command);
-        self.wait_for(&format!("`{command}` to ask a question"), |lines| {
-            let asked = lines
-                .iter()
-                .skip(start + 1)
-                .any(|l| l.ends_with(question_end));
-            asked.then_some(())
-        });
-        self.type_line(answer);
-        self.next_prompt(command)
-    }
-
-    /// Waits for the prompt that follows `command`, typed at the current prompt.
-    fn next_prompt(&mut self, command: &str) -> Step {
-        let start = self.at;
-        let prompt_end = self.kind.prompt;
-        let (typed, output, at, prompt) =
-            self.wait_for(&format!("the prompt after `{command}`"), |lines| {
-                let typed = lines.get(start)?;
-                if !typed.ends_with(command) {
-                    return None;
-                }
-                let (at, prompt) = last_prompt(lines, prompt_end)?;
-                (at > start).then(|| (typed.clone(), lines[start + 1..at].to_vec(), at, prompt))
-            });
-        // The line the command was typed on: the prompt, a space, the command, nothing else.
-        assert_eq!(
-            typed,
-            format!("{} {command}", self.prompt),
-            "{}: the command line is not what was typed; screen:\n{}",
-            self.kind.program,
-            self.screen()
-        );
-        self.at = at;
-        self.prompt = prompt.clone();
-        Step { output, prompt }
-    }
-
-    /// Types `command` and insists on exactly these output lines and this prompt after them.
-    fn expect(&mut self, command: &str, output: &[&str], prompt: &str) {
-        let step = self.run(command);
-        assert!(
-            step.output == output && step.prompt == prompt,
-            "{}: after `{command}`\nwanted output {output:?} then prompt {prompt:?}\n\
-             got output    {:?} then prompt {:?}\nscreen:\n{}",
-            self.kind.program,
-            step.output,
-            step.prompt,
-            self.screen()
-        );
-    }
-
-    fn assert_prompt(&self, want: &str, when: &str) {
-        assert_eq!(
-            self.prompt,
-            want,
-            "{}: wrong prompt {when}; screen:\n{}",
-            self.kind.program,
-            self.screen()
-        );
-    }
-}
-
-impl Drop for Term<'_> {
-    /// Ends the shell and its server, also when the test panicked. The shell is asked to `exit`
-    /// first, as a person would, and the server only goes once the shell is gone: a shell killed
-    /// with the server would write its history file (bash does, on SIGHUP) into the sandbox while
-    /// the sandbox is being deleted, leaving it behind.
-    fn drop(&mut self) {
-        // Ctrl-C first: a failed test may leave a command running or a line half typed.
-        let _ = self.tmux(&["send-keys", "-t", "ccs", "C-c"]);
-        let _ = self.tmux(&["send-keys", "-t", "ccs", "-l", "--", "exit"]);
-        let _ = self.tmux(&["send-keys", "-t", "ccs", "Enter"]);
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if !self.tmux(&["has-session"]).status.success() {
-                return;
-            }
-            std::thread::sleep(POLL);
-        }
-        // The shell did not exit (a command that ignores Ctrl-C, in a failed test): kill it.
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
-
-/// The last non-blank line, if it is a prompt waiting for input: one ending in `prompt`.
-fn last_prompt(lines: &[String], prompt: &str) -> Option<(usize, String)> {
-    let at = lines.iter().rposition(|l| !l.is_empty())?;
-    lines[at].ends_with(prompt).then(|| (at, lines[at].clone()))
-}
-
 fn prefixed(profile: &str, prompt: &str) -> String {
     format!("({profile}) {prompt}")
 }
@@ -351,22 +67,18 @@ fn path_text(path: &Path) -> &str {
     path.to_str().expect("sandbox paths are UTF-8")
 }
 
-fn can_run(shell: &str) -> bool {
-    have("tmux") && have(shell)
-}
-
 /// The whole day of a person with two accounts, in one shell: install the hook, switch to one
 /// profile, to the other, mistype a name, switch off.
 fn switch_profiles_at_the_prompt(kind: ShellKind) {
-    if !can_run(kind.program) {
+    if !can_run(kind.shell.program) {
         return;
     }
     let sandbox = Sandbox::new();
     let work = sandbox.create("work");
     let personal = sandbox.create("personal");
     let (work, personal) = (path_text(&work), path_text(&personal));
-    let bare = kind.prompt;
-    let mut term = Term::start(&sandbox, kind);
+    let bare = kind.shell.prompt;
+    let mut term = Term::start(&sandbox, kind.shell);
 
     // Installing the hook prints nothing and, with no profile active, leaves the prompt alone.
     term.expect(kind.hook, &[], bare);
@@ -414,7 +126,7 @@ fn switch_profiles_at_the_prompt(kind: ShellKind) {
             && step.output[0].contains("ccs create nosuch"),
         "{}: `ccs use nosuch` should print one error line naming `ccs create nosuch`, got {:?}\n\
          screen:\n{}",
-        kind.program,
+        kind.shell.program,
         step.output,
         term.screen()
     );
@@ -428,7 +140,7 @@ fn switch_profiles_at_the_prompt(kind: ShellKind) {
     assert!(
         status.output.len() == 1 && code.is_some_and(|c| c != 0),
         "{}: `ccs use nosuch` should fail with a non-zero status, got {:?}\nscreen:\n{}",
-        kind.program,
+        kind.shell.program,
         status.output,
         term.screen()
     );
@@ -475,7 +187,7 @@ fn bash_prefix_survives_a_prompt_command(user_prompt_command: &str) {
     }
     let sandbox = Sandbox::new();
     sandbox.create("work");
-    let mut term = Term::start(&sandbox, BASH);
+    let mut term = Term::start(&sandbox, BASH.shell);
 
     // The theme's own prompt, then a PROMPT_COMMAND that replaces it at every prompt.
     term.expect("PS1='old$ '", &[], "old$");
@@ -568,7 +280,7 @@ fn bash_user_answers_the_remove_question_at_the_terminal() {
     }
     let sandbox = Sandbox::new();
     let work = sandbox.create("work");
-    let mut term = Term::start(&sandbox, BASH);
+    let mut term = Term::start(&sandbox, BASH.shell);
     term.expect(BASH.hook, &[], "$");
     term.expect("ccs use work", &[], "(work) $");
     let question = format!("Remove profile 'work' at {}?", path_text(&work));

@@ -206,7 +206,11 @@ fn a_default_that_went_away_warns_but_the_hook_still_loads() {
     let out = sandbox.run(["init", "bash"]);
     assert!(out.status.success());
     let without_default = Sandbox::new().ok(["init", "bash"]);
-    assert_eq!(stdout(&out), without_default, "the whole hook, and no switch");
+    assert_eq!(
+        stdout(&out),
+        without_default,
+        "the whole hook, and no switch"
+    );
     assert!(
         stderr(&out).contains("not switching to the default profile"),
         "{}",
@@ -274,7 +278,7 @@ fn pin_replaces_a_planted_symlink_instead_of_writing_through_it() {
 #[test]
 fn auto_switch_follows_pins_and_restores_on_leaving() {
     let sandbox = Sandbox::new();
-    let work = sandbox.create("work");
+    sandbox.create("work");
     sandbox.create("personal");
     let root = sandbox.root.join("tree");
     for dir in ["p/a/b", "p/c", "bad", "gone"] {
@@ -355,7 +359,6 @@ fn auto_switch_follows_pins_and_restores_on_leaving() {
         assert!(
             !Path::new(&root.join("bad/pwned")).exists() && !sandbox.root.join("pwned").exists()
         );
-        let _ = &work;
     }
 }
 
@@ -372,4 +375,46 @@ fn auto_switch_is_quiet_when_asked() {
     );
     let out = sandbox.shell("bash", &script);
     assert_eq!(clean_success(&out, "bash"), "work\n");
+}
+
+/// A person's session: `cd` into a pinned project and out again at a real prompt.
+#[test]
+fn auto_switch_at_a_real_prompt_in_each_shell() {
+    use common::tmux::{BASH, FISH, Term, ZSH, can_run};
+    for (kind, hook) in [
+        (BASH, "eval \"$(ccs init bash --auto --prompt)\""),
+        (ZSH, "eval \"$(ccs init zsh --auto --prompt)\""),
+        (FISH, "ccs init fish --auto --prompt | source"),
+    ] {
+        if !can_run(kind.program) {
+            continue;
+        }
+        let sandbox = Sandbox::new();
+        let work = sandbox.create("work");
+        let project = sandbox.root.join("project");
+        fs::create_dir_all(project.join("src")).unwrap();
+        sandbox
+            .ccs(["pin", "work"])
+            .current_dir(&project)
+            .output()
+            .unwrap();
+        let mut term = Term::start(&sandbox, kind);
+        let bare = kind.prompt;
+        let pinned = format!("(work) {bare}");
+        term.expect(hook, &[], bare);
+        let note = format!("ccs: work (pinned by {}/.ccs-profile)", project.display());
+        term.expect(&format!("cd '{}'", project.display()), &[&note], &pinned);
+        term.expect(
+            "echo \"[$CLAUDE_CONFIG_DIR]\"",
+            &[&format!("[{}]", work.display())],
+            &pinned,
+        );
+        // Deeper in the same tree: same pin, nothing printed.
+        term.expect("cd src", &[], &pinned);
+        term.expect(
+            "cd /",
+            &["ccs: left the pinned tree; back to the default ~/.claude"],
+            bare,
+        );
+    }
 }

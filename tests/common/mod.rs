@@ -2,6 +2,8 @@
 //! real shells. Nothing here ever touches the real ~/.claude or ~/.ccs.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,246 @@
+//! Hostile conditions: concurrent use, strict shell options, leftovers of interrupted work.
+
+mod common;
+
+use std::fs;
+use std::process::Stdio;
+
+use common::{Sandbox, clean_success, have, stderr, stdout};
+
+#[test]
+fn concurrent_creates_of_one_profile_make_exactly_one() {
+    for round in 0..5 {
+        let sandbox = Sandbox::new();
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                sandbox
+                    .ccs(["create", "work"])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let winners = outs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(winners, 1, "round {round}: exactly one create succeeds");
+        for out in outs.iter().filter(|o| !o.status.success()) {
+            assert!(out.stdout.is_empty());
+            assert!(
+                stderr(out).contains("already exists"),
+                "round {round}: {}",
+                stderr(out)
+            );
+        }
+        let entries: Vec<String> = fs::read_dir(sandbox.ccs_home.join("instances"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(
+            entries,
+            ["work"],
+            "round {round}: no half-made profile may remain"
+        );
+        for sub in ["session-env", "todos", "logs", "commands", "skills"] {
+            assert!(
+                sandbox.instance("work").join(sub).is_dir(),
+                "round {round}: {sub}"
+            );
+        }
+    }
+}
+
+#[test]
+fn leftovers_of_interrupted_work_are_not_profiles() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    // What a create or remove killed half-way leaves behind.
+    let instances = sandbox.ccs_home.join("instances");
+    fs::create_dir_all(instances.join(".creating-other-123/logs")).unwrap();
+    fs::create_dir_all(instances.join(".removing-old-456/projects")).unwrap();
+    fs::write(instances.join(".removing-old-456/.credentials.json"), "{}").unwrap();
+    let listed = sandbox.ok(["list", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let names: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["work"]);
+    for hidden in [".creating-other-123", ".removing-old-456"] {
+        let out = sandbox.run(["use", hidden, "--shell", "bash"]);
+        assert!(
+            !out.status.success() && out.stdout.is_empty(),
+            "{hidden} is not a usable profile"
+        );
+    }
+    // The names are free again for real profiles.
+    sandbox.create("other");
+    sandbox.create("old");
+}
+
+#[test]
+fn remove_deletes_everything_of_the_profile_and_nothing_else() {
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let personal = sandbox.create("personal");
+    fs::write(work.join(".credentials.json"), "{}").unwrap();
+    fs::create_dir_all(work.join("projects/-home-me-app")).unwrap();
+    fs::write(work.join("projects/-home-me-app/session.jsonl"), "{}\n").unwrap();
+    // A link out of the profile: removal must not follow it.
+    let outside = sandbox.root.join("outside");
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("keep.md"), "mine\n").unwrap();
+    std::os::unix::fs::symlink(&outside, work.join("linked")).unwrap();
+    fs::write(personal.join(".credentials.json"), "{\"other\":1}").unwrap();
+    sandbox.ok(["remove", "work", "--yes"]);
+    assert!(!work.exists());
+    assert_eq!(
+        fs::read_to_string(outside.join("keep.md")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(
+        fs::read_to_string(personal.join(".credentials.json")).unwrap(),
+        "{\"other\":1}"
+    );
+}
+
+/// The bash hook under every strict option a user may have on.
+#[test]
+fn bash_hook_works_under_errexit_nounset_and_pipefail() {
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let script = "set -euo pipefail\neval \"$(ccs init bash --prompt --auto)\"\neval \"$(ccs init bash --prompt --auto)\"\n\
+                  ccs use work\nprintf '%s|' \"$CLAUDE_CONFIG_DIR\"\nccs use nosuch || echo failed-as-expected\n\
+                  ccs off\necho \"${CLAUDE_CONFIG_DIR-unset}\"\n";
+    let out = sandbox.shell("bash", script);
+    assert_eq!(
+        stdout(&out),
+        format!("{}|failed-as-expected\nunset\n", work.display()),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn zsh_hook_works_with_ksh_arrays_nounset_and_errexit() {
+    if !have("zsh") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let script = "setopt ksh_arrays nounset err_exit\nprecmd_functions=(user_fn)\nuser_fn() { :; }\n\
+                  eval \"$(ccs init zsh --prompt --auto)\"\neval \"$(ccs init zsh --prompt --auto)\"\n\
+                  ccs use work\nprint -r -- \"$CLAUDE_CONFIG_DIR|$CCS_PROFILE\"\nCCS_PROFILE=work\n__ccs_prompt_prefix\n\
+                  print -r -- \"${precmd_functions[0]}\"\nccs use nosuch 2>/dev/null || print failed-as-expected\nccs off\n\
+                  print -r -- \"${CLAUDE_CONFIG_DIR-unset}\"\n";
+    let out = sandbox.shell("zsh", script);
+    assert_eq!(
+        clean_success(&out, "zsh with ksh_arrays")
+            .lines()
+            .collect::<Vec<_>>(),
+        [
+            &format!("{}|work", work.display()),
+            "user_fn",
+            "failed-as-expected",
+            "unset"
+        ]
+    );
+}
+
+#[test]
+fn fish_hook_works_with_a_user_cd_wrapper() {
+    if !have("fish") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    let pinned = sandbox.root.join("pinned");
+    fs::create_dir(&pinned).unwrap();
+    fs::write(pinned.join(".ccs-profile"), "work\n").unwrap();
+    // A user's own `cd` function (as many fish configs have) must not stop the switch.
+    let script = format!(
+        "function cd; builtin cd $argv; and echo wrapped-cd; end\nccs init fish --auto | source\nccs init fish --auto | source\n\
+         cd '{}'\necho \"[$CCS_PROFILE]\"\ncd /\nset -q CCS_PROFILE; or echo left\n",
+        pinned.display()
+    );
+    let out = sandbox.shell("fish", &script);
+    assert_eq!(
+        stdout(&out),
+        "wrapped-cd\n[work]\nwrapped-cd\nleft\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Every hook file passes its shell's own parser after `init` adds completion and opt-ins.
+#[test]
+fn the_full_init_output_parses_in_each_shell() {
+    let sandbox = Sandbox::new();
+    for (shell, check) in [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")] {
+        if !have(shell) {
+            continue;
+        }
+        let code = sandbox.ok(["init", shell, "--prompt", "--auto"]);
+        let file = sandbox.root.join(format!("init.{shell}"));
+        fs::write(&file, code).unwrap();
+        let out = std::process::Command::new(shell)
+            .arg(check)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+    }
+    if have("shellcheck") {
+        let code = sandbox.ok(["init", "bash", "--prompt", "--auto"]);
+        let file = sandbox.root.join("init.bash");
+        fs::write(&file, code).unwrap();
+        // The completion registration is clap_complete's; only errors count against it.
+        let out = std::process::Command::new("shellcheck")
+            .args(["--shell=bash", "--severity=error"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stdout(&out));
+    }
+}
+
+/// A link planted inside the store is never written through or used as a profile.
+#[test]
+fn links_planted_in_the_store_are_not_followed() {
+    let sandbox = Sandbox::new();
+    let outside = sandbox.root.join("outside");
+    fs::create_dir(&outside).unwrap();
+    // instances/ itself replaced by a link to elsewhere: create refuses, writes nothing there.
+    fs::create_dir_all(&sandbox.ccs_home).unwrap();
+    std::os::unix::fs::symlink(&outside, sandbox.ccs_home.join("instances")).unwrap();
+    let out = sandbox.run(["create", "work"]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(
+        fs::read_dir(&outside).unwrap().count(),
+        0,
+        "nothing written outside the store"
+    );
+
+    // A profile that is a link: not listed, not usable.
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    std::os::unix::fs::symlink(&outside, sandbox.instance("planted")).unwrap();
+    let listed = sandbox.ok(["list", "--json"]);
+    assert!(!listed.contains("planted"), "{listed}");
+    let out = sandbox.run(["use", "planted", "--shell", "bash"]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    // CCS_HOME itself may be a link: the user's choice.
+    let sandbox = Sandbox::new();
+    let real = sandbox.root.join("real-store");
+    fs::create_dir(&real).unwrap();
+    std::os::unix::fs::symlink(&real, &sandbox.ccs_home).unwrap();
+    sandbox.create("work");
+    assert!(real.join("instances/work").is_dir());
+}
