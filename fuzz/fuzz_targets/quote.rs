@@ -1,0 +1,107 @@
+//! Fuzzes the quoting of every shell: whatever the value, each shell's word must parse back to
+//! exactly that value. The oracles are small parsers of each shell's quoting rules, written
+//! independently of the quoting code; the real shells check the same in tests/shells.rs.
+#![no_main]
+
+use ccs::shell::Shell;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // Environment values cannot hold NUL, and ccs refuses non-UTF-8 paths before quoting.
+    let Ok(value) = std::str::from_utf8(data) else { return };
+    if value.contains('\0') {
+        return;
+    }
+    for (shell, parse) in [
+        (Shell::Bash, posix_word as fn(&str) -> Result<String, String>),
+        (Shell::Zsh, posix_word),
+        (Shell::Fish, fish_word),
+    ] {
+        let quoted = shell.quote(value);
+        assert_eq!(parse(&quoted).as_deref(), Ok(value), "{shell:?} quoted {value:?} as {quoted:?}");
+    }
+    if !value.contains('\r') {
+        let quoted = Shell::Powershell.quote(value);
+        assert_eq!(powershell_word(&quoted).as_deref(), Ok(value), "quoted {value:?} as {quoted:?}");
+    }
+});
+
+/// One bash/zsh word: single-quoted runs, backslash-escaped characters, and bare characters that
+/// neither shell gives a meaning to (a leading `=` is zsh's EQUALS expansion).
+fn posix_word(word: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = word.chars().peekable();
+    let mut first = true;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next() {
+                    Some('\'') => break,
+                    Some(inner) => out.push(inner),
+                    None => return Err("unterminated single quote".into()),
+                }
+            },
+            '\\' => match chars.next() {
+                Some('\n') | None => return Err("a backslash that does not escape".into()),
+                Some(escaped) => out.push(escaped),
+            },
+            '=' if first => return Err("a bare leading '=' (zsh EQUALS)".into()),
+            c if c.is_ascii_alphanumeric() || "-_=/,.+".contains(c) || !c.is_ascii() => out.push(c),
+            other => return Err(format!("a bare {other:?} the shell would interpret")),
+        }
+        first = false;
+    }
+    if word.is_empty() {
+        return Err("an empty word vanishes".into());
+    }
+    Ok(out)
+}
+
+/// One fish single-quoted word: only `\\` and `\'` are escapes inside.
+fn fish_word(word: &str) -> Result<String, String> {
+    let inner = word
+        .strip_prefix('\'')
+        .and_then(|w| w.strip_suffix('\''))
+        .ok_or("not single-quoted")?;
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e @ ('\\' | '\'')) => out.push(e),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => return Err("a backslash escapes the closing quote".into()),
+            },
+            '\'' => return Err("an unescaped quote ends the word early".into()),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// One PowerShell verbatim string: `'` and U+2018–U+201B all open and close it, and two of them
+/// in a row stand for one (the second).
+fn powershell_word(word: &str) -> Result<String, String> {
+    let is_quote = |c: char| matches!(c, '\'' | '\u{2018}'..='\u{201B}');
+    let mut chars = word.chars();
+    if !chars.next().is_some_and(is_quote) {
+        return Err("not a verbatim string".into());
+    }
+    let mut out = String::new();
+    let mut chars = chars.peekable();
+    while let Some(c) = chars.next() {
+        if is_quote(c) {
+            match chars.next() {
+                Some(second) if is_quote(second) => out.push(second),
+                Some(_) => return Err("a single quote ends the string early".into()),
+                None => return Ok(out),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Err("unterminated string".into())
+}
