@@ -100,6 +100,10 @@ fn check_auth_overrides(store: &Store, home_claude: Option<&Path>) -> Vec<Findin
                 .map(|n| store.instance_dir(n).join("settings.json")),
         );
     }
+    // A profile's settings.json is usually a link to ~/.claude's: report each real file once.
+    let mut seen = std::collections::HashSet::new();
+    settings
+        .retain(|file| seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
     for file in settings {
         for var in auth_vars_in_settings(&file) {
             findings.push(finding(

@@ -231,3 +231,30 @@ fn use_warns_on_stderr_and_leaves_stdout_alone() {
     );
     assert!(!err.contains("sk-x"));
 }
+
+#[test]
+fn a_shared_settings_file_is_reported_once() {
+    let sandbox = Sandbox::new();
+    let claude = sandbox.home.join(".claude");
+    fs::create_dir_all(&claude).unwrap();
+    fs::write(
+        claude.join("settings.json"),
+        r#"{"env":{"ANTHROPIC_API_KEY":"x"}}"#,
+    )
+    .unwrap();
+    // Both profiles link settings.json to ~/.claude's (the default sharing).
+    sandbox.create("work");
+    sandbox.create("personal");
+    assert!(
+        fs::symlink_metadata(sandbox.instance("work").join("settings.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let out = doctor(&sandbox, |_| {});
+    let warns: Vec<String> = lines_with(&out, "warn")
+        .into_iter()
+        .filter(|l| l.contains("settings.json"))
+        .collect();
+    assert_eq!(warns.len(), 1, "{warns:?}");
+}
