@@ -16,6 +16,8 @@
 //! never for a fixed time.
 
 mod common;
+#[path = "common/pwsh.rs"]
+mod pwsh;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -26,7 +28,8 @@ use std::process::Output;
 
 use common::tmux::{self, Screen, Term, can_run};
 use common::{Sandbox, clean_success, have, stderr, stdout};
-use tree_sitter::{Node, Parser, Tree};
+use pwsh::{descendants, text};
+use tree_sitter::Tree;
 
 /// The shells whose completion protocol the binary speaks, as `CCS_COMPLETE` names them.
 const PROTOCOLS: [&str; 4] = ["bash", "zsh", "fish", "powershell"];
@@ -829,72 +832,8 @@ fn without_a_usable_store_completion_offers_no_name_and_no_error() {
 // ---------------------------------------------------------------------------------------------
 // PowerShell: parsed, not run
 
-fn parser() -> Parser {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_powershell::LANGUAGE.into())
-        .expect("load the PowerShell grammar");
-    parser
-}
-
-/// Every node under `node`, itself included, in document order.
-fn descendants(node: Node<'_>) -> Vec<Node<'_>> {
-    let mut out = Vec::new();
-    let mut cursor = node.walk();
-    loop {
-        out.push(cursor.node());
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == node {
-                return out;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return out;
-            }
-        }
-    }
-}
-
-fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
-    &src[node.byte_range()]
-}
-
-/// Parses `src` and fails the test, naming the offending lines, if it has any ERROR or MISSING
-/// node.
 fn parse_clean(src: &str, what: &str) -> Tree {
-    let tree = parser()
-        .parse(src, None)
-        .expect("tree-sitter returned no tree");
-    let lines: Vec<&str> = src.split('\n').collect();
-    let problems: Vec<String> = descendants(tree.root_node())
-        .into_iter()
-        .filter(|n| n.is_error() || n.is_missing())
-        .map(|n| {
-            let pos = n.start_position();
-            let kind = if n.is_missing() {
-                format!("MISSING {}", n.kind())
-            } else {
-                "ERROR".to_owned()
-            };
-            format!(
-                "{kind} at line {}, column {}: {:?}",
-                pos.row + 1,
-                pos.column + 1,
-                lines.get(pos.row).copied().unwrap_or("")
-            )
-        })
-        .collect();
-    assert!(
-        problems.is_empty() && !tree.root_node().has_error(),
-        "{what} does not parse as PowerShell:\n  {}\n--- source ---\n{src}",
-        problems.join("\n  ")
-    );
-    tree
+    pwsh::parse_clean(&mut pwsh::parser(), src, what)
 }
 
 /// The command the registration runs through `Invoke-Expression`, from its here-string: the
