@@ -4,7 +4,7 @@
 # `ccs_prompt`, and leaves every other command to the binary. Safe under `set -u`, and to source
 # more than once.
 
-ccs() {
+function ccs {
     case ${1-} in
         use | off | rename)
             if __ccs_asks_for_help "$@"; then

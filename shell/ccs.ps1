@@ -25,7 +25,8 @@ function global:ccs {
         }
         # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
         # prints code only when it renamed the profile this session is on.
-        if ($succeeded) {
+        # (Invoke-Expression refuses an empty string: `rename` of another profile prints none.)
+        if ($succeeded -and $code) {
             Invoke-Expression ($code -join "`n")
         }
     } else {

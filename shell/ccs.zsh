@@ -4,7 +4,7 @@
 # `ccs_prompt`, and leaves every other command to the binary. Safe under `setopt nounset`, and to
 # source more than once.
 
-ccs() {
+function ccs {
     emulate -L zsh
     case ${1-} in
         use | off | rename)

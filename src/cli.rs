@@ -156,8 +156,14 @@ pub enum Command {
     Exec {
         #[arg(add = ArgValueCandidates::new(profile_names))]
         name: String,
-        /// The command and its arguments, after `--`
-        #[arg(last = true, required = true, value_name = "COMMAND")]
+        /// The command and its arguments, after `--`. Not `last`: PowerShell drops a `--` from a
+        /// function's arguments, so through its hook the command arrives without one.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            required = true,
+            value_name = "COMMAND"
+        )]
         command: Vec<std::ffi::OsString>,
     },
     /// Set the profile new terminals start on (shells that inherit one keep it)

@@ -357,13 +357,24 @@ fn other_commands_pass_through_to_the_binary_which_knows_the_hook_is_there() {
 }
 
 #[test]
-fn the_hook_calls_the_binary_even_if_ccs_is_also_an_alias() {
+fn the_hook_installs_and_calls_the_binary_even_with_an_alias_named_ccs() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
-    // `command ccs` bypasses aliases and functions, so the wrapper cannot recurse into itself.
-    let script = "shopt -s expand_aliases\neval \"$(ccs init bash)\"\nalias ccs='ccs'\nccs use work\necho \"$CCS_PROFILE\"\n";
-    let out = sandbox.shell("bash", script);
-    assert_eq!(clean_success(&out, "bash"), "work\n");
+    for shell in shells_here(&["bash", "zsh"]) {
+        // The alias exists before the hook, as in a .bashrc: defining the function must not be
+        // alias-expanded, and `command ccs` inside it bypasses both, so nothing recurses.
+        let setup = if shell == "bash" {
+            "shopt -s expand_aliases\n"
+        } else {
+            ""
+        };
+        let script = format!(
+            "{setup}alias ccs='nice ccs'\n{}\\ccs use work\necho \"$CCS_PROFILE\"\n",
+            hooked(shell, false)
+        );
+        let out = sandbox.shell(shell, &script);
+        assert_eq!(clean_success(&out, shell), "work\n", "{shell}");
+    }
 }
 
 #[test]

@@ -79,6 +79,23 @@ fn exec_passes_exit_codes_signals_stdin_and_replaces_itself() {
     );
 }
 
+/// PowerShell drops `--` from a function's arguments, so through its hook the command arrives
+/// without one: that must work too.
+#[test]
+fn exec_works_without_the_separator() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    let out = sandbox.run([
+        "exec",
+        "work",
+        "sh",
+        "-c",
+        "echo \"$CCS_PROFILE\" \"$0\"",
+        "-x",
+    ]);
+    assert_eq!(stdout(&out), "work -x\n", "{}", stderr(&out));
+}
+
 #[test]
 fn exec_fails_clearly() {
     let sandbox = Sandbox::new();
