@@ -509,7 +509,26 @@ fn remove(name: &ProfileName, yes: bool) -> Result<Outcome> {
     if active_profile(&store).as_ref() == Some(name) {
         eprintln!("ccs: this shell still points at it; switch away with: ccs off");
     }
+    forget_default(&store, name);
     Ok(Outcome::print(String::new()))
+}
+
+/// A removed profile cannot stay the default: every new terminal would warn about it.
+fn forget_default(store: &Store, name: &ProfileName) {
+    let cleared = Config::load(store).and_then(|mut config| {
+        if config.default_profile().as_ref() != Some(name) {
+            return Ok(false);
+        }
+        config.set_default_profile(None);
+        config.save().map(|()| true)
+    });
+    match cleared {
+        Ok(true) => {
+            eprintln!("ccs: '{name}' was the default; new terminals start on ~/.claude again")
+        }
+        Ok(false) => {}
+        Err(e) => eprintln!("ccs: warning: could not clear the default profile: {e:#}"),
+    }
 }
 
 fn confirm_removal(name: &ProfileName, dir: &std::path::Path) -> Result<()> {

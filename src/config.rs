@@ -53,7 +53,8 @@ impl Config {
 /// from the start. The rename replaces a symlink at `path` rather than writing through it.
 pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().context("path has no parent")?;
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // The store's own directories are private (~/.ccs holds every login below it).
+    crate::store::make_private_dir_all(dir)?;
     let file_name = path
         .file_name()
         .context("path has no file name")?

@@ -277,7 +277,7 @@ fn no_links_inside(instances: &Path) -> Result<()> {
 }
 
 /// Creates `dir` and any missing parents, each new one private; existing ones are left alone.
-fn make_private_dir_all(dir: &Path) -> Result<()> {
+pub fn make_private_dir_all(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }

@@ -219,7 +219,8 @@ fn a_default_that_went_away_warns_but_the_hook_still_loads() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
     sandbox.ok(["default", "work"]);
-    sandbox.ok(["remove", "work", "--yes"]);
+    // Gone behind ccs's back (`ccs remove` would clear the default).
+    fs::remove_dir_all(sandbox.instance("work")).unwrap();
     let out = sandbox.run(["init", "bash"]);
     assert!(out.status.success());
     let without_default = Sandbox::new().ok(["init", "bash"]);
@@ -232,6 +233,47 @@ fn a_default_that_went_away_warns_but_the_hook_still_loads() {
         stderr(&out).contains("not switching to the default profile"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn removing_the_default_profile_clears_the_default() {
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    sandbox.create("personal");
+    sandbox.ok(["default", "work"]);
+    sandbox.ok(["remove", "personal", "--yes"]);
+    assert_eq!(
+        sandbox.ok(["default"]),
+        "work\n",
+        "another profile's removal keeps it"
+    );
+    let out = sandbox.run(["remove", "work", "--yes"]);
+    assert!(
+        stderr(&out).contains("'work' was the default"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sandbox.run(["default"]).status.code(), Some(1));
+    let out = sandbox.run(["init", "bash"]);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_store_made_by_a_config_write_is_private() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(["default", "--clear"]);
+    assert_eq!(
+        fs::metadata(&sandbox.ccs_home)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
     );
 }
 
