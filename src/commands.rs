@@ -269,14 +269,33 @@ fn sync(name: Option<&str>, all: bool) -> Result<Outcome> {
         )?],
     };
     let source = sharing_source()?.context("there is nothing to share from")?;
+    // A missing source (a typo in CCS_SHARED_FROM, ~/.claude moved away for a moment) would make
+    // every shared item look deleted: sync would unlink them all and forget every copy.
+    if !source.is_dir() {
+        bail!(
+            "{} is not a directory: nothing to sync from, nothing changed",
+            source.display()
+        );
+    }
     if names.is_empty() {
         eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
     }
     let mut out = String::new();
+    let mut failed = 0;
     for name in &names {
-        let dir = store.find(name)?;
-        let (mode, changes) =
-            shared::sync(&dir, &source).with_context(|| format!("cannot sync '{name}'"))?;
+        // One broken profile does not hide what was done to the others: report each.
+        let synced = store
+            .find(name)
+            .and_then(|dir| shared::sync(&dir, &source))
+            .with_context(|| format!("cannot sync '{name}'"));
+        let (mode, changes) = match synced {
+            Ok(result) => result,
+            Err(e) => {
+                eprintln!("ccs: {e:#}");
+                failed += 1;
+                continue;
+            }
+        };
         if mode == Mode::Isolated {
             out.push_str(&format!("{name}: isolated, shares nothing\n"));
         } else if changes.is_empty() {
@@ -288,7 +307,10 @@ fn sync(name: Option<&str>, all: bool) -> Result<Outcome> {
             }
         }
     }
-    Ok(Outcome::print(out))
+    Ok(Outcome {
+        stdout: out,
+        code: u8::from(failed > 0),
+    })
 }
 
 /// Renames a profile. Called by the hook with `--shell`, it prints the code that re-points this

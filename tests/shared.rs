@@ -492,3 +492,64 @@ fn removing_a_profile_never_follows_its_links_into_claude() {
     sandbox.ok(["remove", "work", "--yes"]);
     assert_eq!(snapshot(&claude), before);
 }
+
+/// A missing source (a typo, ~/.claude moved away for a moment) must not look like every shared
+/// item was deleted: sync refuses and changes nothing.
+#[test]
+fn sync_without_a_source_changes_nothing() {
+    let sandbox = Sandbox::new();
+    with_user_config(&sandbox);
+    let linked = sandbox.create("linked");
+    sandbox.ok(["create", "copied", "--copy"]);
+    let before = (snapshot(&linked), snapshot(&sandbox.instance("copied")));
+    let out = sandbox
+        .ccs(["sync", "--all"])
+        .env("CCS_SHARED_FROM", sandbox.root.join("typo"))
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && out.stdout.is_empty(),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("nothing to sync from"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        (snapshot(&linked), snapshot(&sandbox.instance("copied"))),
+        before
+    );
+    // Tracking of copies survives: a later sync with the source back still refreshes them.
+    fs::write(
+        sandbox.home.join(".claude/commands/nested/deploy.md"),
+        "v2\n",
+    )
+    .unwrap();
+    sandbox.ok(["sync", "copied"]);
+    assert_eq!(
+        fs::read_to_string(sandbox.instance("copied").join("commands/nested/deploy.md")).unwrap(),
+        "v2\n"
+    );
+}
+
+/// One broken profile does not hide what sync --all did to the others.
+#[test]
+fn sync_all_reports_every_profile_and_fails_at_the_end() {
+    let sandbox = Sandbox::new();
+    let claude = with_user_config(&sandbox);
+    fs::remove_dir_all(claude.join("agents")).unwrap();
+    sandbox.create("a");
+    let b = sandbox.create("b");
+    sandbox.create("c");
+    fs::write(b.join(".ccs.json"), "{\"share\":\"sometimes\"}").unwrap();
+    fs::create_dir(claude.join("agents")).unwrap();
+    let out = sandbox.run(["sync", "--all"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("a:\n") && text.contains("c:\n"), "{text}");
+    assert!(!text.contains("b:"), "{text}");
+    assert!(stderr(&out).contains("cannot sync 'b'"), "{}", stderr(&out));
+    assert!(sandbox.instance("c").join("agents").exists());
+}
