@@ -134,9 +134,10 @@ __ccs_apply_pin() {
         $__ccs_pin_name != *[!A-Za-z0-9._-]* && $__ccs_pin_name != *..* ]]; then
         # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
         ccs use "$__ccs_pin_name" &&
-            { [[ -n ${CCS_AUTO_QUIET-} ]] || printf 'ccs: %s (pinned by %s)\n' "$__ccs_pin_name" "$__ccs_pin_file" >&2; }
+            { [[ -n ${CCS_AUTO_QUIET-} ]] || printf 'ccs: %s (pinned by %q)\n' "$__ccs_pin_name" "$__ccs_pin_file" >&2; }
     else
-        printf 'ccs: ignoring %s: it does not hold a profile name\n' "$__ccs_pin_file" >&2
+        # %q: a cloned directory's name must not send escape sequences to the terminal.
+        printf 'ccs: ignoring %q: it does not hold a profile name\n' "$__ccs_pin_file" >&2
     fi
     return 0
 }

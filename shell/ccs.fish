@@ -112,10 +112,11 @@ function __ccs_apply_pin
         # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
         if ccs use $__ccs_pin_name
             set -q CCS_AUTO_QUIET[1]; and test -n "$CCS_AUTO_QUIET"
-            or printf 'ccs: %s (pinned by %s)\n' $__ccs_pin_name $__ccs_pin_file >&2
+            or printf 'ccs: %s (pinned by %s)\n' $__ccs_pin_name (string escape -- $__ccs_pin_file) >&2
         end
     else
-        printf 'ccs: ignoring %s: it does not hold a profile name\n' $__ccs_pin_file >&2
+        # Escaped: a cloned directory's name must not send escape sequences to the terminal.
+        printf 'ccs: ignoring %s: it does not hold a profile name\n' (string escape -- $__ccs_pin_file) >&2
     end
     return 0
 end

@@ -102,6 +102,9 @@ function global:__ccs_auto_switch {
         $dir = Split-Path -Path $dir -Parent
     }
     if ($name -ceq [string]$global:__ccs_auto_pin) { return }
+    # Shown with control characters replaced: a cloned directory's name must not send escape
+    # sequences to the terminal.
+    $shownFile = $file -replace '\p{Cc}', '?'
     if (-not $global:__ccs_auto_pin) {
         $global:__ccs_saved_dir = $env:CLAUDE_CONFIG_DIR
         $global:__ccs_saved_profile = $env:CCS_PROFILE
@@ -118,9 +121,9 @@ function global:__ccs_auto_switch {
         # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
         ccs use $name
         if ($LASTEXITCODE -eq 0 -and -not $env:CCS_AUTO_QUIET) {
-            [Console]::Error.WriteLine("ccs: $name (pinned by $file)")
+            [Console]::Error.WriteLine("ccs: $name (pinned by $shownFile)")
         }
     } else {
-        [Console]::Error.WriteLine("ccs: ignoring ${file}: it does not hold a profile name")
+        [Console]::Error.WriteLine("ccs: ignoring ${shownFile}: it does not hold a profile name")
     }
 }

@@ -146,9 +146,10 @@ __ccs_apply_pin() {
         $__ccs_pin_name != *[^A-Za-z0-9._-]* && $__ccs_pin_name != *..* ]]; then
         # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
         ccs use "$__ccs_pin_name" &&
-            { [[ -n ${CCS_AUTO_QUIET-} ]] || print -ru2 -- "ccs: $__ccs_pin_name (pinned by $__ccs_pin_file)"; }
+            { [[ -n ${CCS_AUTO_QUIET-} ]] || print -ru2 -- "ccs: $__ccs_pin_name (pinned by ${(V)__ccs_pin_file})"; }
     else
-        print -ru2 -- "ccs: ignoring $__ccs_pin_file: it does not hold a profile name"
+        # (V): a cloned directory's name must not send escape sequences to the terminal.
+        print -ru2 -- "ccs: ignoring ${(V)__ccs_pin_file}: it does not hold a profile name"
     fi
     return 0
 }

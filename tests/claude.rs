@@ -45,12 +45,10 @@ fn credentials(plan: &str) -> String {
 }
 
 fn write_private(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, text).unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut fs::metadata(path).unwrap().permissions(),
-        0o600,
-    );
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 /// Every file under `dir` with its size: what the client must leave alone.

@@ -477,3 +477,28 @@ fn auto_switch_at_a_real_prompt_in_each_shell() {
         );
     }
 }
+
+/// A cloned repository's directory name is hostile: its escape sequences never reach the
+/// terminal through the auto-switch notes.
+#[test]
+fn auto_switch_notes_escape_the_pinned_path() {
+    let sandbox = Sandbox::new();
+    let evil = sandbox.root.join("repo\u{1b}]0;pwned\u{7}\u{1b}[2J");
+    fs::create_dir(&evil).unwrap();
+    fs::write(evil.join(".ccs-profile"), "../bad\n").unwrap();
+    for shell in ["bash", "zsh", "fish"].into_iter().filter(|s| have(s)) {
+        let (hook, check) = match shell {
+            "bash" => ("eval \"$(ccs init bash --auto)\"", "; __ccs_auto_switch"),
+            "zsh" => ("eval \"$(ccs init zsh --auto)\"", ""),
+            _ => ("ccs init fish --auto | source", ""),
+        };
+        let script = format!("{hook}\ncd '{}'{check}\n", evil.display());
+        let out = sandbox.shell(shell, &script);
+        let err = stderr(&out);
+        assert!(err.contains("ccs: ignoring"), "{shell}: {err:?}");
+        assert!(
+            !err.contains('\u{1b}') && !err.contains('\u{7}'),
+            "{shell} printed raw escapes: {err:?}"
+        );
+    }
+}
