@@ -37,6 +37,13 @@ __ccs_asks_for_help() {
     return 1
 }
 
+# Appends a function to a zsh hook array (precmd_functions, chpwd_functions) once: what
+# add-zsh-hook does, without autoloading it, which searches all of fpath at every shell start.
+__ccs_add_hook() {
+    emulate -L zsh
+    (( ${${(P)1}[(Ie)$2]} )) || set -A "$1" "${(@P)1}" "$2"
+}
+
 # Prints the active profile, for a precmd or a status line. In PROMPT itself use
 # '${CCS_PROFILE:+($CCS_PROFILE) }' with `setopt prompt_subst`: no process, while $(ccs_prompt) forks.
 ccs_prompt() {
@@ -61,8 +68,7 @@ __ccs_prompt_prefix() {
 }
 
 __ccs_enable_prompt_prefix() {
-    autoload -Uz add-zsh-hook
-    add-zsh-hook precmd __ccs_prompt_prefix
+    __ccs_add_hook precmd_functions __ccs_prompt_prefix
 }
 
 # Tab completion: `compdef` exists only once compinit has run, which many .zshrc files do after
@@ -72,8 +78,7 @@ __ccs_install_completion() {
     if (( ${+functions[compdef]} )); then
         __ccs_register_completion
     else
-        autoload -Uz add-zsh-hook
-        add-zsh-hook precmd __ccs_install_completion_late
+        __ccs_add_hook precmd_functions __ccs_install_completion_late
     fi
 }
 
@@ -82,7 +87,7 @@ __ccs_install_completion() {
 __ccs_install_completion_late() {
     emulate -L zsh
     (( ${+functions[compdef]} )) || return 0
-    add-zsh-hook -d precmd __ccs_install_completion_late
+    precmd_functions=(${precmd_functions:#__ccs_install_completion_late})
     __ccs_register_completion
     return 0
 }
@@ -92,8 +97,7 @@ __ccs_install_completion_late() {
 # the tree wins until you leave it. Runs on directory change only (chpwd), with no process unless
 # the nearest pin changes, then one `ccs use`. CCS_AUTO_QUIET=1 silences the notes.
 __ccs_enable_auto_switch() {
-    autoload -Uz add-zsh-hook
-    add-zsh-hook chpwd __ccs_auto_switch
+    __ccs_add_hook chpwd_functions __ccs_auto_switch
     __ccs_auto_switch
 }
 
