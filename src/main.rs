@@ -7,7 +7,15 @@ use ccs::cli::Cli;
 
 fn main() -> ExitCode {
     ccs::completion::answer_if_asked();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version: clap prints them to stdout and exits 0.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprintln!("ccs: {}", one_line(&usage_error(&e)));
+            return ExitCode::from(2);
+        }
+    };
     match ccs::commands::run(cli.command) {
         Ok(outcome) => {
             write_stdout(&outcome.stdout);
@@ -30,6 +38,26 @@ fn write_stdout(text: &str) {
         eprintln!("ccs: cannot write output: {e}");
         std::process::exit(1);
     }
+}
+
+/// A usage error as one line, like every other error: clap's message and the usage it shows,
+/// without its blank lines and "For more information" footer.
+fn usage_error(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut message = Vec::new();
+    let mut usage = None;
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(shown) = line.strip_prefix("Usage: ") {
+            usage = Some(shown.to_owned());
+        } else if !line.starts_with("For more information") {
+            message.push(line.strip_prefix("error: ").unwrap_or(line).to_owned());
+        }
+    }
+    let mut text = message.join(" ");
+    if let Some(usage) = usage {
+        text.push_str(&format!(" (usage: {usage})"));
+    }
+    text
 }
 
 /// Errors are one line: control characters from hostile paths or names are shown escaped.

@@ -518,3 +518,25 @@ fn init_prints_the_hook_file_then_completion_then_the_prompt_opt_in() {
     }
     assert!(!sandbox.ccs_home.exists(), "init touches no files");
 }
+
+#[test]
+fn usage_errors_are_one_line_too_and_help_still_works() {
+    let sandbox = Sandbox::new();
+    for args in [
+        &["use"][..],
+        &["nosuchcommand"],
+        &["use", "work", "--shell", "tcsh"],
+        &["list", "--bogus"],
+    ] {
+        let out = sandbox.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
+        assert!(err.starts_with("ccs: "), "{err:?}");
+    }
+    assert!(stderr(&sandbox.run(["use"])).contains("<NAME>"));
+    let help = sandbox.run(["use", "--help"]);
+    assert!(help.status.success() && stdout(&help).contains("Usage: ccs use"));
+    assert!(sandbox.ok(["--version"]).starts_with("ccs "));
+}
