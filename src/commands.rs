@@ -185,7 +185,7 @@ fn list(json: bool) -> Result<Outcome> {
         ));
     }
     if profiles.is_empty() {
-        eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
+        note_no_profiles();
     }
     let name_width = profiles
         .iter()
@@ -237,12 +237,7 @@ fn show(name: &ProfileName) -> Result<Outcome> {
     let dir = store.find(name)?;
     let sharing = Sharing::load(&dir)?;
     let source = shared::source_dir().ok();
-    let mut out = format!(
-        "{name}\n  account: {}\n  path:    {}\n  size:    {}\n",
-        Account::read(&dir).summary(),
-        dir.display(),
-        account::human_size(account::disk_usage(&dir)),
-    );
+    let mut out = profile_summary(name, &dir);
     let from = match (&source, sharing.mode) {
         (_, Mode::Isolated) => String::new(),
         (Some(source), _) => format!(" from {}", source.display()),
@@ -278,7 +273,7 @@ fn sync(name: Option<&str>, all: bool) -> Result<Outcome> {
         );
     }
     if names.is_empty() {
-        eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
+        note_no_profiles();
     }
     let mut out = String::new();
     let mut failed = 0;
@@ -383,7 +378,7 @@ fn du(name: Option<&str>, json: bool) -> Result<Outcome> {
         return Ok(Outcome::print(housekeeping::du_json(&usages) + "\n"));
     }
     if usages.is_empty() {
-        eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
+        note_no_profiles();
     }
     Ok(Outcome::print(housekeeping::du_text(&usages)))
 }
@@ -438,12 +433,13 @@ fn clean(name: Option<&str>, selection: Selection, dry_run: bool, yes: bool) -> 
 fn use_profile(name: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
     let shell = resolve_shell(shell)?;
     let dir = Store::from_env()?.find(name)?;
-    if let Some(var) = doctor::auth_vars_in_env().first() {
-        eprintln!(
-            "ccs: warning: {var} is set and overrides the login of '{name}' (see: ccs doctor)"
-        );
-    }
+    warn_about_auth_overrides(name);
     Ok(Outcome::print(switch_code(shell, &dir, name)?))
+}
+
+/// Said on stderr wherever an empty store leaves nothing to show.
+fn note_no_profiles() {
+    eprintln!("ccs: no profiles yet; create one with: ccs create <name>");
 }
 
 /// One line on stderr when a variable in the environment would override the profile's login.
@@ -491,12 +487,17 @@ fn current(verbose: bool) -> Result<Outcome> {
     if !verbose {
         return Ok(Outcome::print(format!("{name}\n")));
     }
-    Ok(Outcome::print(format!(
+    Ok(Outcome::print(profile_summary(&name, &dir)))
+}
+
+/// A profile's name, account, path and size: the head of `show` and all of `current -v`.
+fn profile_summary(name: &ProfileName, dir: &std::path::Path) -> String {
+    format!(
         "{name}\n  account: {}\n  path:    {}\n  size:    {}\n",
-        Account::read(&dir).summary(),
+        Account::read(dir).summary(),
         dir.display(),
-        account::human_size(account::disk_usage(&dir)),
-    )))
+        account::human_size(account::disk_usage(dir)),
+    )
 }
 
 fn doctor() -> Result<Outcome> {

@@ -178,8 +178,12 @@ pub fn usage(instance: &Path, source: Option<&Path>) -> Result<Usage> {
         });
     }
     parts.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+    // The whole is its parts plus the directory itself: no second walk of the tree.
+    let own = fs::symlink_metadata(instance)
+        .map(|m| crate::account::allocated(&m))
+        .unwrap_or(0);
     Ok(Usage {
-        bytes: disk_usage(instance),
+        bytes: own + parts.iter().map(|p| p.bytes).sum::<u64>(),
         parts,
         shared_targets,
     })
@@ -380,7 +384,6 @@ fn collect(dir: &Path, cutoff: Option<SystemTime>, victims: &mut Vec<Victim>) ->
 /// What removing a plan achieved.
 #[derive(Debug, Default)]
 pub struct Removed {
-    pub files: usize,
     pub bytes: u64,
     /// The first entry that could not be removed, and how many could not.
     pub failures: usize,
@@ -401,7 +404,6 @@ pub fn remove<'a>(parts: impl IntoIterator<Item = &'a PartPlan>) -> Removed {
         match result {
             Ok(()) => {
                 removed.bytes += victim.bytes;
-                removed.files += usize::from(!victim.is_dir);
             }
             Err(e)
                 if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::DirectoryNotEmpty => {}

@@ -83,7 +83,6 @@ impl Store {
             let Some(name) = entry.file_name().to_str().and_then(ProfileName::from_disk) else {
                 continue;
             };
-            // The entry's type comes with the listing; only a symlink costs a stat to follow.
             // The entry's type comes with the listing, at no extra cost. A link is not a profile:
             // ccs never follows links inside its store.
             if entry.file_type().is_ok_and(|k| k.is_dir()) {
@@ -122,12 +121,8 @@ impl Store {
             .instances
             .join(format!(".creating-{name}-{}", std::process::id()));
         let built = build_instance(&staging, populate).and_then(|()| {
-            fs::rename(&staging, &target).map_err(|e| match e.kind() {
-                ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty => {
-                    anyhow::anyhow!("profile '{name}' already exists (created at the same time)")
-                }
-                _ => anyhow::Error::new(e).context(format!("cannot create {}", target.display())),
-            })
+            move_into_place(&staging, &target, name)
+                .with_context(|| format!("cannot create {}", target.display()))
         });
         if built.is_err() {
             let _ = fs::remove_dir_all(&staging);
@@ -171,16 +166,8 @@ impl Store {
         let to = self.instance_dir(new);
         // rename(2) would replace an empty directory at `to` (created since the check above);
         // it holds nothing, and a non-empty one makes the rename fail, as it does for create.
-        fs::rename(&from, &to).map_err(|e| match e.kind() {
-            ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty => {
-                anyhow::anyhow!("profile '{new}' already exists (created at the same time)")
-            }
-            _ => anyhow::Error::new(e).context(format!(
-                "cannot rename {} to {}",
-                from.display(),
-                to.display()
-            )),
-        })?;
+        move_into_place(&from, &to, new)
+            .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))?;
         Ok(to)
     }
 
@@ -259,6 +246,23 @@ fn same_file(_a: &fs::Metadata, _b: &fs::Metadata) -> bool {
 pub(crate) fn make_private_dir(dir: &Path) -> Result<()> {
     fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     set_private(dir)
+}
+
+/// Renames a directory to a profile's place. The rename fails once the target holds anything,
+/// so of two processes racing for one name exactly one wins; the loser hears why.
+fn move_into_place(from: &Path, to: &Path, name: &ProfileName) -> Result<()> {
+    match fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty
+            ) =>
+        {
+            bail!("profile '{name}' already exists (created at the same time)")
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `CCS_HOME` itself may be a link (a user's dotfiles often are), but everything below it is
