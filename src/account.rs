@@ -107,18 +107,20 @@ pub fn allocated(meta: &fs::Metadata) -> u64 {
 }
 
 /// `1.2 MB`, `24 KB`, `512 B`: the figure a person reads, in powers of 1024 like `du -h`.
+/// In integers (tenths, rounded half up) because `ccs list` prints one per profile.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
     let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
+    let mut scale: u128 = 1;
+    while u128::from(bytes) >= scale * 1024 && unit + 1 < UNITS.len() {
+        scale *= 1024;
         unit += 1;
     }
-    if unit == 0 || value >= 10.0 {
-        format!("{value:.0} {}", UNITS[unit])
+    let tenths = (u128::from(bytes) * 10 + scale / 2) / scale;
+    if unit == 0 || tenths >= 100 {
+        format!("{} {}", (tenths + 5) / 10, UNITS[unit])
     } else {
-        format!("{value:.1} {}", UNITS[unit])
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     }
 }
 
@@ -176,5 +178,10 @@ mod tests {
         assert_eq!(human_size(4096), "4.0 KB");
         assert_eq!(human_size(20 * 1024), "20 KB");
         assert_eq!(human_size(1536 * 1024), "1.5 MB");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(10 * 1024 - 1), "10 KB");
+        assert_eq!(human_size(1024 * 1024 - 1), "1024 KB");
+        assert_eq!(human_size(3 * 1024u64.pow(4)), "3.0 TB");
+        assert_eq!(human_size(u64::MAX), "16777216 TB");
     }
 }

@@ -52,6 +52,12 @@ impl Config {
 /// Writes `path` by renaming a fully written and synced temporary file over it, with `mode`
 /// from the start. The rename replaces a symlink at `path` rather than writing through it.
 pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    replace_file(path, bytes, mode, true)
+}
+
+/// [`write_atomically`], with the fsync left out when `durable` is false: for a file that may be
+/// lost in a crash (a cache), but must never be seen half-written.
+pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
     let dir = path.parent().context("path has no parent")?;
     // The store's own directories are private (~/.ccs holds every login below it).
     crate::store::make_private_dir_all(dir)?;
@@ -67,7 +73,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
         let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         fs::rename(&temp, path)
     })();
     if written.is_err() {

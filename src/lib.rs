@@ -8,6 +8,7 @@ pub mod completion;
 pub mod config;
 pub mod doctor;
 pub mod housekeeping;
+pub mod listing;
 pub mod profile_name;
 pub mod shared;
 pub mod shell;

@@ -77,7 +77,7 @@ impl Item {
         matches!(self, Item::Commands | Item::Skills | Item::Agents)
     }
 
-    fn from_file_name(name: &str) -> Option<Item> {
+    pub fn from_file_name(name: &str) -> Option<Item> {
         Item::ALL.into_iter().find(|i| i.file_name() == name)
     }
 }
@@ -102,6 +102,12 @@ pub enum Mode {
 }
 
 impl Mode {
+    pub fn from_word(word: &str) -> Option<Mode> {
+        [Mode::Link, Mode::Copy, Mode::Isolated]
+            .into_iter()
+            .find(|m| m.as_str() == word)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Link => "link",
@@ -149,10 +155,10 @@ impl Sharing {
             bail!("not a JSON object");
         };
         let mode = match values.get("share").and_then(Value::as_str) {
-            None | Some("link") => Mode::Link,
-            Some("copy") => Mode::Copy,
-            Some("isolated") => Mode::Isolated,
-            Some(other) => bail!("unknown share mode {other:?}"),
+            None => Mode::Link,
+            Some(word) => {
+                Mode::from_word(word).with_context(|| format!("unknown share mode {word:?}"))?
+            }
         };
         let mut not_shared = BTreeSet::new();
         for name in values
@@ -490,6 +496,23 @@ impl Status {
             Status::Absent => "absent",
         }
     }
+
+    /// `word` as the `'static` word of some status, if it is one (read back from a cache).
+    pub fn known_word(word: &str) -> Option<&'static str> {
+        Self::WORDS.into_iter().find(|w| *w == word)
+    }
+
+    /// Every [`Status::word`].
+    const WORDS: [&'static str; 8] = [
+        "shared",
+        "copied",
+        "outdated",
+        "own",
+        "pending",
+        "broken",
+        "elsewhere",
+        "absent",
+    ];
 }
 
 pub struct ItemStatus {
@@ -909,6 +932,26 @@ fn fnv1a(tag: &[u8], bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_status_word_is_known_and_only_those() {
+        for status in [
+            Status::Shared,
+            Status::Copied { outdated: false },
+            Status::Copied { outdated: true },
+            Status::Own,
+            Status::Pending,
+            Status::Broken,
+            Status::Elsewhere(PathBuf::from("/x")),
+            Status::Absent,
+        ] {
+            assert_eq!(Status::known_word(status.word()), Some(status.word()));
+        }
+        assert_eq!(Status::known_word("linked"), None);
+        for mode in [Mode::Link, Mode::Copy, Mode::Isolated] {
+            assert_eq!(Mode::from_word(mode.as_str()), Some(mode));
+        }
+    }
 
     #[test]
     fn settings_round_trip_and_default_to_link() {

@@ -179,3 +179,32 @@ fn a_real_run_writes_its_state_into_the_active_profile_only() {
     assert!(!sandbox.home.join(".claude.json").exists());
     assert!(!sandbox.home.join(".claude").exists());
 }
+
+/// `ccs list` reuses what it measured while a profile's directory is unchanged (src/listing.rs),
+/// trusting that Claude Code replaces its files by renaming them into place. Proved here: right
+/// after a real run, the listing equals a listing measured from scratch.
+#[test]
+fn list_after_a_real_run_equals_a_fresh_measurement() {
+    let Some(claude) = claude() else { return };
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let before = sandbox.ok(["list", "--json"]);
+    assert!(sandbox.ccs_home.join("list-cache.tsv").is_file());
+    let project = sandbox.root.join("project");
+    fs::create_dir(&project).unwrap();
+    let mut run = std::process::Command::new(&claude);
+    sandbox.env(&mut run);
+    let out = run
+        .args(["-p", "hi"])
+        .env("CLAUDE_CONFIG_DIR", &work)
+        .current_dir(&project)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(work.join(".claude.json").is_file(), "{}", stderr(&out));
+    let cached = sandbox.ok(["list", "--json"]);
+    assert_ne!(cached, before, "the run wrote into the profile");
+    fs::remove_file(sandbox.ccs_home.join("list-cache.tsv")).unwrap();
+    assert_eq!(cached, sandbox.ok(["list", "--json"]));
+}
