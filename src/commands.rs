@@ -224,7 +224,8 @@ fn sharing_json(sharing: Option<&listing::SharingFacts>) -> serde_json::Value {
 
 fn show(name: &ProfileName) -> Result<Outcome> {
     let store = Store::from_env()?;
-    let dir = store.find(name)?;
+    let (name, dir) = store.find(name)?;
+    let name = &name;
     let sharing = Sharing::load(&dir)?;
     let source = shared::source_dir().ok();
     let mut out = profile_summary(name, &dir);
@@ -271,7 +272,7 @@ fn sync(name: Option<&str>, all: bool) -> Result<Outcome> {
         // One broken profile does not hide what was done to the others: report each.
         let synced = store
             .find(name)
-            .and_then(|dir| shared::sync(&dir, &source))
+            .and_then(|(_, dir)| shared::sync(&dir, &source))
             .with_context(|| format!("cannot sync '{name}'"));
         let (mode, changes) = match synced {
             Ok(result) => result,
@@ -302,7 +303,8 @@ fn sync(name: Option<&str>, all: bool) -> Result<Outcome> {
 /// shell when the profile was active in it; otherwise stdout stays empty.
 fn rename(old: &ProfileName, new: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
     let store = Store::from_env()?;
-    let old_dir = store.find(old)?;
+    let (old, old_dir) = store.find(old)?;
+    let old = &old;
     let was_active = active_profile(&store).as_ref() == Some(old);
     // The code is made before anything moves: a path the shell cannot take fails the rename
     // rather than leave the shell on a directory that no longer exists.
@@ -360,7 +362,7 @@ fn du(name: Option<&str>, json: bool) -> Result<Outcome> {
     let source = shared::source_dir().ok();
     let mut usages = Vec::new();
     for name in names {
-        let dir = store.find(&name)?;
+        let (name, dir) = store.find(&name)?;
         let usage = housekeeping::usage(&dir, source.as_deref())?;
         usages.push((name.to_string(), dir, usage));
     }
@@ -381,7 +383,7 @@ fn clean(name: Option<&str>, selection: Selection, dry_run: bool, yes: bool) -> 
     };
     let mut plans = Vec::new();
     for name in names {
-        let dir = store.find(&name)?;
+        let (name, dir) = store.find(&name)?;
         let plan = housekeeping::plan(&dir, selection)?;
         plans.push((name, plan));
     }
@@ -422,9 +424,9 @@ fn clean(name: Option<&str>, selection: Selection, dry_run: bool, yes: bool) -> 
 
 fn use_profile(name: &ProfileName, shell: Option<Shell>) -> Result<Outcome> {
     let shell = resolve_shell(shell)?;
-    let dir = Store::from_env()?.find(name)?;
-    warn_about_auth_overrides(name);
-    Ok(Outcome::print(switch_code(shell, &dir, name)?))
+    let (name, dir) = Store::from_env()?.find(name)?;
+    warn_about_auth_overrides(&name);
+    Ok(Outcome::print(switch_code(shell, &dir, &name)?))
 }
 
 /// Said on stderr wherever an empty store leaves nothing to show.
@@ -504,13 +506,14 @@ fn active_profile(store: &Store) -> Option<ProfileName> {
 }
 
 fn path(name: &ProfileName) -> Result<Outcome> {
-    let dir = Store::from_env()?.find(name)?;
+    let (_, dir) = Store::from_env()?.find(name)?;
     Ok(Outcome::print(format!("{}\n", dir.display())))
 }
 
 fn remove(name: &ProfileName, yes: bool) -> Result<Outcome> {
     let store = Store::from_env()?;
-    let dir = store.find(name)?;
+    let (name, dir) = store.find(name)?;
+    let name = &name;
     if !yes {
         confirm_removal(name, &dir)?;
     }
@@ -604,7 +607,7 @@ fn default_profile_code(shell: Shell) -> String {
         let Some(name) = Config::load(&store)?.default_profile() else {
             return Ok(None);
         };
-        let dir = store
+        let (name, dir) = store
             .find(&name)
             .context("the default profile is unusable")?;
         Ok(Some(switch_code(shell, &dir, &name)?))
@@ -621,7 +624,8 @@ fn default_profile_code(shell: Shell) -> String {
 /// Runs a command as a profile. On Unix ccs becomes the command (exec), so its exit status,
 /// signals and stdio are the command's own.
 fn exec(name: &ProfileName, command: &[std::ffi::OsString]) -> Result<Outcome> {
-    let dir = Store::from_env()?.find(name)?;
+    let (name, dir) = Store::from_env()?.find(name)?;
+    let name = &name;
     warn_about_auth_overrides(name);
     let (program, args) = command.split_first().context("no command given after --")?;
     let mut cmd = std::process::Command::new(program);
@@ -671,8 +675,7 @@ fn default(name: Option<&str>, clear: bool) -> Result<Outcome> {
             None => Outcome::no(),
         });
     };
-    let name = ProfileName::parse(raw)?;
-    store.find(&name)?;
+    let (name, _) = store.find(&ProfileName::parse(raw)?)?;
     config.set_default_profile(Some(&name));
     config.save()?;
     eprintln!("ccs: new terminals start on '{name}' (a shell that inherits a profile keeps it)");
@@ -683,7 +686,7 @@ fn default(name: Option<&str>, clear: bool) -> Result<Outcome> {
 pub const PIN_FILE: &str = ".ccs-profile";
 
 fn pin(name: &ProfileName) -> Result<Outcome> {
-    Store::from_env()?.find(name)?;
+    let (name, _) = Store::from_env()?.find(name)?;
     let file = std::env::current_dir()
         .context("cannot read the current directory")?
         .join(PIN_FILE);

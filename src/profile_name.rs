@@ -37,6 +37,23 @@ impl ProfileName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The same name with every letter's case swapped (`Work` → `wORK`), or `None` for a name
+    /// without letters: a probe for whether the disk tells case apart.
+    pub fn with_case_flipped(&self) -> Option<Self> {
+        let flipped: String = self
+            .0
+            .chars()
+            .map(|c| {
+                if c.is_ascii_lowercase() {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        (flipped != self.0).then_some(Self(flipped))
+    }
 }
 
 impl fmt::Display for ProfileName {

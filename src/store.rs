@@ -46,12 +46,22 @@ impl Store {
         self.instances.join(name.as_str())
     }
 
-    /// The instance directory of an existing profile.
-    pub fn find(&self, name: &ProfileName) -> Result<PathBuf> {
+    /// An existing profile: its name as spelled on disk, and its instance directory.
+    ///
+    /// A name that differs only in case from a profile's (`Work` for `work`) means that profile,
+    /// on every system: on a case-insensitive disk (macOS, Windows) `instances/Work` would open
+    /// `work`'s directory under another path string, and Claude Code keys its macOS Keychain login
+    /// on that exact string. Names that collide in case are refused at creation, so at most one
+    /// profile matches.
+    pub fn find(&self, name: &ProfileName) -> Result<(ProfileName, PathBuf)> {
         let dir = self.instance_dir(name);
         // symlink_metadata: a link in place of a profile is not followed (see `no_links_inside`).
         match fs::symlink_metadata(&dir) {
-            Ok(meta) if meta.is_dir() => Ok(dir),
+            Ok(meta) if meta.is_dir() => {
+                let spelled = self.spelling_on_disk(name, &meta)?;
+                let dir = self.instance_dir(&spelled);
+                Ok((spelled, dir))
+            }
             Ok(meta) if meta.file_type().is_symlink() => {
                 bail!(
                     "{} is a symbolic link; ccs does not follow links inside its store",
@@ -59,11 +69,41 @@ impl Store {
                 )
             }
             Ok(_) => bail!("{} exists but is not a directory", dir.display()),
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                bail!("profile '{name}' does not exist (create it with: ccs create {name})")
-            }
+            Err(e) if e.kind() == ErrorKind::NotFound => match self.named_in_another_case(name)? {
+                // Only a case-sensitive disk gets here with a match.
+                Some(other) => self.find(&other),
+                None => {
+                    bail!("profile '{name}' does not exist (create it with: ccs create {name})")
+                }
+            },
             Err(e) => Err(e).with_context(|| format!("cannot read {}", dir.display())),
         }
+    }
+
+    /// The spelling on disk of the profile found at `name`'s path. On a case-sensitive disk that
+    /// is `name` itself, shown by one `stat`: the same name in another case is not the same
+    /// directory. Only a case-insensitive disk pays for a listing.
+    fn spelling_on_disk(&self, name: &ProfileName, meta: &fs::Metadata) -> Result<ProfileName> {
+        let Some(flipped) = name.with_case_flipped() else {
+            return Ok(name.clone());
+        };
+        let same_dir = fs::symlink_metadata(self.instance_dir(&flipped))
+            .is_ok_and(|other| same_file(meta, &other));
+        if !same_dir {
+            return Ok(name.clone());
+        }
+        Ok(self
+            .names()?
+            .into_iter()
+            .find(|n| n.as_str().eq_ignore_ascii_case(name.as_str()))
+            .unwrap_or_else(|| name.clone()))
+    }
+
+    fn named_in_another_case(&self, name: &ProfileName) -> Result<Option<ProfileName>> {
+        Ok(self
+            .names()?
+            .into_iter()
+            .find(|n| n != name && n.as_str().eq_ignore_ascii_case(name.as_str())))
     }
 
     /// The names of all profiles, sorted. Entries that are not valid names (temporary
@@ -174,7 +214,8 @@ impl Store {
     /// Renames a profile's instance in one step; returns its new directory. Links inside it are
     /// absolute, so they keep working from the new place.
     pub fn rename(&self, old: &ProfileName, new: &ProfileName) -> Result<PathBuf> {
-        let from = self.find(old)?;
+        let (old, from) = self.find(old)?;
+        let old = &old;
         if old == new {
             bail!("profile '{old}' already has that name");
         }
@@ -190,7 +231,7 @@ impl Store {
     /// Deletes a profile. The instance is first renamed out of the way, so an interrupted removal
     /// never leaves a half-deleted profile that still looks usable.
     pub fn remove(&self, name: &ProfileName) -> Result<()> {
-        let dir = self.find(name)?;
+        let (name, dir) = self.find(name)?;
         let doomed = self
             .instances
             .join(format!(".removing-{name}-{}", std::process::id()));

@@ -244,3 +244,104 @@ fn links_planted_in_the_store_are_not_followed() {
     sandbox.create("work");
     assert!(real.join("instances/work").is_dir());
 }
+
+/// A name in another case means the profile of that name, and every command goes on with the
+/// name as spelled on disk: on macOS's case-insensitive disk `instances/Work` would reach `work`
+/// under another path string, and Claude Code keys its Keychain login on that exact string.
+#[test]
+fn a_name_in_another_case_means_the_profile_as_spelled_on_disk() {
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let want = work.to_str().unwrap();
+    let code = sandbox.ok(["use", "Work", "--shell", "bash"]);
+    assert!(
+        code.contains(&format!("CLAUDE_CONFIG_DIR={want}")),
+        "{code}"
+    );
+    assert!(code.contains("CCS_PROFILE=work"), "{code}");
+    assert!(!code.contains("Work"), "{code}");
+    assert_eq!(sandbox.ok(["path", "WORK"]), format!("{want}\n"));
+    let out = sandbox.run(["default", "wOrK"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = fs::read_to_string(sandbox.ccs_home.join("config.json")).unwrap();
+    assert!(config.contains(r#""default": "work""#), "{config}");
+    let out = sandbox
+        .ccs([
+            "exec",
+            "WORK",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$CCS_PROFILE $CLAUDE_CONFIG_DIR\"",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), format!("work {want}\n"), "{}", stderr(&out));
+    let project = sandbox.root.join("project");
+    fs::create_dir(&project).unwrap();
+    let out = sandbox
+        .ccs(["pin", "Work"])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fs::read_to_string(project.join(".ccs-profile")).unwrap(),
+        "work\n"
+    );
+    // A name that matches nothing in any case is still an error.
+    let out = sandbox.run(["use", "works", "--shell", "bash"]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("profile 'works' does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    // Renamed and removed under another spelling, the profile is the one on disk.
+    let out = sandbox.run(["rename", "WORK", "job"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sandbox.instance("job").is_dir() && !work.exists());
+    let out = sandbox.run(["remove", "JOB", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!sandbox.instance("job").exists());
+}
+
+/// A ccs killed at any point of writing its config (strace injects SIGKILL at the system call)
+/// leaves the previous file whole: the new one is written to a temporary file, synced, then
+/// renamed over it.
+#[test]
+fn a_crash_mid_write_leaves_the_old_config() {
+    if !have("strace") {
+        eprintln!("NOTICE: skipping: strace is not installed");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    sandbox.create("home");
+    sandbox.ok(["default", "work"]);
+    let config = sandbox.ccs_home.join("config.json");
+    let before = fs::read_to_string(&config).unwrap();
+    for (call, when) in [("write", "1"), ("fsync", "1"), ("rename", "1")] {
+        let mut cmd = std::process::Command::new("strace");
+        sandbox.env(&mut cmd);
+        let out = cmd
+            .args(["-f", "-o", "/dev/null", "-e"])
+            .arg(format!("trace={call}"))
+            .arg("-e")
+            .arg(format!("inject={call}:signal=KILL:when={when}"))
+            .args([common::BIN, "default", "home"])
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "{call}: the write must have been cut short"
+        );
+        assert_eq!(fs::read_to_string(&config).unwrap(), before, "{call}");
+        let parsed: serde_json::Value = serde_json::from_str(&before).unwrap();
+        assert_eq!(parsed["default"], "work");
+    }
+    // And the next write succeeds, whatever the crash left behind.
+    sandbox.ok(["default", "home"]);
+    let after = fs::read_to_string(&config).unwrap();
+    assert!(after.contains(r#""default": "home""#), "{after}");
+}
