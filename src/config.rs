@@ -67,6 +67,9 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Resu
         .to_string_lossy();
     let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let written = (|| {
+        // A file of this name can only be left by a crashed ccs whose process id was ours: no
+        // live process shares it. It holds nothing anyone needs.
+        let _ = fs::remove_file(&temp);
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
