@@ -93,17 +93,21 @@ impl Store {
             return Ok(name.clone());
         }
         Ok(self
-            .names()?
+            .in_any_case(name)?
             .into_iter()
-            .find(|n| n.as_str().eq_ignore_ascii_case(name.as_str()))
+            .next()
             .unwrap_or_else(|| name.clone()))
     }
 
     fn named_in_another_case(&self, name: &ProfileName) -> Result<Option<ProfileName>> {
-        Ok(self
-            .names()?
-            .into_iter()
-            .find(|n| n != name && n.as_str().eq_ignore_ascii_case(name.as_str())))
+        Ok(self.in_any_case(name)?.into_iter().find(|n| n != name))
+    }
+
+    /// The profiles whose names equal `name` but for case, as the listing spells them.
+    fn in_any_case(&self, name: &ProfileName) -> Result<Vec<ProfileName>> {
+        let mut found = self.names()?;
+        found.retain(|n| n.as_str().eq_ignore_ascii_case(name.as_str()));
+        Ok(found)
     }
 
     /// The names of all profiles, sorted. Entries that are not valid names (temporary
@@ -200,9 +204,11 @@ impl Store {
                 bail!("profile '{name}' already exists at {}", target.display());
             }
         }
-        if let Some(other) = self.names()?.into_iter().find(|n| {
-            n.as_str().eq_ignore_ascii_case(name.as_str()) && n != name && !is_renamed_one(n)
-        }) {
+        if let Some(other) = self
+            .in_any_case(name)?
+            .into_iter()
+            .find(|n| n != name && !is_renamed_one(n))
+        {
             bail!(
                 "profile '{other}' already exists; '{name}' differs only in case and would \
                  collide with it on a case-insensitive disk"
