@@ -58,21 +58,29 @@ __ccs_enable_prompt_prefix() {
     __ccs_add_prompt_command __ccs_prompt_prefix
 }
 
-# Adds a function to PROMPT_COMMAND once, keeping it an array if the user made it one (bash 5.1+)
-# and otherwise appending to the string on a line of its own.
+# Adds a function to what bash runs before each prompt, once. With bash-preexec loaded that is
+# its precmd_functions: an entry appended to PROMPT_COMMAND after bash-preexec installed itself
+# would run after its `__bp_interactive_mode` and stop every preexec function from firing.
+# Otherwise PROMPT_COMMAND, kept an array if the user made it one (bash 5.1+), else appended to
+# the string on a line of its own.
 __ccs_add_prompt_command() {
     local fn=$1 entry
-    # ${var@a} needs bash 4.4 (macOS ships 3.2); arrays here need 5.1, so check the version first.
-    if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&
-        [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
-        for entry in "${PROMPT_COMMAND[@]}"; do
-            [[ $entry == "$fn" ]] && return 0
-        done
-        PROMPT_COMMAND+=("$fn")
-    else
-        case $'\n'${PROMPT_COMMAND-}$'\n' in
+    # Already there, as a line of any entry (bash-preexec joins the old PROMPT_COMMAND into one
+    # multi-line entry): the hook was sourced before. ${a[@]+...} because bash before 4.4 calls
+    # an empty array unset under `set -u`; a string is its own element 0.
+    for entry in ${precmd_functions[@]+"${precmd_functions[@]}"} \
+        ${PROMPT_COMMAND[@]+"${PROMPT_COMMAND[@]}"}; do
+        case $'\n'$entry$'\n' in
             *$'\n'"$fn"$'\n'*) return 0 ;;
         esac
+    done
+    if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+        precmd_functions+=("$fn")
+    # ${var@a} needs bash 4.4 (macOS ships 3.2); arrays here need 5.1, so check the version first.
+    elif ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&
+        [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
+        PROMPT_COMMAND+=("$fn")
+    else
         # shellcheck disable=SC2128,SC2178 # a string: the array case is handled above
         PROMPT_COMMAND=${PROMPT_COMMAND:+${PROMPT_COMMAND}$'\n'}$fn
     fi

@@ -10,11 +10,12 @@
 
 mod common;
 
+use std::fs;
 use std::path::Path;
 use std::process::Command;
 
 use common::tmux::{self, Term, can_run};
-use common::{Sandbox, path_with_bin};
+use common::{Sandbox, bash_preexec, path_with_bin};
 
 /// One interactive shell, as these tests drive it: how tmux starts it, and the lines a person
 /// types to install the hook and look at the variables.
@@ -326,4 +327,95 @@ fn bash_user_answers_the_remove_question_at_the_terminal() {
         term.screen()
     );
     term.expect("ccs off", &[], "$");
+}
+
+/// bash-preexec takes over PROMPT_COMMAND and the DEBUG trap, whether it is sourced before the
+/// hook or after it. With it loaded, the hook's prompt prefix and auto-switch still run once per
+/// prompt, `ccs use` and `ccs off` still switch the shell, `$?` survives, and bash-preexec's own
+/// `precmd` and `preexec` functions still run once per prompt and once per command. `hook_first`
+/// also sources the hook a second time after bash-preexec, which must not add it twice.
+fn bash_hook_beside_bash_preexec(hook_first: bool) {
+    if !can_run("bash") {
+        return;
+    }
+    let Some(preexec) = bash_preexec() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    sandbox.create("other");
+    let project = sandbox.root.join("project");
+    fs::create_dir(&project).unwrap();
+    fs::write(project.join(".ccs-profile"), "other\n").unwrap();
+    let mut term = Term::start(&sandbox, BASH.shell);
+
+    let source_preexec = format!("source '{}'", path_text(&preexec));
+    let hook = r#"eval "$(ccs init bash --prompt --auto)""#;
+    let order = if hook_first {
+        vec![hook, &source_preexec, hook]
+    } else {
+        vec![&source_preexec, hook]
+    };
+    for line in order {
+        term.expect(line, &[], "$");
+    }
+    // Each of the hook's functions is registered once, wherever it went.
+    term.expect(
+        r#"echo "${PROMPT_COMMAND[*]} ${precmd_functions[*]}" | grep -o '__ccs_[a-z_]*' | sort | uniq -c | tr -s ' '"#,
+        &[" 1 __ccs_auto_switch", " 1 __ccs_prompt_prefix"],
+        "$",
+    );
+    term.expect(
+        "count_precmd() { pre=$((pre+1)); }; count_preexec() { exe=$((exe+1)); }",
+        &[],
+        "$",
+    );
+    term.expect(
+        "precmd_functions+=(count_precmd); preexec_functions+=(count_preexec); pre=0 exe=0",
+        &[],
+        "$",
+    );
+
+    term.expect("ccs use work", &[], "(work) $");
+    term.expect(
+        BASH.show_config_dir,
+        &[&format!("cfg=[{}]", path_text(&work))],
+        "(work) $",
+    );
+    term.expect("false", &[], "(work) $");
+    term.expect(BASH.show_status, &["status=1"], "(work) $");
+
+    // Into the pinned tree and out: one note each way, the prefix follows.
+    let note = format!(
+        "ccs: other (pinned by {}/.ccs-profile)",
+        path_text(&project)
+    );
+    term.expect(
+        &format!("cd '{}'", path_text(&project)),
+        &[&note],
+        "(other) $",
+    );
+    term.expect(BASH.show_profile, &["profile=[other]"], "(other) $");
+    term.expect(
+        "cd ..",
+        &["ccs: left the pinned tree; back to work"],
+        "(work) $",
+    );
+
+    // bash-preexec's functions ran once per command and once per prompt since the counters were
+    // reset: 8 commands (this one included) and 8 prompts (the one it was typed at included).
+    term.expect(r#"echo "pre=$pre exe=$exe""#, &["pre=8 exe=8"], "(work) $");
+
+    term.expect("ccs off", &[], "$");
+    term.expect(BASH.show_config_dir, &["cfg=[unset]"], "$");
+}
+
+#[test]
+fn bash_hook_sourced_after_bash_preexec() {
+    bash_hook_beside_bash_preexec(false);
+}
+
+#[test]
+fn bash_hook_sourced_before_bash_preexec_and_again_after_it() {
+    bash_hook_beside_bash_preexec(true);
 }

@@ -24,7 +24,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Sandbox, have};
+use common::{Sandbox, bash_preexec, have};
 
 /// Steps in the counted run; the baseline run has none.
 const STEPS: usize = 20;
@@ -366,6 +366,39 @@ fn cds_start_no_process_unless_the_pin_changes(shell: &ShellKind) {
 #[test]
 fn bash_prompts_start_no_process() {
     prompts_start_no_process(&BASH);
+}
+
+/// With bash-preexec loaded the hook runs from its precmd_functions: still no process.
+#[test]
+fn bash_prompts_start_no_process_beside_bash_preexec() {
+    let Some(sandbox) = sandbox_for(&BASH) else {
+        return;
+    };
+    let Some(preexec) = bash_preexec() else {
+        return;
+    };
+    let mut counter = Counter {
+        sandbox: &sandbox,
+        shell: &BASH,
+        cwd: sandbox.root.clone(),
+        runs: 0,
+    };
+    let source = format!("source {}\n", sh_quote(preexec.to_str().unwrap()));
+    counter.expect(
+        &source,
+        BASH.no_op,
+        Cost::each(0),
+        "the hook started processes at prompts beside bash-preexec",
+    );
+    // The count still sees a process that bash-preexec runs before each prompt.
+    counter.expect(
+        &format!(
+            "{source}__ccs_test_true() {{ /bin/true; }}\nprecmd_functions+=(__ccs_test_true)\n"
+        ),
+        BASH.no_op,
+        Cost::each(STEPS as i64),
+        "a /bin/true in precmd_functions must count as one fork and one exec per prompt",
+    );
 }
 
 #[test]

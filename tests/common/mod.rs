@@ -155,6 +155,25 @@ pub fn have(tool: &str) -> bool {
     found
 }
 
+const BASH_PREEXEC_HINT: &str = "tests/fetch-bash-preexec";
+
+/// bash-preexec (what atuin, iTerm2's integration and many prompt setups load): the copy
+/// `tests/fetch-bash-preexec` puts in target/, or `CCS_TEST_BASH_PREEXEC`. None skips the test
+/// locally with a notice; under CI=true its absence fails the test.
+pub fn bash_preexec() -> Option<PathBuf> {
+    let fetched = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bash-preexec/bash-preexec.sh");
+    let found = std::env::var_os("CCS_TEST_BASH_PREEXEC")
+        .map(PathBuf::from)
+        .or_else(|| fetched.is_file().then_some(fetched));
+    if found.is_none() {
+        if std::env::var_os("CI").is_some_and(|v| v == "true") {
+            panic!("bash-preexec is required under CI=true: run {BASH_PREEXEC_HINT}");
+        }
+        eprintln!("NOTICE: skipping: bash-preexec is not fetched (run {BASH_PREEXEC_HINT})");
+    }
+    found
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
