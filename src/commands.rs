@@ -151,7 +151,7 @@ fn list(json: bool) -> Result<Outcome> {
     let facts = listing::facts(&store, &listed);
     let profiles: Vec<_> = listed
         .iter()
-        .zip(facts)
+        .zip(&facts)
         .map(|((name, _), facts)| (name, Some(name) == active.as_ref(), facts))
         .collect();
     if json {
@@ -186,15 +186,15 @@ fn list(json: bool) -> Result<Outcome> {
         .map(|s| s.chars().count())
         .max()
         .unwrap_or(0);
-    let shares: Vec<String> = profiles
+    let unreadable = format!("{} unreadable", shared::SETTINGS_FILE);
+    let shares: Vec<&str> = profiles
         .iter()
-        .map(|(.., f)| match &f.sharing {
-            Some(sharing) => sharing.summary.clone(),
-            None => format!("{} unreadable", shared::SETTINGS_FILE),
-        })
+        .map(|(.., f)| f.sharing.as_ref().map_or(&*unreadable, |s| &s.summary))
         .collect();
-    let share_width = shares.iter().map(String::len).max().unwrap_or(0);
-    let mut out = String::new();
+    let share_width = shares.iter().map(|s| s.len()).max().unwrap_or(0);
+    // Sized for the whole table at once: a thousand lines, no regrowing and copying.
+    let line_width = name_width + summary_width + share_width + 16;
+    let mut out = String::with_capacity(profiles.len() * line_width);
     for (((name, active, facts), summary), share) in profiles.iter().zip(&summaries).zip(&shares) {
         let mark = if *active { '*' } else { ' ' };
         let size = account::human_size(facts.size);

@@ -22,7 +22,6 @@
 //! not an error. The file is private (it names accounts) and never holds a token.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -72,16 +71,19 @@ pub fn facts(store: &Store, profiles: &[(ProfileName, Option<fs::Metadata>)]) ->
     let facts = profiles
         .iter()
         .map(|(name, meta)| {
-            let dir = store.instance_dir(name);
             let hit = cached
-                .get(name.as_str())
-                .and_then(|line| Some((*line, Entry::parse(line)?)))
-                .filter(|(_, entry)| entry.holds(&dir, meta.as_ref(), now));
+                .binary_search_by(|(cached_name, _)| (*cached_name).cmp(name.as_str()))
+                .ok()
+                .and_then(|at| {
+                    let line = cached[at].1;
+                    Some((line, Entry::parse(line)?))
+                })
+                .filter(|(_, entry)| entry.holds(store, name, meta.as_ref(), now));
             if let Some((line, entry)) = hit {
                 kept.push(Cow::Borrowed(line));
                 return entry.facts;
             }
-            let measured = measure(&dir, meta.as_ref(), source.as_deref());
+            let measured = measure(&store.instance_dir(name), meta.as_ref(), source.as_deref());
             if let Some(entry) = Entry::worth_keeping(&measured, now) {
                 kept.push(Cow::Owned(entry.line(name)));
                 added = true;
@@ -182,16 +184,22 @@ impl Entry {
         })
     }
 
-    /// Whether the entry still describes `dir` (whose metadata is `meta`): nothing it was
-    /// measured from has changed since, and its size is not too old.
-    fn holds(&self, dir: &Path, meta: Option<&fs::Metadata>, now: SystemTime) -> bool {
+    /// Whether the entry still describes profile `name` (whose instance directory's metadata is
+    /// `meta`): nothing it was measured from has changed since, and its size is not too old.
+    fn holds(
+        &self,
+        store: &Store,
+        name: &ProfileName,
+        meta: Option<&fs::Metadata>,
+        now: SystemTime,
+    ) -> bool {
         let size_age = seconds(now).saturating_sub(self.sized_at);
         size_age < SIZE_MAX_AGE.as_secs()
-            && self.keys.iter().all(|(name, key)| {
-                let now = if *name == "." {
+            && self.keys.iter().all(|(item, key)| {
+                let now = if *item == "." {
                     meta.and_then(StatKey::of)
                 } else {
-                    fs::symlink_metadata(dir.join(name))
+                    fs::symlink_metadata(store.instance_dir(name).join(item))
                         .ok()
                         .and_then(|m| StatKey::of(&m))
                 };
@@ -240,7 +248,7 @@ impl StatKey {
     /// for every profile on every `ccs list`.
     fn parse(text: &str) -> Option<StatKey> {
         let mut key = [0i64; 6];
-        let mut fields = text.split(':');
+        let mut fields = split_on(text, b':');
         for slot in &mut key {
             *slot = parse_integer(fields.next()?)?;
         }
@@ -305,20 +313,45 @@ fn source_key(source: Option<&Path>) -> String {
 // Tabs and newlines cannot occur in a field: account fields are stripped of control characters
 // when read, and the rest is ccs's own words.
 
-/// Each profile's line, by name; empty when the file is another version's or the source changed.
-fn cached_lines<'a>(text: &'a str, source_key: &str) -> HashMap<&'a str, &'a str> {
-    let mut lines = text.lines();
+/// Each profile's line with its name, sorted by name (as written: a sorted file costs one pass to
+/// check); empty when the file is another version's or the source changed. A sorted list
+/// searched by halving costs less here than hashing a thousand names.
+fn cached_lines<'a>(text: &'a str, source_key: &str) -> Vec<(&'a str, &'a str)> {
+    let mut lines = split_on(text, b'\n');
     if lines.next() != Some(FORMAT) || lines.next() != Some(source_key) {
-        return HashMap::new();
+        return Vec::new();
     }
-    lines
-        .filter_map(|line| Some((line.split_once('\t')?.0, line)))
-        .collect()
+    let mut cached: Vec<_> = lines
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| Some((split_on(line, b'\t').next()?, line)))
+        .collect();
+    cached.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    cached
+}
+
+/// `text` split at each `separator` byte (an ASCII character, so every piece is a `str`).
+/// What `str::split` does, without its general pattern search, which `ccs list` would run
+/// for every field of every profile.
+fn split_on(text: &str, separator: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == separator) {
+            Some(at) => {
+                rest = Some(&current[at + 1..]);
+                Some(&current[..at])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 impl Entry {
     fn parse(line: &str) -> Option<Entry> {
-        let mut fields = line.split('\t');
+        let mut fields = split_on(line, b'\t');
         let mut next = || fields.next();
         let (_name, keys, sized_at, size) = (next()?, next()?, next()?, next()?);
         let (logged_in, subscription, email, organization) = (next()?, next()?, next()?, next()?);
@@ -326,8 +359,7 @@ impl Entry {
         if next().is_some() {
             return None;
         }
-        let keys = keys
-            .split('/')
+        let keys = split_on(keys, b'/')
             .map(|k| {
                 let (name, key) = k.split_once('=')?;
                 let name = match name {
@@ -345,7 +377,7 @@ impl Entry {
                 mode: Mode::from_word(mode)?,
                 items: Item::ALL
                     .into_iter()
-                    .zip(items.split(','))
+                    .zip(split_on(items, b','))
                     .map(|(item, word)| Some((item.file_name(), Status::known_word(word)?)))
                     .collect::<Option<Vec<_>>>()
                     .filter(|items| items.len() == Item::ALL.len())?,
@@ -447,5 +479,34 @@ mod tests {
         );
         // ctime counts too: it moves on any change, and cannot be set back.
         assert!(!StatKey([1, 1, 0, 0, 999, 0]).changed_before(now, SETTLE));
+    }
+
+    #[test]
+    fn split_on_cuts_where_str_split_does() {
+        for text in [
+            "",
+            "a",
+            "\t",
+            "a\tb",
+            "\ta\t",
+            "a\t\tb",
+            "é\tß\t日本\t",
+            "no tab at all",
+        ] {
+            let ours: Vec<&str> = split_on(text, b'\t').collect();
+            let std: Vec<&str> = text.split('\t').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn cached_lines_are_found_in_any_order_and_blank_lines_are_skipped() {
+        let text = format!("{FORMAT}\n-\nzed\tz\n\nalpha\ta\nmid\tm\n");
+        let lines = cached_lines(&text, "-");
+        let names: Vec<&str> = lines.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["alpha", "mid", "zed"]);
+        assert_eq!(lines[2].1, "zed\tz");
+        assert!(cached_lines(&text, "another source").is_empty());
+        assert!(cached_lines("ccs list cache 0\n-\nalpha\ta\n", "-").is_empty());
     }
 }

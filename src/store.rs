@@ -262,32 +262,27 @@ fn stat_in_parallel(
         .map_or(1, usize::from)
         .min(4)
         .min(entries.len().div_ceil(PER_THREAD));
-    let stat = |chunk: &[(ProfileName, fs::DirEntry)]| -> Vec<Option<fs::Metadata>> {
-        chunk
-            .iter()
-            .map(|(_, entry)| entry.metadata().ok())
-            .collect()
+    let (names, dir_entries): (Vec<_>, Vec<_>) = entries.into_iter().unzip();
+    // Each thread writes its share of the one result in place: a thousand metadata records are
+    // 160 KB, and every copy of them would touch fresh memory.
+    let mut listed: Vec<(ProfileName, Option<fs::Metadata>)> =
+        names.into_iter().map(|name| (name, None)).collect();
+    let stat = |into: &mut [(ProfileName, Option<fs::Metadata>)], from: &[fs::DirEntry]| {
+        for ((_, meta), entry) in into.iter_mut().zip(from) {
+            *meta = entry.metadata().ok();
+        }
     };
-    let metadata: Vec<Option<fs::Metadata>> = if threads <= 1 {
-        stat(&entries)
+    if threads <= 1 {
+        stat(&mut listed, &dir_entries);
     } else {
-        let chunk = entries.len().div_ceil(threads);
+        let chunk = listed.len().div_ceil(threads);
         std::thread::scope(|scope| {
-            let workers: Vec<_> = entries
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || stat(part)))
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    entries
-        .into_iter()
-        .map(|(name, _)| name)
-        .zip(metadata)
-        .collect()
+            for (into, from) in listed.chunks_mut(chunk).zip(dir_entries.chunks(chunk)) {
+                scope.spawn(move || stat(into, from));
+            }
+        });
+    }
+    listed
 }
 
 /// The user's home directory, as an absolute UTF-8 path.

@@ -8,6 +8,7 @@
 mod common;
 
 use std::fs;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -55,7 +56,16 @@ fn an_unchanged_profile_is_listed_from_the_cache() {
     // Written in place (no rename, so the directory is unchanged): the cache still answers,
     // which shows it is used. Claude Code never writes this way (see the next test).
     fs::write(work.join(".claude.json"), account_json("b@example.com")).unwrap();
+    let cache_file = || fs::metadata(sandbox.ccs_home.join(CACHE)).unwrap();
+    let before = cache_file();
     assert_eq!(row(&sandbox, "work"), measured);
+    // Nothing new was learnt, so nothing was written: the cache is the same file, unmodified.
+    let after = cache_file();
+    assert_eq!(
+        (after.ino(), after.modified().unwrap()),
+        (before.ino(), before.modified().unwrap()),
+        "an unchanged listing rewrote the cache"
+    );
 
     if have("strace") {
         // And with the cache warm, nothing inside the profile is opened at all.
