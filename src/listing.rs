@@ -359,33 +359,37 @@ impl Entry {
         if next().is_some() {
             return None;
         }
-        let keys = split_on(keys, b'/')
-            .map(|k| {
-                let (name, key) = k.split_once('=')?;
-                let name = match name {
-                    "." => ".",
-                    item => Item::from_file_name(item)?.file_name(),
-                };
-                Some((name, StatKey::parse(key)?))
-            })
-            .collect::<Option<Vec<_>>>()?;
+        // Plain loops rather than collecting into `Option<Vec<_>>`: this runs for every profile
+        // on every `ccs list`, and the adapters cost more than the parsing.
+        let mut parsed_keys = Vec::with_capacity(1);
+        for k in split_on(keys, b'/') {
+            let (name, key) = k.split_once('=')?;
+            let name = match name {
+                "." => ".",
+                item => Item::from_file_name(item)?.file_name(),
+            };
+            parsed_keys.push((name, StatKey::parse(key)?));
+        }
         let optional = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         let sharing = if mode.is_empty() {
             None
         } else {
+            let mut words = split_on(items, b',');
+            let mut parsed_items = Vec::with_capacity(Item::ALL.len());
+            for item in Item::ALL {
+                parsed_items.push((item.file_name(), Status::known_word(words.next()?)?));
+            }
+            if words.next().is_some() {
+                return None;
+            }
             Some(SharingFacts {
                 mode: Mode::from_word(mode)?,
-                items: Item::ALL
-                    .into_iter()
-                    .zip(split_on(items, b','))
-                    .map(|(item, word)| Some((item.file_name(), Status::known_word(word)?)))
-                    .collect::<Option<Vec<_>>>()
-                    .filter(|items| items.len() == Item::ALL.len())?,
+                items: parsed_items,
                 summary: summary.to_owned(),
             })
         };
         Some(Entry {
-            keys,
+            keys: parsed_keys,
             sized_at: sized_at.parse().ok()?,
             facts: Facts {
                 account: Account {

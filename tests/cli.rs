@@ -304,6 +304,13 @@ fn list_marks_the_active_profile_and_speaks_json() {
         "{text}"
     );
     assert!(lines.iter().all(|l| l.ends_with(" KB")), "sizes: {text}");
+    // A table: every column padded to its width in characters (the summary holds a `·`), so the
+    // sizes, right-aligned, end every line at the same column.
+    let widths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+    assert!(
+        widths.windows(2).all(|w| w[0] == w[1]),
+        "ragged table: {text}"
+    );
     assert!(!text.contains("SECRET"), "a token must never be printed");
 
     let out = sandbox
