@@ -117,11 +117,33 @@ pub fn human_size(bytes: u64) -> String {
         unit += 1;
     }
     let tenths = (u128::from(bytes) * 10 + scale / 2) / scale;
+    // Built by hand: `ccs list` formats one size per profile, and `format!` cost more than the
+    // rest of this function.
+    let mut text = String::with_capacity(12);
     if unit == 0 || tenths >= 100 {
-        format!("{} {}", (tenths + 5) / 10, UNITS[unit])
+        push_decimal(&mut text, (tenths + 5) / 10);
     } else {
-        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+        push_decimal(&mut text, tenths / 10);
+        text.push('.');
+        push_decimal(&mut text, tenths % 10);
     }
+    text.push(' ');
+    text.push_str(UNITS[unit]);
+    text
+}
+
+fn push_decimal(text: &mut String, mut n: u128) {
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    text.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 #[cfg(test)]
