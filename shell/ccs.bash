@@ -43,13 +43,16 @@ ccs_prompt() {
 }
 
 # Opt-in (`ccs init bash --prompt`): show `(work) ` before the prompt, like a Python venv.
-# The check runs at every prompt because themes rebuild PS1; it costs no process.
+# The check runs at every prompt because themes rebuild PS1; it costs no process. PS1 expands
+# CCS_PROFILE itself, when the prompt is drawn (so the order of PROMPT_COMMAND entries does not
+# matter), with every character a profile name cannot hold shown as `?`: nothing put in
+# CCS_PROFILE can send escape sequences to the terminal.
 __ccs_prompt_prefix() {
     local status=$?
     # shellcheck disable=SC2016 # the literal text is wanted: bash expands it at each prompt
     case $PS1 in
-        *'${CCS_PROFILE:+'*) ;;
-        *) PS1='${CCS_PROFILE:+($CCS_PROFILE) }'$PS1 ;;
+        *'${CCS_PROFILE:+('*) ;;
+        *) PS1='${CCS_PROFILE:+(${CCS_PROFILE//[!A-Za-z0-9._-]/?}) }'$PS1 ;;
     esac
     return "$status"
 }

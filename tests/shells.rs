@@ -412,11 +412,17 @@ fn bash_prompt_prefix_is_added_once_and_keeps_the_exit_status() {
     let sandbox = Sandbox::new();
     let script = format!(
         "{}PS1='$ '\nCCS_PROFILE=work\n(exit 7); __ccs_prompt_prefix; echo \"status=$?\"\n__ccs_prompt_prefix\n\
-         echo \"${{PS1@P}}\"\nunset CCS_PROFILE\necho \"[${{PS1@P}}]\"\n",
+         echo \"${{PS1@P}}\"\nCCS_PROFILE=$'x\\e]0;pwned\\a'\n__ccs_prompt_prefix\necho \"[${{PS1@P}}]\"\n\
+         unset CCS_PROFILE\n__ccs_prompt_prefix\necho \"[${{PS1@P}}]\"\n",
         hooked("bash", true)
     );
     let out = sandbox.shell("bash", &script);
-    assert_eq!(clean_success(&out, "bash"), "status=7\n(work) $ \n[$ ]\n");
+    // In a value that is no profile name (here an escape sequence that retitles the terminal)
+    // every character a name cannot hold is shown as `?`.
+    assert_eq!(
+        clean_success(&out, "bash"),
+        "status=7\n(work) $ \n[(x??0?pwned?) $ ]\n[$ ]\n"
+    );
 }
 
 #[test]
