@@ -60,20 +60,115 @@ pub fn check(store: &Store) -> Vec<Finding> {
     findings.push(check_hook());
     findings.extend(check_active_profile(store));
     findings.extend(check_permissions(store));
-    if let Some(claude_md) = home_claude
-        .map(|d| d.join("CLAUDE.md"))
-        .filter(|p| p.is_file())
-    {
-        findings.push(finding(
-            Level::Note,
-            format!(
-                "{} is loaded by Claude Code in every profile, not only the default one",
-                claude_md.display()
-            ),
-            Some("keep account-specific instructions in a profile's own CLAUDE.md".into()),
+    findings.extend(check_leftovers(store));
+    findings.extend(check_shared_memory(store, home_claude.as_deref()));
+    findings
+}
+
+/// ~/.claude/CLAUDE.md reaches a profile only through the link ccs makes to it (Claude Code
+/// reads the memory file of the config dir it runs with); name the profiles that have one.
+fn check_shared_memory(store: &Store, home_claude: Option<&Path>) -> Option<Finding> {
+    let claude_md = home_claude?.join("CLAUDE.md");
+    let real = std::fs::canonicalize(&claude_md).ok()?;
+    let linking: Vec<String> = store
+        .names()
+        .ok()?
+        .into_iter()
+        .filter(|name| {
+            let own = store.instance_dir(name).join("CLAUDE.md");
+            std::fs::symlink_metadata(&own).is_ok_and(|m| m.file_type().is_symlink())
+                && std::fs::canonicalize(&own).is_ok_and(|target| target == real)
+        })
+        .map(|name| name.to_string())
+        .collect();
+    if linking.is_empty() {
+        return None;
+    }
+    Some(finding(
+        Level::Note,
+        format!(
+            "{} is linked into {} {}: Claude Code loads it there too",
+            claude_md.display(),
+            if linking.len() == 1 {
+                "profile"
+            } else {
+                "profiles"
+            },
+            linking.join(", ")
+        ),
+        Some("keep account-specific instructions in a profile's own CLAUDE.md".into()),
+    ))
+}
+
+/// What an interrupted ccs leaves behind: a half-made profile (`.creating-NAME-PID`), a profile
+/// whose removal stopped half-way (`.removing-NAME-PID`), a config file's temporary copy. None
+/// is ever used again; doctor names them with the command that deletes them, and deletes
+/// nothing itself. One whose process still runs is work in progress, not a leftover.
+fn check_leftovers(store: &Store) -> Vec<Finding> {
+    let mut found = Vec::new();
+    // Config files live in the store's root (config.json, the list cache) and in each profile
+    // (.ccs.json); profiles being made or removed, beside the profiles.
+    let profiles = store.names().unwrap_or_default();
+    let dirs = [
+        store.root().to_path_buf(),
+        store.instances_dir().to_path_buf(),
+    ]
+    .into_iter()
+    .chain(profiles.iter().map(|name| store.instance_dir(name)));
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some((pid, what)) = name.to_str().and_then(leftover) else {
+                continue;
+            };
+            if !process_runs(pid) {
+                found.push((entry.path(), what));
+            }
+        }
+    }
+    found.sort();
+    found
+        .into_iter()
+        .map(|(path, what)| {
+            finding(
+                Level::Warn,
+                format!("{} is {what}", path.display()),
+                Some(format!(
+                    "rm -rf {}",
+                    shell_escape::unix::escape(path.to_string_lossy())
+                )),
+            )
+        })
+        .collect()
+}
+
+/// What a leftover's name says: the pid of the ccs that made it, and what it is.
+fn leftover(file_name: &str) -> Option<(u32, &'static str)> {
+    let pid_after = |rest: &str, separator: char| rest.rsplit_once(separator)?.1.parse().ok();
+    if let Some(rest) = file_name.strip_prefix(".creating-") {
+        return Some((
+            pid_after(rest, '-')?,
+            "a profile whose creation was interrupted",
         ));
     }
-    findings
+    if let Some(rest) = file_name.strip_prefix(".removing-") {
+        return Some((pid_after(rest, '-')?, "the rest of a removed profile"));
+    }
+    // `.FILE.PID.tmp`, as `config::replace_file` names its temporary copies.
+    let rest = file_name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    Some((
+        pid_after(rest, '.')?,
+        "a temporary file of an interrupted write",
+    ))
+}
+
+/// Whether process `pid` still runs, where /proc tells; elsewhere every pid counts as gone
+/// (doctor then names a running create too, which its `rm` would break: rare, and said).
+fn process_runs(pid: u32) -> bool {
+    pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 fn check_auth_overrides(store: &Store, home_claude: Option<&Path>) -> Vec<Finding> {

@@ -37,6 +37,11 @@ impl Store {
         Ok(Self { root, instances })
     }
 
+    /// Where the instances are: `<root>/instances`.
+    pub fn instances_dir(&self) -> &Path {
+        &self.instances
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

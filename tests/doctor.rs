@@ -196,16 +196,73 @@ fn profiles_readable_by_others_fail() {
 }
 
 #[test]
-fn a_shared_claude_md_is_noted() {
+fn a_shared_claude_md_is_noted_with_the_profiles_that_link_it() {
     let (sandbox, _) = healthy();
     fs::create_dir_all(sandbox.home.join(".claude")).unwrap();
     fs::write(sandbox.home.join(".claude/CLAUDE.md"), "# mine\n").unwrap();
+    // `work` was made before the file existed: it has no link, and Claude Code running as
+    // `work` never reads ~/.claude/CLAUDE.md. No note.
     let out = doctor(&sandbox, |_| {});
+    let notes = lines_with(&out, "note").join("\n");
+    assert!(!notes.contains("CLAUDE.md"), "{notes}");
+
+    // A profile made now links it (the default sharing); an isolated one does not.
+    sandbox.create("linked");
+    sandbox.ok(["create", "solo", "--isolated"]);
+    let out = doctor(&sandbox, |_| {});
+    let notes = lines_with(&out, "note").join("\n");
     assert!(
-        lines_with(&out, "note")
-            .join("\n")
-            .contains("CLAUDE.md is loaded by Claude Code in every profile")
+        notes.contains("CLAUDE.md is linked into profile linked: Claude Code loads it there too"),
+        "{notes}"
     );
+}
+
+/// Leftovers of ccs runs that were killed: named with the command that deletes them, never
+/// deleted by doctor; the same names made by a process that still runs are left alone.
+#[test]
+fn leftovers_of_interrupted_work_are_named_with_their_fix() {
+    let (sandbox, work) = healthy();
+    let instances = sandbox.ccs_home.join("instances");
+    // No process has this pid (it is above any pid_max), so these are leftovers.
+    let dead = 999_999_999u32;
+    let leftovers = [
+        instances.join(format!(".creating-new-{dead}")),
+        instances.join(format!(".removing-old-{dead}")),
+        sandbox.ccs_home.join(format!(".config.json.{dead}.tmp")),
+        work.join(format!(".ccs.json.{dead}.tmp")),
+    ];
+    for (i, path) in leftovers.iter().enumerate() {
+        if i < 2 {
+            fs::create_dir(path).unwrap();
+            fs::write(path.join("file"), "kept").unwrap();
+        } else {
+            fs::write(path, "{}").unwrap();
+        }
+    }
+    // pid 1 always runs: a create in progress, not a leftover.
+    let running = instances.join(".creating-busy-1");
+    fs::create_dir(&running).unwrap();
+
+    let out = doctor(&sandbox, |_| {});
+    let warns = lines_with(&out, "warn");
+    let report = stdout(&out);
+    for (path, what) in leftovers.iter().zip([
+        "a profile whose creation was interrupted",
+        "the rest of a removed profile",
+        "a temporary file of an interrupted write",
+        "a temporary file of an interrupted write",
+    ]) {
+        let shown = format!("{} is {what}", path.display());
+        assert!(
+            warns.iter().any(|w| w.ends_with(&shown)),
+            "{shown:?} in:\n{report}"
+        );
+        let fix = format!("rm -rf {}", path.display());
+        assert!(report.contains(&fix), "{fix:?} in:\n{report}");
+        assert!(path.exists(), "doctor deleted {}", path.display());
+    }
+    assert!(!report.contains(".creating-busy-1"), "{report}");
+    assert_eq!(warns.len(), 4, "{report}");
 }
 
 #[test]
