@@ -165,8 +165,8 @@ fn leftover(file_name: &str) -> Option<(u32, &'static str)> {
     ))
 }
 
-/// Whether process `pid` still runs, where /proc tells; elsewhere every pid counts as gone
-/// (doctor then names a running create too, which its `rm` would break: rare, and said).
+/// Whether process `pid` still runs, where /proc tells. Without /proc (macOS) every pid counts
+/// as gone, so a create running at that very moment would be named too.
 fn process_runs(pid: u32) -> bool {
     pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
