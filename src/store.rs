@@ -206,7 +206,17 @@ impl Store {
                 .and_then(|old| fs::symlink_metadata(self.instance_dir(old)).ok())
                 .is_some_and(|old| same_file(&old, &meta));
             if !same_dir {
-                bail!("profile '{name}' already exists at {}", target.display());
+                // On a case-insensitive disk `target` may be another spelling's directory:
+                // name the profile as it is spelled on disk.
+                let existing = if meta.is_dir() {
+                    self.spelling_on_disk(name, &meta)?
+                } else {
+                    name.clone()
+                };
+                bail!(
+                    "profile '{existing}' already exists at {}",
+                    self.instance_dir(&existing).display()
+                );
             }
         }
         if let Some(other) = self

@@ -345,3 +345,134 @@ fn a_crash_mid_write_leaves_the_old_config() {
     let after = fs::read_to_string(&config).unwrap();
     assert!(after.contains(r#""default": "home""#), "{after}");
 }
+
+/// A case-insensitive, case-preserving directory, as macOS's default disk is: the FUSE file
+/// system in `tests/casefold-fs` (this kernel has no casefold support), unmounted when dropped.
+struct CaseFoldDisk {
+    mountpoint: std::path::PathBuf,
+    backing: std::path::PathBuf,
+    server: std::process::Child,
+}
+
+impl CaseFoldDisk {
+    /// None (a notice locally, a failure under CI=true) without FUSE, root, or Debian's
+    /// python3-fusepy.
+    fn mount(sandbox: &Sandbox) -> Option<Self> {
+        let can_mount = std::path::Path::new("/dev/fuse").exists()
+            && std::process::Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| o.stdout == b"0\n")
+            && std::process::Command::new("/usr/bin/python3")
+                .args(["-c", "import fusepy"])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+        if !can_mount {
+            let why = "a case-insensitive disk needs /dev/fuse, root and python3-fusepy";
+            if std::env::var_os("CI").is_some_and(|v| v == "true") {
+                panic!("{why}, required under CI=true");
+            }
+            eprintln!("NOTICE: skipping: {why}");
+            return None;
+        }
+        let backing = sandbox.root.join("casefold-backing");
+        let mountpoint = sandbox.root.join("casefold");
+        fs::create_dir(&backing).unwrap();
+        fs::create_dir(&mountpoint).unwrap();
+        let server = std::process::Command::new("/usr/bin/python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/casefold-fs"))
+            .args([&backing, &mountpoint])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let disk = CaseFoldDisk {
+            mountpoint,
+            backing,
+            server,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !disk.is_mounted() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "casefold-fs did not mount"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some(disk)
+    }
+
+    fn is_mounted(&self) -> bool {
+        let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        let point = self.mountpoint.to_str().unwrap();
+        mounts.lines().any(|l| l.split(' ').nth(1) == Some(point))
+    }
+
+    /// The names stored in `dir` (relative to the mount), as spelled on the backing disk.
+    fn stored_names(&self, dir: &str) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.backing.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for CaseFoldDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.mountpoint)
+            .status();
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// What the case rule means on the disk it is for: on a case-insensitive disk `Work` opens
+/// `work`'s directory, and ccs still prints the profile as spelled on disk (Claude Code keys its
+/// macOS Keychain login on the exact path string), refuses a second profile differing only in
+/// case, and renames a profile to another case of its own name.
+#[test]
+fn on_a_case_insensitive_disk_a_name_means_the_profile_as_spelled_on_disk() {
+    let mut sandbox = Sandbox::new();
+    let Some(disk) = CaseFoldDisk::mount(&sandbox) else {
+        return;
+    };
+    sandbox.ccs_home = disk.mountpoint.join("store");
+    sandbox.create("work");
+    let instances = sandbox.ccs_home.join("instances");
+    let work = instances.join("work");
+    // The disk folds case: the premise of this test.
+    assert!(instances.join("WORK").is_dir());
+
+    assert_eq!(
+        sandbox.ok(["use", "Work", "--shell", "bash"]),
+        format!(
+            "export CLAUDE_CONFIG_DIR={};\nexport CCS_PROFILE=work;\n",
+            work.display()
+        )
+    );
+    assert_eq!(
+        sandbox.ok(["path", "WORK"]),
+        format!("{}\n", work.display())
+    );
+
+    let out = sandbox.run(["create", "WORK"]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert_eq!(
+        stderr(&out),
+        format!("ccs: profile 'work' already exists at {}\n", work.display())
+    );
+    assert_eq!(disk.stored_names("store/instances"), ["work"]);
+    let listed = sandbox.ok(["list"]);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.starts_with("  work "), "{listed}");
+
+    // A rename to another case of its own name is a rename.
+    let out = sandbox.run(["rename", "work", "Work"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(disk.stored_names("store/instances"), ["Work"]);
+    let code = sandbox.ok(["use", "work", "--shell", "bash"]);
+    assert!(code.contains("CCS_PROFILE=Work;"), "{code}");
+}
