@@ -355,21 +355,19 @@ struct CaseFoldDisk {
 }
 
 impl CaseFoldDisk {
-    /// None (a notice locally, a failure under CI=true) without FUSE, root, or Debian's
-    /// python3-fusepy.
+    /// None (a notice locally, a failure under CI=true) without FUSE, the right to mount (root,
+    /// or Debian's `fuse` for fusermount), or Debian's python3-fusepy.
     fn mount(sandbox: &Sandbox) -> Option<Self> {
         let can_mount = std::path::Path::new("/dev/fuse").exists()
-            && std::process::Command::new("id")
-                .arg("-u")
-                .output()
-                .is_ok_and(|o| o.stdout == b"0\n")
+            && (is_root() || have_quietly("fusermount"))
             && std::process::Command::new("/usr/bin/python3")
                 .args(["-c", "import fusepy"])
                 .stderr(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success());
         if !can_mount {
-            let why = "a case-insensitive disk needs /dev/fuse, root and python3-fusepy";
+            let why = "a case-insensitive disk needs /dev/fuse, root or fusermount, and \
+                       python3-fusepy";
             if std::env::var_os("CI").is_some_and(|v| v == "true") {
                 panic!("{why}, required under CI=true");
             }
@@ -419,11 +417,31 @@ impl CaseFoldDisk {
     }
 }
 
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n")
+}
+
+fn have_quietly(program: &str) -> bool {
+    std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 impl Drop for CaseFoldDisk {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg(&self.mountpoint)
-            .status();
+        let mut unmount = if is_root() {
+            std::process::Command::new("umount")
+        } else {
+            let mut fusermount = std::process::Command::new("fusermount");
+            fusermount.arg("-u");
+            fusermount
+        };
+        let _ = unmount.arg(&self.mountpoint).status();
         let _ = self.server.kill();
         let _ = self.server.wait();
     }
