@@ -46,13 +46,14 @@ ccs_prompt() {
 # The check runs at every prompt because themes rebuild PS1; it costs no process. PS1 expands
 # CCS_PROFILE itself, when the prompt is drawn (so the order of PROMPT_COMMAND entries does not
 # matter), with every character a profile name cannot hold shown as `?`: nothing put in
-# CCS_PROFILE can send escape sequences to the terminal.
+# CCS_PROFILE can send escape sequences to the terminal. The letters are listed, not given as
+# ranges: without `globasciiranges` (off before bash 5.0) a range follows the locale's collation.
 __ccs_prompt_prefix() {
     local status=$?
     # shellcheck disable=SC2016 # the literal text is wanted: bash expands it at each prompt
     case $PS1 in
         *'${CCS_PROFILE:+('*) ;;
-        *) PS1='${CCS_PROFILE:+(${CCS_PROFILE//[!A-Za-z0-9._-]/?}) }'$PS1 ;;
+        *) PS1='${CCS_PROFILE:+(${CCS_PROFILE//[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-]/?}) }'$PS1 ;;
     esac
     return "$status"
 }
@@ -61,9 +62,10 @@ __ccs_enable_prompt_prefix() {
     __ccs_add_prompt_command __ccs_prompt_prefix
 }
 
-# Adds a function to what bash runs before each prompt, once. With bash-preexec loaded that is
+# Adds a function to what bash runs before each prompt, once. With bash-preexec installed that is
 # its precmd_functions: an entry appended to PROMPT_COMMAND after bash-preexec installed itself
-# would run after its `__bp_interactive_mode` and stop every preexec function from firing.
+# would run after its `__bp_interactive_mode` and stop every preexec function from firing. (One
+# added before bash-preexec is kept by it, inside its own PROMPT_COMMAND entry.)
 # Otherwise PROMPT_COMMAND, kept an array if the user made it one (bash 5.1+), else appended to
 # the string on a line of its own.
 __ccs_add_prompt_command() {
@@ -77,7 +79,9 @@ __ccs_add_prompt_command() {
             *$'\n'"$fn"$'\n'*) return 0 ;;
         esac
     done
-    if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+    # bash-preexec installed (or about to install at the next prompt): its entries are there. Only
+    # imported is not enough: it stays out when PROMPT_COMMAND is readonly or its install delayed.
+    if [[ ${PROMPT_COMMAND[*]-} == *__bp_precmd_invoke_cmd* || ${PROMPT_COMMAND[*]-} == *__bp_install* ]]; then
         precmd_functions+=("$fn")
     # ${var@a} needs bash 4.4 (macOS ships 3.2); arrays here need 5.1, so check the version first.
     elif ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&

@@ -407,6 +407,30 @@ fn bash_hook_keeps_prompt_command_as_string_or_array() {
     }
 }
 
+/// bash-preexec imported but not installed (its install delayed, as some setups ask): the hook
+/// must not wait in precmd_functions for an install that may never come.
+#[test]
+fn bash_hook_uses_precmd_functions_only_once_bash_preexec_installs() {
+    if !have("bash") {
+        return;
+    }
+    let Some(preexec) = common::bash_preexec() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let script = format!(
+        "__bp_delay_install=1\nsource '{}'\n{}declare -p PROMPT_COMMAND\n\
+         echo \"[${{precmd_functions[*]-}}]\"\n",
+        preexec.display(),
+        hooked("bash", true)
+    );
+    let out = sandbox.shell("bash", &script);
+    assert_eq!(
+        clean_success(&out, "bash"),
+        "declare -- PROMPT_COMMAND=\"__ccs_prompt_prefix\"\n[]\n"
+    );
+}
+
 #[test]
 fn bash_prompt_prefix_is_added_once_and_keeps_the_exit_status() {
     let sandbox = Sandbox::new();
