@@ -470,7 +470,7 @@ fn current(verbose: bool) -> Result<Outcome> {
         eprintln!(
             "ccs: {CONFIG_DIR_VAR}={:?} is not a ccs profile (profiles live in {})",
             config_dir,
-            store.root().join("instances").display()
+            store.instances_dir().display()
         );
         return Ok(Outcome::no());
     };

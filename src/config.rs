@@ -12,6 +12,9 @@ use serde_json::{Map, Value};
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 
+/// The store's settings (the default profile), in its root.
+pub const CONFIG_FILE: &str = "config.json";
+
 pub struct Config {
     path: PathBuf,
     values: Map<String, Value>,
@@ -19,7 +22,7 @@ pub struct Config {
 
 impl Config {
     pub fn load(store: &Store) -> Result<Self> {
-        let path = store.root().join("config.json");
+        let path = store.root().join(CONFIG_FILE);
         let values = match fs::read(&path) {
             Ok(bytes) => match serde_json::from_slice(&bytes) {
                 Ok(Value::Object(values)) => values,
@@ -55,6 +58,22 @@ pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     replace_file(path, bytes, mode, true)
 }
 
+/// The temporary copy process `pid` writes before renaming it to `file_name`.
+pub fn temp_file_name(file_name: &str, pid: u32) -> String {
+    format!(".{file_name}.{pid}.tmp")
+}
+
+/// The process that wrote `name`, if `name` is a temporary copy of `file_name`.
+pub fn temp_file_writer(name: &str, file_name: &str) -> Option<u32> {
+    let pid = name
+        .strip_prefix('.')?
+        .strip_prefix(file_name)?
+        .strip_prefix('.')?
+        .strip_suffix(".tmp")?;
+    let pid: u32 = pid.parse().ok()?;
+    (temp_file_name(file_name, pid) == name).then_some(pid)
+}
+
 /// [`write_atomically`], with the fsync left out when `durable` is false: for a file that may be
 /// lost in a crash (a cache), but must never be seen half-written.
 pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
@@ -65,7 +84,7 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Resu
         .file_name()
         .context("path has no file name")?
         .to_string_lossy();
-    let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let temp = dir.join(temp_file_name(&file_name, std::process::id()));
     let written = (|| {
         // A file of this name can only be left by a crashed ccs whose process id was ours: no
         // live process shares it. It holds nothing anyone needs.

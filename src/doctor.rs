@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::commands::{CONFIG_DIR_VAR, PROFILE_VAR};
-use crate::store::{self, Store};
+use crate::config::{self, CONFIG_FILE};
+use crate::listing;
+use crate::shared::{self, Item, Sharing, Status};
+use crate::store::{self, Leftover, Store};
 
 /// Variables Claude Code prefers to any stored login: with one set, every profile is the same
 /// account.
@@ -61,73 +64,89 @@ pub fn check(store: &Store) -> Vec<Finding> {
     findings.extend(check_active_profile(store));
     findings.extend(check_permissions(store));
     findings.extend(check_leftovers(store));
-    findings.extend(check_shared_memory(store, home_claude.as_deref()));
+    findings.extend(check_shared_memory(store));
     findings
 }
 
-/// ~/.claude/CLAUDE.md reaches a profile only through the link ccs makes to it (Claude Code
-/// reads the memory file of the config dir it runs with); name the profiles that have one.
-fn check_shared_memory(store: &Store, home_claude: Option<&Path>) -> Option<Finding> {
-    let claude_md = home_claude?.join("CLAUDE.md");
-    let real = std::fs::canonicalize(&claude_md).ok()?;
-    let linking: Vec<String> = store
+/// The shared CLAUDE.md (~/.claude's, or `CCS_SHARED_FROM`'s) reaches a profile through the
+/// link ccs makes to it, or the copy in copy mode: Claude Code reads the memory file of the
+/// config dir it runs with. Names the profiles it reaches.
+fn check_shared_memory(store: &Store) -> Option<Finding> {
+    let source = shared::source_dir().ok()?;
+    let claude_md = source.join(Item::Memory.file_name());
+    if !claude_md.is_file() {
+        return None;
+    }
+    let reached: Vec<String> = store
         .names()
         .ok()?
         .into_iter()
         .filter(|name| {
-            let own = store.instance_dir(name).join("CLAUDE.md");
-            std::fs::symlink_metadata(&own).is_ok_and(|m| m.file_type().is_symlink())
-                && std::fs::canonicalize(&own).is_ok_and(|target| target == real)
+            let dir = store.instance_dir(name);
+            Sharing::load(&dir).is_ok_and(|sharing| {
+                shared::status(&dir, &sharing, Some(&source))
+                    .iter()
+                    .any(|i| {
+                        i.item == Item::Memory
+                            && matches!(i.status, Status::Shared | Status::Copied { .. })
+                    })
+            })
         })
         .map(|name| name.to_string())
         .collect();
-    if linking.is_empty() {
+    if reached.is_empty() {
         return None;
     }
     Some(finding(
         Level::Note,
         format!(
-            "{} is linked into {} {}: Claude Code loads it there too",
+            "{} is shared with {} {}: Claude Code loads it there too",
             claude_md.display(),
-            if linking.len() == 1 {
+            if reached.len() == 1 {
                 "profile"
             } else {
                 "profiles"
             },
-            linking.join(", ")
+            reached.join(", ")
         ),
         Some("keep account-specific instructions in a profile's own CLAUDE.md".into()),
     ))
 }
 
-/// What an interrupted ccs leaves behind: a half-made profile (`.creating-NAME-PID`), a profile
-/// whose removal stopped half-way (`.removing-NAME-PID`), a config file's temporary copy. None
-/// is ever used again; doctor names them with the command that deletes them, and deletes
-/// nothing itself. One whose process still runs is work in progress, not a leftover.
+/// What an interrupted ccs leaves behind: a half-made profile, the rest of one whose removal
+/// stopped half-way (see [`Leftover`]), a temporary copy of a file ccs writes. None is ever used
+/// again; doctor names them with the command that deletes them, and deletes nothing itself. Only
+/// names ccs makes count (their profile names are valid, so nothing odd reaches the terminal),
+/// and one whose process still runs is work in progress, not a leftover.
 fn check_leftovers(store: &Store) -> Vec<Finding> {
     let mut found = Vec::new();
-    // Config files live in the store's root (config.json, the list cache) and in each profile
-    // (.ccs.json); profiles being made or removed, beside the profiles.
-    let profiles = store.names().unwrap_or_default();
-    let dirs = [
-        store.root().to_path_buf(),
-        store.instances_dir().to_path_buf(),
-    ]
-    .into_iter()
-    .chain(profiles.iter().map(|name| store.instance_dir(name)));
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
+    let mut look = |dir: &Path, what_is: &dyn Fn(&str) -> Option<(u32, &'static str)>| {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = entry.file_name();
-            let Some((pid, what)) = name.to_str().and_then(leftover) else {
-                continue;
-            };
-            if !process_runs(pid) {
-                found.push((entry.path(), what));
+            if let Some((pid, what)) = name.to_str().and_then(what_is) {
+                if !process_runs(pid) {
+                    found.push((entry.path(), what));
+                }
             }
         }
+    };
+    look(store.root(), &|name| {
+        [CONFIG_FILE, listing::CACHE_FILE]
+            .into_iter()
+            .find_map(|file| config::temp_file_writer(name, file))
+            .map(|pid| (pid, "a temporary file of an interrupted write"))
+    });
+    look(store.instances_dir(), &|name| {
+        Leftover::parse(name).map(|(kind, _, pid)| match kind {
+            Leftover::Creating => (pid, "a profile whose creation was interrupted"),
+            Leftover::Removing => (pid, "the rest of a removed profile"),
+        })
+    });
+    for profile in store.names().unwrap_or_default() {
+        look(&store.instance_dir(&profile), &|name| {
+            config::temp_file_writer(name, shared::SETTINGS_FILE)
+                .map(|pid| (pid, "a temporary file of an interrupted write"))
+        });
     }
     found.sort();
     found
@@ -143,26 +162,6 @@ fn check_leftovers(store: &Store) -> Vec<Finding> {
             )
         })
         .collect()
-}
-
-/// What a leftover's name says: the pid of the ccs that made it, and what it is.
-fn leftover(file_name: &str) -> Option<(u32, &'static str)> {
-    let pid_after = |rest: &str, separator: char| rest.rsplit_once(separator)?.1.parse().ok();
-    if let Some(rest) = file_name.strip_prefix(".creating-") {
-        return Some((
-            pid_after(rest, '-')?,
-            "a profile whose creation was interrupted",
-        ));
-    }
-    if let Some(rest) = file_name.strip_prefix(".removing-") {
-        return Some((pid_after(rest, '-')?, "the rest of a removed profile"));
-    }
-    // `.FILE.PID.tmp`, as `config::replace_file` names its temporary copies.
-    let rest = file_name.strip_prefix('.')?.strip_suffix(".tmp")?;
-    Some((
-        pid_after(rest, '.')?,
-        "a temporary file of an interrupted write",
-    ))
 }
 
 /// Whether process `pid` still runs, where /proc tells. Without /proc (macOS) every pid counts
@@ -313,7 +312,7 @@ fn check_active_profile(store: &Store) -> Vec<Finding> {
             level,
             format!(
                 "{CONFIG_DIR_VAR}={shown} is not a ccs profile (profiles live in {})",
-                store.root().join("instances").display()
+                store.instances_dir().display()
             ),
             Some("ccs use <profile>, or ccs off".into()),
         )];

@@ -184,7 +184,7 @@ impl Store {
         no_links_inside(&self.instances)?;
         let staging = self
             .instances
-            .join(format!(".creating-{name}-{}", std::process::id()));
+            .join(Leftover::Creating.dir_name(name, std::process::id()));
         let built = build_instance(&staging, populate).and_then(|()| {
             move_into_place(&staging, &target, name)
                 .with_context(|| format!("cannot create {}", target.display()))
@@ -255,7 +255,7 @@ impl Store {
         let (name, dir) = self.find(name)?;
         let doomed = self
             .instances
-            .join(format!(".removing-{name}-{}", std::process::id()));
+            .join(Leftover::Removing.dir_name(&name, std::process::id()));
         fs::rename(&dir, &doomed).with_context(|| format!("cannot remove {}", dir.display()))?;
         // remove_dir_all does not follow symlinks: a linked item's target is never touched.
         fs::remove_dir_all(&doomed).with_context(|| {
@@ -264,6 +264,40 @@ impl Store {
                 doomed.display()
             )
         })
+    }
+}
+
+/// What ccs keeps beside the profiles while it works on one, named after the profile and the
+/// process: a profile being made (renamed into place when whole) or being deleted (renamed out
+/// of the way first). A crash leaves it behind; `ccs doctor` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leftover {
+    Creating,
+    Removing,
+}
+
+impl Leftover {
+    fn prefix(self) -> &'static str {
+        match self {
+            Leftover::Creating => ".creating-",
+            Leftover::Removing => ".removing-",
+        }
+    }
+
+    pub fn dir_name(self, name: &ProfileName, pid: u32) -> String {
+        format!("{}{name}-{pid}", self.prefix())
+    }
+
+    /// The kind, profile and process of a directory `dir_name` made, if it is one.
+    pub fn parse(file_name: &str) -> Option<(Leftover, ProfileName, u32)> {
+        [Leftover::Creating, Leftover::Removing]
+            .into_iter()
+            .find_map(|kind| {
+                let (name, pid) = file_name.strip_prefix(kind.prefix())?.rsplit_once('-')?;
+                let name = ProfileName::from_disk(name)?;
+                let pid: u32 = pid.parse().ok()?;
+                (kind.dir_name(&name, pid) == file_name).then_some((kind, name, pid))
+            })
     }
 }
 
@@ -421,6 +455,58 @@ fn set_private(_dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leftover_names_read_back_and_nothing_else_parses() {
+        let work = ProfileName::parse("work").unwrap();
+        for kind in [Leftover::Creating, Leftover::Removing] {
+            let name = kind.dir_name(&work, 42);
+            assert_eq!(Leftover::parse(&name), Some((kind, work.clone(), 42)));
+        }
+        let a_b = ProfileName::parse("a-b").unwrap();
+        assert_eq!(
+            Leftover::parse(".removing-a-b-7"),
+            Some((Leftover::Removing, a_b, 7))
+        );
+        for not_ours in [
+            ".creating-work",
+            ".creating-work-",
+            ".creating-work-x",
+            ".creating--1",
+            ".creating-../x-1",
+            ".creating-work-+1",
+            ".creating-work-01",
+            "creating-work-1",
+            ".other-work-1",
+        ] {
+            assert_eq!(Leftover::parse(not_ours), None, "{not_ours:?}");
+        }
+    }
+
+    #[test]
+    fn temp_file_names_read_back_and_nothing_else_parses() {
+        use crate::config::{temp_file_name, temp_file_writer};
+        assert_eq!(temp_file_name(".ccs.json", 9), "..ccs.json.9.tmp");
+        assert_eq!(temp_file_writer("..ccs.json.9.tmp", ".ccs.json"), Some(9));
+        assert_eq!(
+            temp_file_writer(".config.json.123.tmp", "config.json"),
+            Some(123)
+        );
+        for not_ours in [
+            ".config.json.tmp",
+            ".config.json..tmp",
+            ".config.json.+1.tmp",
+            ".config.json.01.tmp",
+            ".notes.2024.tmp",
+            "config.json.1.tmp",
+        ] {
+            assert_eq!(
+                temp_file_writer(not_ours, "config.json"),
+                None,
+                "{not_ours:?}"
+            );
+        }
+    }
 
     #[test]
     fn normalises_lexically() {

@@ -196,7 +196,7 @@ fn profiles_readable_by_others_fail() {
 }
 
 #[test]
-fn a_shared_claude_md_is_noted_with_the_profiles_that_link_it() {
+fn a_shared_claude_md_is_noted_with_the_profiles_it_reaches() {
     let (sandbox, _) = healthy();
     fs::create_dir_all(sandbox.home.join(".claude")).unwrap();
     fs::write(sandbox.home.join(".claude/CLAUDE.md"), "# mine\n").unwrap();
@@ -206,13 +206,42 @@ fn a_shared_claude_md_is_noted_with_the_profiles_that_link_it() {
     let notes = lines_with(&out, "note").join("\n");
     assert!(!notes.contains("CLAUDE.md"), "{notes}");
 
-    // A profile made now links it (the default sharing); an isolated one does not.
+    // A profile made now links it (the default sharing), a copy-mode one copies it; an
+    // isolated one has neither.
     sandbox.create("linked");
+    sandbox.ok(["create", "copied", "--copy"]);
     sandbox.ok(["create", "solo", "--isolated"]);
     let out = doctor(&sandbox, |_| {});
     let notes = lines_with(&out, "note").join("\n");
     assert!(
-        notes.contains("CLAUDE.md is linked into profile linked: Claude Code loads it there too"),
+        notes.contains(
+            "CLAUDE.md is shared with profiles copied, linked: Claude Code loads it there too"
+        ),
+        "{notes}"
+    );
+}
+
+/// With CCS_SHARED_FROM, the shared CLAUDE.md is that directory's, not ~/.claude's.
+#[test]
+fn the_claude_md_noted_is_the_one_actually_shared() {
+    let (sandbox, _) = healthy();
+    let team = sandbox.root.join("team-claude");
+    fs::create_dir_all(&team).unwrap();
+    fs::write(team.join("CLAUDE.md"), "# team\n").unwrap();
+    sandbox
+        .ccs(["create", "linked"])
+        .env("CCS_SHARED_FROM", &team)
+        .output()
+        .unwrap();
+    let out = doctor(&sandbox, |c| {
+        c.env("CCS_SHARED_FROM", &team);
+    });
+    let notes = lines_with(&out, "note").join("\n");
+    assert!(
+        notes.contains(&format!(
+            "{}/CLAUDE.md is shared with profile linked",
+            team.display()
+        )),
         "{notes}"
     );
 }
@@ -229,7 +258,8 @@ fn leftovers_of_interrupted_work_are_named_with_their_fix() {
         instances.join(format!(".creating-new-{dead}")),
         instances.join(format!(".removing-old-{dead}")),
         sandbox.ccs_home.join(format!(".config.json.{dead}.tmp")),
-        work.join(format!(".ccs.json.{dead}.tmp")),
+        // The temporary copy of .ccs.json, named as ccs names it.
+        work.join(format!("..ccs.json.{dead}.tmp")),
     ];
     for (i, path) in leftovers.iter().enumerate() {
         if i < 2 {
@@ -242,6 +272,10 @@ fn leftovers_of_interrupted_work_are_named_with_their_fix() {
     // pid 1 always runs: a create in progress, not a leftover.
     let running = instances.join(".creating-busy-1");
     fs::create_dir(&running).unwrap();
+    // Names ccs never makes: a user's own file in a profile, a name that is no profile name
+    // (here one that would retitle the terminal if printed).
+    fs::write(work.join(format!(".notes.{dead}.tmp")), "mine").unwrap();
+    fs::create_dir(instances.join(format!(".creating-\x1b]0;x\x07-{dead}"))).unwrap();
 
     let out = doctor(&sandbox, |_| {});
     let warns = lines_with(&out, "warn");
@@ -262,6 +296,10 @@ fn leftovers_of_interrupted_work_are_named_with_their_fix() {
         assert!(path.exists(), "doctor deleted {}", path.display());
     }
     assert!(!report.contains(".creating-busy-1"), "{report}");
+    assert!(
+        !report.contains(".notes.") && !report.contains('\x1b'),
+        "{report}"
+    );
     assert_eq!(warns.len(), 4, "{report}");
 }
 
