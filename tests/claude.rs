@@ -28,12 +28,10 @@ fn claude() -> Option<PathBuf> {
                 .map(|d| d.join("claude"))
                 .find(|p| p.is_file())
         });
-    if found.is_none() {
-        if std::env::var_os("CI").is_some_and(|v| v == "true") {
-            panic!("Claude Code is required under CI=true: {INSTALL_HINT}");
-        }
-        eprintln!("NOTICE: skipping: Claude Code is not installed ({INSTALL_HINT})");
-    }
+    common::required(
+        found.is_some(),
+        &format!("Claude Code is not installed ({INSTALL_HINT})"),
+    );
     found
 }
 

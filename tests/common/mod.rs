@@ -137,40 +137,42 @@ pub fn path_with_bin() -> std::ffi::OsString {
     std::env::join_paths(dirs).unwrap()
 }
 
-/// Whether an external tool (a shell, tmux, shellcheck) can be used. Locally a missing tool
-/// skips the test with a notice; under CI=true it fails the test, so CI never passes by skipping.
-pub fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
+/// Whether something a test needs is here. Locally a missing one skips the test with a notice;
+/// under CI=true it fails the test, so CI never passes by skipping. `missing` says what is
+/// missing and how to get it.
+pub fn required(available: bool, missing: &str) -> bool {
+    if !available {
+        if std::env::var_os("CI").is_some_and(|v| v == "true") {
+            panic!("required under CI=true: {missing}");
+        }
+        eprintln!("NOTICE: skipping: {missing}");
+    }
+    available
+}
+
+/// Whether `tool` is on PATH, quietly.
+pub fn on_path(tool: &str) -> bool {
+    Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .stdout(Stdio::null())
         .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !found {
-        if std::env::var_os("CI").is_some_and(|v| v == "true") {
-            panic!("{tool} is required under CI=true but is not installed");
-        }
-        eprintln!("NOTICE: skipping: {tool} is not installed");
-    }
-    found
+        .is_ok_and(|s| s.success())
 }
 
-const BASH_PREEXEC_HINT: &str = "tests/fetch-bash-preexec";
+/// Whether an external tool (a shell, tmux, shellcheck) can be used; see [`required`].
+pub fn have(tool: &str) -> bool {
+    required(on_path(tool), &format!("{tool} is not installed"))
+}
 
 /// bash-preexec (what atuin, iTerm2's integration and many prompt setups load): the copy
-/// `tests/fetch-bash-preexec` puts in target/, or `CCS_TEST_BASH_PREEXEC`. None skips the test
-/// locally with a notice; under CI=true its absence fails the test.
+/// `tests/fetch-bash-preexec` puts in target/, or `CCS_TEST_BASH_PREEXEC`; see [`required`].
 pub fn bash_preexec() -> Option<PathBuf> {
     let fetched = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bash-preexec/bash-preexec.sh");
     let found = std::env::var_os("CCS_TEST_BASH_PREEXEC")
         .map(PathBuf::from)
         .or_else(|| fetched.is_file().then_some(fetched));
-    if found.is_none() {
-        if std::env::var_os("CI").is_some_and(|v| v == "true") {
-            panic!("bash-preexec is required under CI=true: run {BASH_PREEXEC_HINT}");
-        }
-        eprintln!("NOTICE: skipping: bash-preexec is not fetched (run {BASH_PREEXEC_HINT})");
-    }
+    let missing = "bash-preexec is not fetched (run tests/fetch-bash-preexec)";
+    required(found.is_some(), missing);
     found
 }
 
