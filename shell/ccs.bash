@@ -1,53 +1,14 @@
-# ccs hook for bash. Install with this line in ~/.bashrc:
+# ccs hook for bash, its own part (after ccs.sh, which it shares with zsh). Install with this
+# line in ~/.bashrc:
 #     eval "$(ccs init bash)"
-# It makes `ccs use NAME` and `ccs off` switch this shell (and `ccs rename` re-point it), gives
-# `ccs_prompt`, and leaves every other command to the binary. Safe under `set -u`, and to source
-# more than once.
-
-function ccs {
-    case ${1-} in
-        use | off | rename)
-            if __ccs_asks_for_help "$@"; then
-                command ccs "$@"
-                return
-            fi
-            # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
-            # prints code only when it renamed the profile this shell is on.
-            local __ccs_code
-            __ccs_code=$(command ccs "$1" --shell bash "${@:2}") || return
-            eval "$__ccs_code"
-            ;;
-        *)
-            # CCS_HOOK tells `ccs doctor` that the hook is installed here.
-            CCS_HOOK=bash command ccs "$@"
-            ;;
-    esac
-}
-
-__ccs_asks_for_help() {
-    local arg
-    for arg in "$@"; do
-        case $arg in
-            -h | --help) return 0 ;;
-            --) return 1 ;;
-        esac
-    done
-    return 1
-}
-
-# Prints the active profile, for PROMPT_COMMAND or a status line. In PS1 itself use
-# '${CCS_PROFILE:+($CCS_PROFILE) }': bash expands it with no process, while $(ccs_prompt) forks.
-ccs_prompt() {
-    [[ -n ${CCS_PROFILE-} ]] && printf '%s' "${CCS_PROFILE}"
-    return 0
-}
+# Safe under `set -u`, and to source more than once.
 
 # Opt-in (`ccs init bash --prompt`): show `(work) ` before the prompt, like a Python venv.
 # The check runs at every prompt because themes rebuild PS1; it costs no process. PS1 expands
-# CCS_PROFILE itself, when the prompt is drawn (so the order of PROMPT_COMMAND entries does not
-# matter), with every character a profile name cannot hold shown as `?`: nothing put in
-# CCS_PROFILE can send escape sequences to the terminal. The letters are listed, not given as
-# ranges: without `globasciiranges` (off before bash 5.0) a range follows the locale's collation.
+# CCS_PROFILE itself, when the prompt is drawn, with every character a profile name cannot hold
+# shown as `?`: nothing put in CCS_PROFILE can send escape sequences to the terminal. The letters
+# are listed, not given as ranges: without `globasciiranges` (off before bash 5.0) a range follows
+# the locale's collation.
 __ccs_prompt_prefix() {
     local status=$?
     # shellcheck disable=SC2016 # the literal text is wanted: bash expands it at each prompt
@@ -55,104 +16,124 @@ __ccs_prompt_prefix() {
         *'${CCS_PROFILE:+('*) ;;
         *) PS1='${CCS_PROFILE:+(${CCS_PROFILE//[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-]/?}) }'$PS1 ;;
     esac
+    # A prompt tool that sets PS1 from its own prompt command (starship) and was set up after this
+    # hook runs after it, or wraps it: stay the last prompt command, so that the prefix is added
+    # to the PS1 that tool made (from the next prompt on).
+    __ccs_prompt_command_is_last __ccs_prompt_prefix || __ccs_add_prompt_command __ccs_prompt_prefix last
     return "$status"
 }
 
 __ccs_enable_prompt_prefix() {
-    __ccs_add_prompt_command __ccs_prompt_prefix
+    __ccs_add_prompt_command __ccs_prompt_prefix last
 }
 
-# Adds a function to what bash runs before each prompt, once. With bash-preexec installed that is
-# its precmd_functions: an entry appended to PROMPT_COMMAND after bash-preexec installed itself
-# would run after its `__bp_interactive_mode` and stop every preexec function from firing. (One
-# added before bash-preexec is kept by it, inside its own PROMPT_COMMAND entry.)
-# Otherwise PROMPT_COMMAND, kept an array if the user made it one (bash 5.1+), else appended to
-# the string on a line of its own.
-__ccs_add_prompt_command() {
-    local fn=$1 entry
-    # Already there, as a line of any entry (bash-preexec joins the old PROMPT_COMMAND into one
-    # multi-line entry): the hook was sourced before. ${a[@]+...} because bash before 4.4 calls
-    # an empty array unset under `set -u`; a string is its own element 0.
-    for entry in ${precmd_functions[@]+"${precmd_functions[@]}"} \
-        ${PROMPT_COMMAND[@]+"${PROMPT_COMMAND[@]}"}; do
-        case $'\n'$entry$'\n' in
-            *$'\n'"$fn"$'\n'*) return 0 ;;
-        esac
-    done
-    # bash-preexec installed (or about to install at the next prompt): its entries are there. Only
-    # imported is not enough: it stays out when PROMPT_COMMAND is readonly or its install delayed.
-    if [[ ${PROMPT_COMMAND[*]-} == *__bp_precmd_invoke_cmd* || ${PROMPT_COMMAND[*]-} == *__bp_install* ]]; then
-        precmd_functions+=("$fn")
-    # ${var@a} needs bash 4.4 (macOS ships 3.2); arrays here need 5.1, so check the version first.
-    elif ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&
-        [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
-        PROMPT_COMMAND+=("$fn")
-    else
-        # shellcheck disable=SC2128,SC2178 # a string: the array case is handled above
-        PROMPT_COMMAND=${PROMPT_COMMAND:+${PROMPT_COMMAND}$'\n'}$fn
-    fi
-}
-
-# Opt-in (`ccs init bash --auto`): entering a tree pinned by `ccs pin` (a .ccs-profile file)
-# switches to its profile; leaving it restores what was active before. A manual `ccs use` inside
-# the tree wins until you leave it. Costs no process while the directory stays the same or the
-# nearest pin does, and one `ccs use` when the pin changes. CCS_AUTO_QUIET=1 silences the notes.
+# Switching by pin runs first among the prompt commands, so that every prompt tool after it
+# (starship, a PROMPT_COMMAND set before this hook) draws the profile just switched to.
 __ccs_enable_auto_switch() {
-    __ccs_add_prompt_command __ccs_auto_switch
+    __ccs_auto_on=1
+    __ccs_add_prompt_command __ccs_auto_switch first
     __ccs_auto_switch
 }
 
-__ccs_auto_switch() {
-    local status=$?
-    if [[ $PWD != "${__ccs_auto_pwd-}" ]]; then
-        __ccs_auto_pwd=$PWD
-        __ccs_find_pin
-        [[ $__ccs_pin_name != "${__ccs_auto_pin-}" ]] && __ccs_apply_pin
-    fi
-    return "$status"
-}
-
-# Sets __ccs_pin_name and __ccs_pin_file from the nearest .ccs-profile at or above $PWD, with
-# shell builtins only. The file is read as data, never evaluated.
-__ccs_find_pin() {
-    __ccs_pin_name='' __ccs_pin_file=''
-    local dir=$PWD
-    while :; do
-        if [[ -f $dir/.ccs-profile ]]; then
-            __ccs_pin_file=$dir/.ccs-profile
-            IFS= read -r __ccs_pin_name <"$__ccs_pin_file" || :
-            [[ -n $__ccs_pin_name ]] || __ccs_pin_name=' '
-            return 0
-        fi
-        [[ -z $dir ]] && return 0
-        dir=${dir%/*}
-    done
-}
-
-__ccs_apply_pin() {
-    if [[ -z ${__ccs_auto_pin-} ]]; then
-        # Entering a pinned tree: remember what to restore on leaving it.
-        __ccs_saved_set=${CLAUDE_CONFIG_DIR+set}
-        __ccs_saved_dir=${CLAUDE_CONFIG_DIR-}
-        __ccs_saved_profile=${CCS_PROFILE-}
-    fi
-    __ccs_auto_pin=$__ccs_pin_name
-    if [[ -z $__ccs_pin_name ]]; then
-        if [[ -n $__ccs_saved_set ]]; then
-            export CLAUDE_CONFIG_DIR=$__ccs_saved_dir
-            if [[ -n $__ccs_saved_profile ]]; then export CCS_PROFILE=$__ccs_saved_profile; else unset CCS_PROFILE; fi
-        else
-            unset CLAUDE_CONFIG_DIR CCS_PROFILE
-        fi
-        [[ -n ${CCS_AUTO_QUIET-} ]] || printf 'ccs: left the pinned tree; back to %s\n' "${CCS_PROFILE:-${CLAUDE_CONFIG_DIR:-the default ~/.claude}}" >&2
-    elif [[ ${#__ccs_pin_name} -le 64 && $__ccs_pin_name == [A-Za-z0-9]* &&
-        $__ccs_pin_name != *[!A-Za-z0-9._-]* && $__ccs_pin_name != *..* ]]; then
-        # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
-        ccs use "$__ccs_pin_name" &&
-            { [[ -n ${CCS_AUTO_QUIET-} ]] || printf 'ccs: %s (pinned by %q)\n' "$__ccs_pin_name" "$__ccs_pin_file" >&2; }
+# Whether `fn` is the last prompt command bash runs: the last of bash-preexec's
+# precmd_functions when it is installed, else the last line of the last PROMPT_COMMAND entry (a
+# string is its own element 0). Parameter expansion only: this runs at every prompt.
+__ccs_prompt_command_is_last() {
+    local last
+    if __ccs_bash_preexec_installed; then
+        last=${precmd_functions[*]+"${precmd_functions[*]: -1}"}
+    elif __ccs_prompt_command_is_array; then
+        last=${PROMPT_COMMAND[*]: -1}
     else
-        # %q: a cloned directory's name must not send escape sequences to the terminal.
-        printf 'ccs: ignoring %q: it does not hold a profile name\n' "$__ccs_pin_file" >&2
+        # shellcheck disable=SC2128 # a string: the array case is handled above
+        last=${PROMPT_COMMAND-}
     fi
-    return 0
+    last=${last%$'\n'}
+    [[ ${last##*$'\n'} == "$1" ]]
+}
+
+# bash-preexec installed (or about to install at the next prompt): its entries are there. Only
+# imported is not enough: it stays out when PROMPT_COMMAND is readonly or its install delayed.
+__ccs_bash_preexec_installed() {
+    [[ ${PROMPT_COMMAND[*]-} == *__bp_precmd_invoke_cmd* || ${PROMPT_COMMAND[*]-} == *__bp_install* ]]
+}
+
+# Puts a function `first` or `last` among what bash runs before each prompt, once: wherever it
+# was is dropped first. With bash-preexec installed that is its precmd_functions: an entry put in
+# PROMPT_COMMAND after bash-preexec installed itself would run beside its `__bp_interactive_mode`
+# and stop every preexec function from firing. (One added before bash-preexec is kept by it, as a
+# line of its own PROMPT_COMMAND entry, until this moves it.) Otherwise PROMPT_COMMAND, kept an
+# array if the user made it one (bash 5.1+), else a string with each command on a line of its own.
+__ccs_add_prompt_command() {
+    local fn=$1 where=$2
+    __ccs_drop_prompt_command "$fn"
+    if __ccs_bash_preexec_installed; then
+        if [[ $where == first ]]; then
+            precmd_functions=("$fn" ${precmd_functions[@]+"${precmd_functions[@]}"})
+        else
+            precmd_functions+=("$fn")
+        fi
+    elif __ccs_prompt_command_is_array; then
+        if [[ $where == first ]]; then
+            PROMPT_COMMAND=("$fn" "${PROMPT_COMMAND[@]}")
+        else
+            PROMPT_COMMAND+=("$fn")
+        fi
+    elif [[ $where == first ]]; then
+        # shellcheck disable=SC2128,SC2178 # a string: the array case is handled above
+        PROMPT_COMMAND=$fn${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}
+    else
+        # shellcheck disable=SC2128,SC2178
+        PROMPT_COMMAND=${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}$fn
+    fi
+}
+
+# Takes `fn` out of precmd_functions and out of every PROMPT_COMMAND entry, where it is a line of
+# its own (bash-preexec folds the PROMPT_COMMAND it found into one multi-line entry).
+__ccs_drop_prompt_command() {
+    local fn=$1 entry kept=()
+    for entry in ${precmd_functions[@]+"${precmd_functions[@]}"}; do
+        [[ $entry == "$fn" ]] || kept+=("$entry")
+    done
+    [[ -z ${precmd_functions+set} ]] || precmd_functions=(${kept[@]+"${kept[@]}"})
+    if __ccs_prompt_command_is_array; then
+        kept=()
+        for entry in "${PROMPT_COMMAND[@]}"; do
+            case $'\n'$entry$'\n' in
+                $'\n'"$fn"$'\n') ;;
+                *$'\n'"$fn"$'\n'*)
+                    __ccs_without_line "$entry" "$fn"
+                    kept+=("$__ccs_text")
+                    ;;
+                *) kept+=("$entry") ;;
+            esac
+        done
+        PROMPT_COMMAND=(${kept[@]+"${kept[@]}"})
+    else
+        # shellcheck disable=SC2128,SC2178 # a string: the array case is handled above
+        case $'\n'${PROMPT_COMMAND-}$'\n' in
+            *$'\n'"$fn"$'\n'*)
+                __ccs_without_line "$PROMPT_COMMAND" "$fn"
+                PROMPT_COMMAND=$__ccs_text
+                ;;
+        esac
+    fi
+}
+
+# An array PROMPT_COMMAND runs every entry from bash 5.1 on. ${var@a} needs bash 4.4 (macOS ships
+# 3.2), so the version is checked first.
+__ccs_prompt_command_is_array() {
+    ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&
+        [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]
+}
+
+# Sets __ccs_text to `$1` without the lines that equal `$2`; builtins only.
+__ccs_without_line() {
+    local rest=$1 line
+    __ccs_text=
+    while [[ -n $rest ]]; do
+        line=${rest%%$'\n'*}
+        if [[ $line == "$rest" ]]; then rest=; else rest=${rest#*$'\n'}; fi
+        [[ $line == "$2" ]] || __ccs_text+=${__ccs_text:+$'\n'}$line
+    done
 }

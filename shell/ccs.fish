@@ -66,7 +66,8 @@ function __ccs_enable_auto_switch
 end
 
 # Sets __ccs_pin_name and __ccs_pin_file from the nearest .ccs-profile at or above $PWD, with
-# builtins only. The file is read as data, never evaluated.
+# builtins only. The file is read as data, never evaluated; a CR before its newline (a checkout
+# with Windows line ends) is not part of the name.
 function __ccs_find_pin
     set -g __ccs_pin_name ''
     set -g __ccs_pin_file ''
@@ -75,6 +76,7 @@ function __ccs_find_pin
         if test -f "$dir/.ccs-profile"
             set __ccs_pin_file "$dir/.ccs-profile"
             read -l name <$__ccs_pin_file
+            set name (string replace -r '\r$' '' -- $name)
             test -n "$name"; or set name ' '
             set __ccs_pin_name $name
             return 0

@@ -11,6 +11,9 @@ function global:ccs {
     $subcommand = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
     $wantsHelp = ($args -contains '-h') -or ($args -contains '--help')
     if (($subcommand -eq 'use' -or $subcommand -eq 'off' -or $subcommand -eq 'rename') -and -not $wantsHelp) {
+        # A `cd` typed earlier on the same line is seen only at the next prompt: apply its pin
+        # first, so that this command wins over it.
+        if ($global:__ccs_auto_on) { __ccs_auto_switch }
         $rest = @($args | Select-Object -Skip 1)
         # Read the binary's output as UTF-8 whatever the console's code page, so a profile path
         # with non-ASCII characters arrives intact.
@@ -41,9 +44,20 @@ function global:ccs_prompt {
     if ($env:CCS_PROFILE) { $env:CCS_PROFILE }
 }
 
-# Opt-in (`ccs init powershell --prompt`): show `(work) ` before the prompt, like a Python venv,
-# by wrapping the existing prompt function once. Keeps $? and $LASTEXITCODE for that prompt.
-function global:__ccs_enable_prompt_prefix {
+# State the functions below read: set once, so that they run under `Set-StrictMode -Version
+# Latest` (which refuses a variable read before it is set) and keep their values when the hook
+# runs again.
+foreach ($ccsName in '__ccs_prefix_on', '__ccs_auto_on', '__ccs_auto_pwd', '__ccs_auto_pin',
+    '__ccs_saved_dir', '__ccs_saved_profile') {
+    if (-not (Test-Path -Path "Variable:global:$ccsName")) { Set-Variable -Name $ccsName -Scope Global -Value $null }
+}
+Remove-Variable -Name ccsName
+
+# The one prompt wrapper, put around the existing prompt function once: it switches by pin
+# (--auto) before anything is drawn, then prefixes the user's prompt with `(work) ` (--prompt).
+# The user's prompt gets the last command's $? and $LASTEXITCODE, and they are left so for the
+# command line.
+function global:__ccs_wrap_prompt {
     if (Test-Path -Path Function:\__ccs_user_prompt) { return }
     Set-Item -Path Function:\global:__ccs_user_prompt -Value $function:prompt
     function global:prompt {
@@ -51,8 +65,11 @@ function global:__ccs_enable_prompt_prefix {
         # hide the real one from the user's prompt.
         $ccsSucceeded = $?
         $ccsExitCode = $global:LASTEXITCODE
+        if ($global:__ccs_auto_on) { __ccs_auto_switch }
         $prefix = ''
-        if ($env:CCS_PROFILE -cmatch '^[A-Za-z0-9._-]+$') { $prefix = "($env:CCS_PROFILE) " }
+        if ($global:__ccs_prefix_on -and $env:CCS_PROFILE -cmatch '\A[A-Za-z0-9._-]+\z') {
+            $prefix = "($env:CCS_PROFILE) "
+        }
         # Hand the user's prompt the last command's $? and exit code ...
         $global:LASTEXITCODE = $ccsExitCode
         if (-not $ccsSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
@@ -63,23 +80,19 @@ function global:__ccs_enable_prompt_prefix {
     }
 }
 
+# Opt-in (`ccs init powershell --prompt`): show `(work) ` before the prompt, like a Python venv.
+function global:__ccs_enable_prompt_prefix {
+    $global:__ccs_prefix_on = $true
+    __ccs_wrap_prompt
+}
+
 # Opt-in (`ccs init powershell --auto`): entering a tree pinned by `ccs pin` (a .ccs-profile file)
 # switches to its profile; leaving it restores what was active before. A manual `ccs use` inside
 # the tree wins until you leave it. Checked before each prompt, with no process unless the nearest
 # pin changes, then one `ccs use`. $env:CCS_AUTO_QUIET = 1 silences the notes.
 function global:__ccs_enable_auto_switch {
-    if (Test-Path -Path Function:\__ccs_prompt_before_auto) { return }
-    Set-Item -Path Function:\global:__ccs_prompt_before_auto -Value $function:prompt
-    function global:prompt {
-        $ccsSucceeded = $?
-        $ccsExitCode = $global:LASTEXITCODE
-        __ccs_auto_switch
-        $global:LASTEXITCODE = $ccsExitCode
-        if (-not $ccsSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
-        __ccs_prompt_before_auto
-        $global:LASTEXITCODE = $ccsExitCode
-        if (-not $ccsSucceeded) { Write-Error -Message '' -ErrorAction Ignore }
-    }
+    $global:__ccs_auto_on = $true
+    __ccs_wrap_prompt
     __ccs_auto_switch
 }
 
@@ -95,6 +108,7 @@ function global:__ccs_auto_switch {
         $candidate = Join-Path -Path $dir -ChildPath '.ccs-profile'
         if (Test-Path -LiteralPath $candidate -PathType Leaf) {
             $file = $candidate
+            # Get-Content drops the line end, CR of a Windows checkout included.
             $name = [string](Get-Content -LiteralPath $candidate -TotalCount 1)
             if (-not $name) { $name = ' ' }
             break
@@ -117,7 +131,7 @@ function global:__ccs_auto_switch {
             $back = if ($env:CCS_PROFILE) { $env:CCS_PROFILE } elseif ($env:CLAUDE_CONFIG_DIR) { $env:CLAUDE_CONFIG_DIR } else { 'the default ~/.claude' }
             [Console]::Error.WriteLine("ccs: left the pinned tree; back to $back")
         }
-    } elseif ($name -cmatch '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' -and -not $name.Contains('..')) {
+    } elseif ($name -cmatch '\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z' -and -not $name.Contains('..')) {
         # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
         ccs use $name
         if ($LASTEXITCODE -eq 0 -and -not $env:CCS_AUTO_QUIET) {

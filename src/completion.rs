@@ -1,4 +1,4 @@
-//! Tab completion, all generated from the one clap definition in `cli.rs`.
+//! Tab completion, all generated from the one clap definition in `cmd/`.
 //!
 //! Mechanism: clap_complete's dynamic `CompleteEnv`. The shell's completion function calls
 //! `CCS_COMPLETE=<shell> ccs -- <words>` and the binary answers from the same clap definition
@@ -11,16 +11,11 @@
 
 use clap::CommandFactory;
 use clap_complete::CompletionCandidate;
-use clap_complete::env::{self, EnvCompleter};
 
-use crate::cli::Cli;
+use crate::cmd::Cli;
+use crate::names::COMPLETE_VAR as VAR;
 use crate::shell::Shell;
 use crate::store::Store;
-
-/// The variable that puts the binary into completion mode. Not clap's default `COMPLETE`: a
-/// stray `COMPLETE=bash` in a user's environment must never turn the code `ccs use` prints into
-/// completion output.
-pub const VAR: &str = "CCS_COMPLETE";
 
 /// Answers a completion request and exits, if this run is one; otherwise returns at once.
 pub fn answer_if_asked() {
@@ -62,14 +57,10 @@ pub fn profile_names() -> Vec<CompletionCandidate> {
 /// The script that registers completion for `shell`; the same text is checked in under
 /// `completions/` for packagers.
 pub fn registration(shell: Shell) -> String {
-    let completer: &dyn EnvCompleter = match shell {
-        Shell::Bash => &env::Bash,
-        Shell::Zsh => &env::Zsh,
-        Shell::Fish => &env::Fish,
-        Shell::Powershell => &env::Powershell,
-    };
     let mut script = Vec::new();
-    completer
+    shell
+        .syntax()
+        .completer()
         .write_registration(VAR, "ccs", "ccs", "ccs", &mut script)
         .expect("writing to a Vec cannot fail");
     let script = String::from_utf8(script).expect("the registration script is UTF-8");

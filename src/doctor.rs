@@ -2,16 +2,16 @@
 //! verdict and a fix.
 
 use std::env;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::commands::{CONFIG_DIR_VAR, PROFILE_VAR};
-use crate::config::{self, CONFIG_FILE};
-use crate::listing;
-use crate::shared::{self, Item, Sharing, Status};
-use crate::store::{self, Leftover, Store};
+use crate::fsx::{self, open_to_others, temp_file_writer};
+use crate::names::{
+    CLAUDE_DIR, CONFIG_DIR_VAR, CONFIG_FILE, HOOK_VAR, LIST_CACHE_FILE, PROFILE_VAR, SHARING_FILE,
+};
+use crate::share::{self, Item, Sharing, Status};
+use crate::store::{Leftover, Store};
 
 /// Variables Claude Code prefers to any stored login: with one set, every profile is the same
 /// account.
@@ -20,10 +20,6 @@ pub const AUTH_VARS: [&str; 3] = [
     "ANTHROPIC_AUTH_TOKEN",
     "CLAUDE_CODE_OAUTH_TOKEN",
 ];
-
-/// Set by the hook's `ccs` function on the commands it passes through, so the binary can tell
-/// that the hook is installed in the calling shell.
-pub const HOOK_VAR: &str = "CCS_HOOK";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -56,7 +52,7 @@ pub fn auth_vars_in_env() -> Vec<&'static str> {
 }
 
 pub fn check(store: &Store) -> Vec<Finding> {
-    let home_claude = store::home_dir().ok().map(|h| h.join(".claude"));
+    let home_claude = fsx::home_dir().ok().map(|h| h.join(CLAUDE_DIR));
     let mut findings = Vec::new();
     findings.extend(check_auth_overrides(store, home_claude.as_deref()));
     findings.push(check_claude_on_path());
@@ -72,7 +68,7 @@ pub fn check(store: &Store) -> Vec<Finding> {
 /// link ccs makes to it, or the copy in copy mode: Claude Code reads the memory file of the
 /// config dir it runs with. Names the profiles it reaches.
 fn check_shared_memory(store: &Store) -> Option<Finding> {
-    let source = shared::source_dir().ok()?;
+    let source = share::source_dir().ok()?;
     let claude_md = source.join(Item::Memory.file_name());
     if !claude_md.is_file() {
         return None;
@@ -84,7 +80,7 @@ fn check_shared_memory(store: &Store) -> Option<Finding> {
         .filter(|name| {
             let dir = store.instance_dir(name);
             Sharing::load(&dir).is_ok_and(|sharing| {
-                shared::status(&dir, &sharing, Some(&source))
+                share::status(&dir, &sharing, Some(&source))
                     .iter()
                     .any(|i| {
                         i.item == Item::Memory
@@ -131,9 +127,9 @@ fn check_leftovers(store: &Store) -> Vec<Finding> {
         }
     };
     look(store.root(), &|name| {
-        [CONFIG_FILE, listing::CACHE_FILE]
+        [CONFIG_FILE, LIST_CACHE_FILE]
             .into_iter()
-            .find_map(|file| config::temp_file_writer(name, file))
+            .find_map(|file| temp_file_writer(name, file))
             .map(|pid| (pid, "a temporary file of an interrupted write"))
     });
     look(store.instances_dir(), &|name| {
@@ -144,7 +140,7 @@ fn check_leftovers(store: &Store) -> Vec<Finding> {
     });
     for profile in store.names().unwrap_or_default() {
         look(&store.instance_dir(&profile), &|name| {
-            config::temp_file_writer(name, shared::SETTINGS_FILE)
+            temp_file_writer(name, SHARING_FILE)
                 .map(|pid| (pid, "a temporary file of an interrupted write"))
         });
     }
@@ -369,34 +365,4 @@ fn check_permissions(store: &Store) -> Vec<Finding> {
         ));
     }
     findings
-}
-
-#[cfg(unix)]
-fn open_to_others(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
-}
-
-#[cfg(not(unix))]
-fn open_to_others(_path: &Path) -> bool {
-    false
-}
-
-/// The report: one line a finding, its fix indented beneath.
-pub fn report(findings: &[Finding]) -> String {
-    let mut out = String::new();
-    for f in findings {
-        let label = match f.level {
-            Level::Ok => "ok  ",
-            Level::Note => "note",
-            Level::Warn => "warn",
-            Level::Fail => "FAIL",
-        };
-        let _ = writeln!(out, "{label}  {}", f.what);
-        if let Some(fix) = &f.fix {
-            let _ = writeln!(out, "      fix: {fix}");
-        }
-    }
-    out
 }

@@ -3,20 +3,27 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use ccs::cli::Cli;
+use ccs::cmd::Cli;
+use ccs::notice::one_line;
 
 fn main() -> ExitCode {
     ccs::completion::answer_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        // --help and --version: clap prints them to stdout and exits 0.
-        Err(e) if !e.use_stderr() => e.exit(),
+        // --help and --version: clap prints them to stdout and exits 0. Bare `ccs`: the help,
+        // as clap prints it (on stderr, exit 2).
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
         Err(e) => {
             eprintln!("ccs: {}", one_line(&usage_error(&e)));
             return ExitCode::from(2);
         }
     };
-    match ccs::commands::run(cli.command) {
+    match ccs::cmd::run(cli.command) {
         Ok(outcome) => {
             write_stdout(&outcome.stdout);
             ExitCode::from(outcome.code)
@@ -58,18 +65,4 @@ fn usage_error(e: &clap::Error) -> String {
         text.push_str(&format!(" (usage: {usage})"));
     }
     text
-}
-
-/// Errors are one line: control characters from hostile paths or names are shown escaped.
-fn one_line(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }

@@ -7,14 +7,16 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::io::ErrorKind;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::fsx::{self, make_private_dir, make_private_dir_all, normalised_absolute};
+use crate::names::{DEFAULT_STORE_DIR, HOME_VAR, INSTANCES_DIR};
 use crate::profile_name::ProfileName;
 
 /// The directories every new instance starts with: the layout Claude Code itself creates.
-/// `commands/` and `skills/` come from the sharing step (`shared::populate`).
+/// `commands/` and `skills/` come from the sharing step (`share::populate`).
 pub const INSTANCE_DIRS: &[&str] = &["session-env", "todos", "logs"];
 
 pub struct Store {
@@ -25,15 +27,15 @@ pub struct Store {
 impl Store {
     /// The store named by `CCS_HOME`, or `~/.ccs`.
     pub fn from_env() -> Result<Self> {
-        match std::env::var_os("CCS_HOME").filter(|v| !v.is_empty()) {
+        match std::env::var_os(HOME_VAR).filter(|v| !v.is_empty()) {
             Some(root) => Self::at(Path::new(&root)).context("CCS_HOME is unusable"),
-            None => Self::at(&home_dir()?.join(".ccs")),
+            None => Self::at(&fsx::home_dir()?.join(DEFAULT_STORE_DIR)),
         }
     }
 
     pub fn at(root: &Path) -> Result<Self> {
         let root = normalised_absolute(root)?;
-        let instances = root.join("instances");
+        let instances = root.join(INSTANCES_DIR);
         Ok(Self { root, instances })
     }
 
@@ -334,40 +336,6 @@ fn stat_in_parallel(
     listed
 }
 
-/// The user's home directory, as an absolute UTF-8 path.
-pub fn home_dir() -> Result<PathBuf> {
-    let home = dirs::home_dir()
-        .context("cannot find your home directory: set HOME (or CCS_HOME for the store)")?;
-    normalised_absolute(&home).context("HOME is unusable")
-}
-
-/// `path` as an absolute, UTF-8 path with no `.`, `..`, repeated or trailing separators.
-///
-/// Normalised lexically so the result never depends on symlinks that might change; only a path
-/// containing `..` is resolved on disk, since `..` cannot be removed lexically without that.
-/// Non-UTF-8 paths are refused: Claude Code (a Node program) could not address them, and every
-/// shell ccs writes for must receive the path exactly.
-pub(crate) fn normalised_absolute(path: &Path) -> Result<PathBuf> {
-    if !path.is_absolute() {
-        bail!("{:?} is not an absolute path", path);
-    }
-    let Some(text) = path.to_str() else {
-        bail!(
-            "{:?} is not valid UTF-8, which Claude Code cannot use as a path",
-            path
-        );
-    };
-    if text.contains('\0') {
-        bail!("{text:?} contains a NUL byte");
-    }
-    if path.components().any(|c| c == Component::ParentDir) {
-        let resolved =
-            fs::canonicalize(path).with_context(|| format!("cannot resolve '..' in {text:?}"))?;
-        return normalised_absolute(&resolved);
-    }
-    Ok(path.components().collect())
-}
-
 fn build_instance(staging: &Path, populate: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     make_private_dir(staging)?;
     for sub in INSTANCE_DIRS {
@@ -385,12 +353,6 @@ fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn same_file(_a: &fs::Metadata, _b: &fs::Metadata) -> bool {
     false
-}
-
-/// Creates one directory readable by its owner only, whatever the umask.
-pub(crate) fn make_private_dir(dir: &Path) -> Result<()> {
-    fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    set_private(dir)
 }
 
 /// Renames a directory to a profile's place. The rename fails once the target holds anything,
@@ -425,33 +387,6 @@ fn no_links_inside(instances: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Creates `dir` and any missing parents, each new one private; existing ones are left alone.
-pub fn make_private_dir_all(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    if let Some(parent) = dir.parent() {
-        make_private_dir_all(parent)?;
-    }
-    match fs::create_dir(dir) {
-        Ok(()) => set_private(dir),
-        Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("cannot create {}", dir.display())),
-    }
-}
-
-#[cfg(unix)]
-fn set_private(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("cannot make {} private", dir.display()))
-}
-
-#[cfg(not(unix))]
-fn set_private(_dir: &Path) -> Result<()> {
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,46 +415,6 @@ mod tests {
             ".other-work-1",
         ] {
             assert_eq!(Leftover::parse(not_ours), None, "{not_ours:?}");
-        }
-    }
-
-    #[test]
-    fn temp_file_names_read_back_and_nothing_else_parses() {
-        use crate::config::{temp_file_name, temp_file_writer};
-        assert_eq!(temp_file_name(".ccs.json", 9), "..ccs.json.9.tmp");
-        assert_eq!(temp_file_writer("..ccs.json.9.tmp", ".ccs.json"), Some(9));
-        assert_eq!(
-            temp_file_writer(".config.json.123.tmp", "config.json"),
-            Some(123)
-        );
-        for not_ours in [
-            ".config.json.tmp",
-            ".config.json..tmp",
-            ".config.json.+1.tmp",
-            ".config.json.01.tmp",
-            ".notes.2024.tmp",
-            "config.json.1.tmp",
-        ] {
-            assert_eq!(
-                temp_file_writer(not_ours, "config.json"),
-                None,
-                "{not_ours:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn normalises_lexically() {
-        for (raw, want) in [
-            ("/home/u/.ccs", "/home/u/.ccs"),
-            ("/home/u/.ccs/", "/home/u/.ccs"),
-            ("//home//u/./.ccs//", "/home/u/.ccs"),
-        ] {
-            assert_eq!(
-                normalised_absolute(Path::new(raw)).unwrap(),
-                Path::new(want),
-                "{raw}"
-            );
         }
     }
 

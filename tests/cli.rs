@@ -392,11 +392,11 @@ fn remove_needs_confirmation_and_says_what_is_lost() {
 
     let out = sandbox.run(["remove", "work", "--yes"]);
     assert!(
-        out.status.success() && out.stdout.is_empty(),
+        out.status.success() && out.stderr.is_empty(),
         "{}",
         stderr(&out)
     );
-    assert!(stderr(&out).contains("credentials and history are gone"));
+    assert!(stdout(&out).contains("credentials and history are gone"));
     assert!(!dir.exists());
     let left: Vec<_> = fs::read_dir(sandbox.ccs_home.join("instances"))
         .unwrap()
@@ -499,13 +499,16 @@ fn a_non_utf8_store_fails_clearly_rather_than_printing_a_wrong_path() {
 fn init_prints_the_hook_file_then_completion_then_the_prompt_opt_in() {
     let sandbox = Sandbox::new();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
-    for (shell, file) in [
-        ("bash", "ccs.bash"),
-        ("zsh", "ccs.zsh"),
-        ("fish", "ccs.fish"),
-        ("powershell", "ccs.ps1"),
+    for (shell, files) in [
+        ("bash", &["ccs.sh", "ccs.bash"][..]),
+        ("zsh", &["ccs.sh", "ccs.zsh"]),
+        ("fish", &["ccs.fish"]),
+        ("powershell", &["ccs.ps1"]),
     ] {
-        let hook = fs::read_to_string(dir.join(file)).unwrap();
+        let hook: String = files
+            .iter()
+            .map(|file| fs::read_to_string(dir.join(file)).unwrap())
+            .collect();
         let completion = sandbox.ok(["completions", shell]);
         let plain = sandbox.ok(["init", shell]);
         assert!(

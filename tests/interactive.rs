@@ -308,7 +308,7 @@ fn bash_user_answers_the_remove_question_at_the_terminal() {
         step.output.len() == 4
             && step.output[0] == question
             && step.output[1].ends_with("[y/N] y")
-            && step.output[2].starts_with("ccs: removed profile 'work'")
+            && step.output[2].starts_with("Removed profile 'work'")
             && step.output[3].contains("ccs off")
             && step.prompt == "(work) $",
         "answering y: {:?} then {:?}\nscreen:\n{}",

@@ -193,10 +193,10 @@ fn hook_file_parses() {
         [
             "global:ccs",
             "global:ccs_prompt",
+            "global:__ccs_wrap_prompt",
+            "global:prompt",
             "global:__ccs_enable_prompt_prefix",
-            "global:prompt",
             "global:__ccs_enable_auto_switch",
-            "global:prompt",
             "global:__ccs_auto_switch",
         ]
     );

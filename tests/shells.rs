@@ -509,6 +509,14 @@ fn hook_files_pass_their_shells_linters() {
             vec!["-n".into(), dir.join("ccs.bash").display().to_string()],
         ),
         (
+            "bash",
+            vec!["-n".into(), dir.join("ccs.sh").display().to_string()],
+        ),
+        (
+            "zsh",
+            vec!["-n".into(), dir.join("ccs.sh").display().to_string()],
+        ),
+        (
             "zsh",
             vec!["-n".into(), dir.join("ccs.zsh").display().to_string()],
         ),
@@ -524,6 +532,7 @@ fn hook_files_pass_their_shells_linters() {
             vec![
                 "--shell=bash".into(),
                 "--severity=style".into(),
+                dir.join("ccs.sh").display().to_string(),
                 dir.join("ccs.bash").display().to_string(),
             ],
         ),

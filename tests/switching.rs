@@ -250,7 +250,7 @@ fn removing_the_default_profile_clears_the_default() {
     );
     let out = sandbox.run(["remove", "work", "--yes"]);
     assert!(
-        stderr(&out).contains("'work' was the default"),
+        stdout(&out).contains("'work' was the default"),
         "{}",
         stderr(&out)
     );

@@ -1,6 +1,36 @@
 //! fish: its own quoting and its hook (`shell/ccs.fish`).
 
-pub const HOOK: &str = include_str!("../../shell/ccs.fish");
+use clap_complete::env::{self, EnvCompleter};
+
+use super::Syntax;
+
+pub struct Fish;
+
+impl Syntax for Fish {
+    fn program_names(&self) -> &'static [&'static str] {
+        &["fish"]
+    }
+
+    fn quote(&self, value: &str) -> String {
+        quote(value)
+    }
+
+    fn set(&self, name: &str, value_code: &str) -> String {
+        format!("set -gx {name} {value_code};\n")
+    }
+
+    fn unset(&self, names: &[&str]) -> String {
+        format!("set -e -g {};\n", names.join(" "))
+    }
+
+    fn hook(&self) -> String {
+        include_str!("../../shell/ccs.fish").to_owned()
+    }
+
+    fn completer(&self) -> &'static dyn EnvCompleter {
+        &env::Fish
+    }
+}
 
 /// A single-quoted fish word. fish's single quotes, unlike POSIX ones, give meaning to `\`
 /// before `\` or `'`, so both are escaped; everything else, newlines included, is literal.

@@ -1,14 +1,27 @@
-//! The shells ccs writes code for. Each module owns one shell's quoting, the lines that set and
-//! unset variables, and its hook script (embedded from `shell/` at the top of the repo).
+//! The shells ccs writes code for.
+//!
+//! A switch is data ([`Switch`]: what to set, what to unset); each shell's module renders it and
+//! owns everything else of that shell's syntax: quoting, the hook it installs (from `shell/` at
+//! the top of the repo), how its completion is registered. [`Shell::syntax`] is the one table
+//! from a shell to its module. Adding a shell means a variant here (the compiler then points at
+//! that table), a module implementing [`Syntax`], a hook file, and a row in the tests' table of
+//! shells (`tests/common/shells.rs`).
 
-pub mod fish;
-pub mod posix;
-pub mod powershell;
+mod bash;
+pub mod detect;
+mod fish;
+mod posix;
+mod powershell;
+mod zsh;
 
-use std::ffi::OsStr;
-
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
 use clap::ValueEnum;
+use clap_complete::env::EnvCompleter;
+
+use crate::names::{CONFIG_DIR_VAR, PROFILE_VAR};
+use crate::profile_name::ProfileName;
+
+pub use detect::detect;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Shell {
@@ -19,156 +32,160 @@ pub enum Shell {
     Powershell,
 }
 
+/// One shell's syntax: everything ccs prints for it.
+pub trait Syntax: Sync {
+    /// The names its program goes by (`bash`; `pwsh` and `powershell`), for detection.
+    fn program_names(&self) -> &'static [&'static str];
+
+    /// `value` as one literal word of this shell, exactly.
+    fn quote(&self, value: &str) -> String;
+
+    /// An error for a value this shell cannot receive intact, however quoted.
+    fn check(&self, _value: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// A statement that sets and exports `name` (one of ccs's own names, never user input) to
+    /// `value_code` (already quoted).
+    fn set(&self, name: &str, value_code: &str) -> String;
+
+    /// Statements that remove `names` (an unset one stays unset, silently).
+    fn unset(&self, names: &[&str]) -> String;
+
+    /// The code for a whole switch. A shell that cannot evaluate printed code would render the
+    /// switch another way (nushell's `load-env` takes a record).
+    fn render(&self, switch: &Switch) -> Result<String> {
+        let mut code = String::new();
+        if !switch.unset.is_empty() {
+            code.push_str(&self.unset(&switch.unset));
+        }
+        for (name, value) in &switch.set {
+            self.check(value)?;
+            code.push_str(&self.set(name, &self.quote(value)));
+        }
+        Ok(code)
+    }
+
+    /// The hook `ccs init` prints before the completion registration and the opt-ins.
+    fn hook(&self) -> String;
+
+    /// clap_complete's registration writer for this shell.
+    fn completer(&self) -> &'static dyn EnvCompleter;
+
+    /// The completion registration as the hook installs it.
+    fn wrap_completion(&self, registration: String) -> String {
+        registration
+    }
+}
+
 impl Shell {
-    /// `value` as one literal word of this shell's syntax, exactly.
-    pub fn quote(self, value: &str) -> String {
+    pub const ALL: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell];
+
+    /// The table: each shell's module.
+    pub fn syntax(self) -> &'static dyn Syntax {
         match self {
-            Shell::Bash | Shell::Zsh => posix::quote(value),
-            Shell::Fish => fish::quote(value),
-            Shell::Powershell => powershell::quote(value),
+            Shell::Bash => &bash::Bash,
+            Shell::Zsh => &zsh::Zsh,
+            Shell::Fish => &fish::Fish,
+            Shell::Powershell => &powershell::PowerShell,
         }
     }
 
-    /// A statement that sets and exports an environment variable. `name` is one of ccs's own
-    /// constant names, never user input, so only the value is quoted.
-    pub fn set_var(self, name: &str, value: &str) -> Result<String> {
-        let value_code = self.quote(value);
-        Ok(match self {
-            Shell::Bash | Shell::Zsh => format!("export {name}={value_code};\n"),
-            Shell::Fish => format!("set -gx {name} {value_code};\n"),
-            Shell::Powershell => {
-                powershell::check_value(value)?;
-                format!("$env:{name} = {value_code};\n")
-            }
+    pub fn render(self, switch: &Switch) -> Result<String> {
+        self.syntax().render(switch)
+    }
+
+    /// `value` quoted for this shell (see [`Syntax::quote`]).
+    pub fn quote(self, value: &str) -> String {
+        self.syntax().quote(value)
+    }
+}
+
+/// What a switch changes in a shell's environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Switch {
+    pub set: Vec<(&'static str, String)>,
+    pub unset: Vec<&'static str>,
+}
+
+impl Switch {
+    /// Onto a profile: `CLAUDE_CONFIG_DIR`, the truth Claude Code reads, and `CCS_PROFILE`, which
+    /// only names it for prompts.
+    pub fn to_profile(dir: &std::path::Path, name: &ProfileName) -> Result<Self> {
+        let dir = dir.to_str().context("profile path is not valid UTF-8")?;
+        Ok(Self {
+            set: vec![
+                (CONFIG_DIR_VAR, dir.to_owned()),
+                (PROFILE_VAR, name.as_str().to_owned()),
+            ],
+            unset: Vec::new(),
         })
     }
 
-    /// Statements that remove environment variables (an unset one stays unset, silently).
-    pub fn unset_vars(self, names: &[&str]) -> String {
-        match self {
-            Shell::Bash | Shell::Zsh => format!("unset {};\n", names.join(" ")),
-            Shell::Fish => format!("set -e -g {};\n", names.join(" ")),
-            Shell::Powershell => names
-                .iter()
-                .map(|n| format!("$env:{n} = $null;\n"))
-                .collect(),
-        }
-    }
-
-    /// The hook `ccs init <shell>` prints.
-    pub fn hook(self) -> &'static str {
-        match self {
-            Shell::Bash => posix::BASH_HOOK,
-            Shell::Zsh => posix::ZSH_HOOK,
-            Shell::Fish => fish::HOOK,
-            Shell::Powershell => powershell::HOOK,
-        }
-    }
-
-    /// The completion registration as the hook installs it.
-    pub fn wrap_completion(self, registration: &str) -> String {
-        match self {
-            Shell::Zsh => posix::zsh_completion(registration),
-            Shell::Bash | Shell::Fish | Shell::Powershell => registration.to_owned(),
-        }
-    }
-
-    /// The hook line that turns on the `(profile)` prompt prefix, appended by `init --prompt`.
-    pub fn enable_prompt_prefix(self) -> &'static str {
-        "__ccs_enable_prompt_prefix\n"
-    }
-
-    /// The hook line that turns on switching by `.ccs-profile`, appended by `init --auto`.
-    pub fn enable_auto_switch(self) -> &'static str {
-        "__ccs_enable_auto_switch\n"
-    }
-
-    fn from_program_name(name: &str) -> Option<Shell> {
-        // A login shell's argv[0] starts with '-'; a path may come from $SHELL.
-        let name = name.trim_start_matches('-').rsplit('/').next()?;
-        let name = name.strip_suffix(".exe").unwrap_or(name);
-        match name {
-            "bash" => Some(Shell::Bash),
-            "zsh" => Some(Shell::Zsh),
-            "fish" => Some(Shell::Fish),
-            "pwsh" | "powershell" | "pwsh-preview" => Some(Shell::Powershell),
-            _ => None,
+    /// Back to Claude Code's default: unset, never `~/.claude`, since an unset
+    /// `CLAUDE_CONFIG_DIR` is what Claude Code's default means.
+    pub fn off() -> Self {
+        Self {
+            set: Vec::new(),
+            unset: vec![CONFIG_DIR_VAR, PROFILE_VAR],
         }
     }
 }
 
-/// The shell to write for when `--shell` is not given: `CCS_SHELL`, then the parent process
-/// (the shell running `eval "$(ccs use …)"`), then the login shell in `$SHELL`.
-pub fn detect() -> Result<Shell> {
-    if let Some(explicit) = std::env::var_os("CCS_SHELL").filter(|v| !v.is_empty()) {
-        return parse_named(&explicit, "CCS_SHELL");
-    }
-    if let Some(shell) = parent_process_name()
-        .as_deref()
-        .and_then(Shell::from_program_name)
-    {
-        return Ok(shell);
-    }
-    if let Some(shell) = std::env::var("SHELL")
-        .ok()
-        .as_deref()
-        .and_then(Shell::from_program_name)
-    {
-        return Ok(shell);
-    }
-    bail!(
-        "cannot tell which shell to write for: pass --shell bash|zsh|fish|powershell \
-         or set CCS_SHELL"
-    )
-}
-
-fn parse_named(value: &OsStr, source: &str) -> Result<Shell> {
-    let text = value.to_string_lossy();
-    match Shell::from_str(&text, true) {
-        Ok(shell) => Ok(shell),
-        Err(_) => bail!("{source}={text:?} is not a shell ccs knows (bash, zsh, fish, powershell)"),
-    }
-}
-
-/// The parent's command name, read from `/proc` on Linux: one small read, no process started.
-#[cfg(target_os = "linux")]
-fn parent_process_name() -> Option<String> {
-    let ppid = std::os::unix::process::parent_id();
-    let comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()?;
-    Some(comm.trim_end().to_owned())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn parent_process_name() -> Option<String> {
-    None
-}
+/// The hook lines that turn on the opt-ins, appended by `init --prompt` and `init --auto`: every
+/// hook defines these two functions.
+pub const ENABLE_PROMPT_PREFIX: &str = "__ccs_enable_prompt_prefix\n";
+pub const ENABLE_AUTO_SWITCH: &str = "__ccs_enable_auto_switch\n";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::ALL_VARS;
 
     #[test]
-    fn recognises_shell_program_names() {
-        for (name, shell) in [
-            ("bash", Shell::Bash),
-            ("-bash", Shell::Bash),
-            ("/usr/bin/zsh", Shell::Zsh),
-            ("/opt/homebrew/bin/fish", Shell::Fish),
-            ("pwsh", Shell::Powershell),
-            ("powershell.exe", Shell::Powershell),
+    fn switches_render_in_every_shell() {
+        let name = ProfileName::parse("work").unwrap();
+        let on = Switch::to_profile(std::path::Path::new("/h/it's"), &name).unwrap();
+        for (shell, want_on, want_off) in [
+            (
+                Shell::Bash,
+                "export CLAUDE_CONFIG_DIR='/h/it'\\''s';\nexport CCS_PROFILE=work;\n",
+                "unset CLAUDE_CONFIG_DIR CCS_PROFILE;\n",
+            ),
+            (
+                Shell::Fish,
+                "set -gx CLAUDE_CONFIG_DIR '/h/it\\'s';\nset -gx CCS_PROFILE 'work';\n",
+                "set -e -g CLAUDE_CONFIG_DIR CCS_PROFILE;\n",
+            ),
+            (
+                Shell::Powershell,
+                "$env:CLAUDE_CONFIG_DIR = '/h/it''s';\n$env:CCS_PROFILE = 'work';\n",
+                "$env:CLAUDE_CONFIG_DIR = $null;\n$env:CCS_PROFILE = $null;\n",
+            ),
         ] {
-            assert_eq!(Shell::from_program_name(name), Some(shell), "{name}");
-        }
-        for name in ["sh", "dash", "tmux", "sudo", "", "/"] {
-            assert_eq!(Shell::from_program_name(name), None, "{name}");
+            assert_eq!(shell.render(&on).unwrap(), want_on, "{shell:?}");
+            assert_eq!(shell.render(&Switch::off()).unwrap(), want_off, "{shell:?}");
         }
     }
 
+    /// Every hook defines the functions the opt-in lines call, and names no variable or file of
+    /// ccs's that `names` does not define.
     #[test]
-    fn refuses_an_unknown_ccs_shell_value() {
-        let err = parse_named(OsStr::new("tcsh"), "CCS_SHELL")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("CCS_SHELL=\"tcsh\""), "{err}");
+    fn hooks_use_only_these_names() {
+        for shell in Shell::ALL {
+            let hook = shell.syntax().hook();
+            for enable in [ENABLE_PROMPT_PREFIX, ENABLE_AUTO_SWITCH] {
+                assert!(hook.contains(enable.trim()), "{shell:?} lacks {enable}");
+            }
+            for word in hook.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if (word.starts_with("CCS_") || word.starts_with("CLAUDE_")) && word.len() > 5 {
+                    assert!(ALL_VARS.contains(&word), "{shell:?} hook names {word}");
+                }
+            }
+            assert!(hook.contains(crate::names::PIN_FILE), "{shell:?}");
+            for var in [CONFIG_DIR_VAR, PROFILE_VAR, crate::names::HOOK_VAR] {
+                assert!(hook.contains(var), "{shell:?} hook lacks {var}");
+            }
+        }
     }
 }

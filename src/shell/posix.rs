@@ -1,13 +1,4 @@
-//! bash and zsh: the same quoting, one hook each (`shell/ccs.bash`, `shell/ccs.zsh`).
-
-pub const BASH_HOOK: &str = include_str!("../../shell/ccs.bash");
-pub const ZSH_HOOK: &str = include_str!("../../shell/ccs.zsh");
-
-/// zsh's registration calls `compdef`, which exists only after `compinit`. The hook defines it
-/// as a function and `__ccs_install_completion` (in ccs.zsh) runs it now or at the first prompt.
-pub fn zsh_completion(registration: &str) -> String {
-    format!("__ccs_register_completion() {{\n{registration}}}\n__ccs_install_completion\n")
-}
+//! Quoting for bash and zsh, which read single quotes alike.
 
 /// One word for bash and zsh. shell-escape single-quotes anything unsafe; inside single quotes
 /// both shells take every byte literally (newlines, `$`, backticks, `!`, backslashes), and a `'`
@@ -22,6 +13,19 @@ pub fn quote(value: &str) -> String {
         escaped.into_owned()
     }
 }
+
+/// `export NAME=value;`, for both.
+pub fn set(name: &str, value_code: &str) -> String {
+    format!("export {name}={value_code};\n")
+}
+
+/// `unset A B;`, for both.
+pub fn unset(names: &[&str]) -> String {
+    format!("unset {};\n", names.join(" "))
+}
+
+/// The part of the hook bash and zsh share (`shell/ccs.sh`), before each one's own.
+pub const COMMON_HOOK: &str = include_str!("../../shell/ccs.sh");
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,42 @@
+use anyhow::Result;
+use clap::Args;
+
+use super::{Outcome, profile_summary};
+use crate::names::CONFIG_DIR_VAR;
+use crate::notice;
+use crate::store::Store;
+
+/// Print the profile active in this shell; exit 1 if none is
+#[derive(Debug, Args)]
+pub struct Current {
+    /// Also show its account (login, plan, e-mail, organisation) and disk size
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+impl Current {
+    pub fn run(self) -> Result<Outcome> {
+        let Some(config_dir) = std::env::var_os(CONFIG_DIR_VAR).filter(|v| !v.is_empty()) else {
+            return Ok(Outcome::no());
+        };
+        let store = Store::from_env()?;
+        let Some(name) = store.profile_for_config_dir(&config_dir) else {
+            notice::note(format_args!(
+                "{CONFIG_DIR_VAR}={:?} is not a ccs profile (profiles live in {})",
+                config_dir,
+                store.instances_dir().display()
+            ));
+            return Ok(Outcome::no());
+        };
+        let dir = store.instance_dir(&name);
+        if !dir.is_dir() {
+            notice::warn(format_args!(
+                "profile '{name}' is active here but no longer exists; run: ccs off"
+            ));
+        }
+        if !self.verbose {
+            return Ok(Outcome::print(format!("{name}\n")));
+        }
+        Ok(Outcome::report(&profile_summary(&name, &dir)))
+    }
+}

@@ -1,0 +1,214 @@
+//! The command line: one file per command, each owning its arguments (a clap `Args` struct,
+//! whose doc comment is the command's help) and its `run`. This file holds the list of commands
+//! and what several of them share.
+//!
+//! Every command builds its whole stdout as one string and hands it back in an [`Outcome`], so
+//! that code meant for a shell is written at once or not at all. Where the rest goes is the rule
+//! in `notice`.
+
+mod clean;
+mod completions;
+mod create;
+mod current;
+mod default;
+mod doctor;
+mod du;
+mod exec;
+mod init;
+mod list;
+mod off;
+mod path;
+mod pin;
+mod remove;
+mod rename;
+mod run_as;
+mod show;
+mod sync;
+mod unpin;
+mod use_profile;
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::account::Account;
+use crate::doctor::auth_vars_in_env;
+use crate::names::CONFIG_DIR_VAR;
+use crate::notice;
+use crate::profile_name::ProfileName;
+use crate::shell::{Shell, Switch};
+use crate::size;
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ccs",
+    version,
+    arg_required_else_help = true,
+    about = "Use several Claude Code accounts at once, one per terminal",
+    long_about = "Use several Claude Code accounts at once, one per terminal.\n\n\
+        Each profile is its own Claude Code config dir under $CCS_HOME/instances (default \
+        ~/.ccs). `ccs use NAME` switches the current terminal by setting CLAUDE_CONFIG_DIR; \
+        install the shell hook (`ccs init --help`) so that it works without `eval`.\n\n\
+        `ccs NAME [ARGS]...` runs claude as profile NAME, like `ccs exec NAME -- claude \
+        [ARGS]...`. Commands come first: a profile named like a command is reached with \
+        `ccs exec`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Create(create::Create),
+    #[command(visible_alias = "ls")]
+    List(list::List),
+    Use(use_profile::Use),
+    Off(off::Off),
+    Current(current::Current),
+    Show(show::Show),
+    Sync(sync::Sync),
+    Rename(rename::Rename),
+    Du(du::Du),
+    Clean(clean::Clean),
+    Path(path::PathCmd),
+    #[command(visible_alias = "rm")]
+    Remove(remove::Remove),
+    Exec(exec::Exec),
+    Default(default::Default),
+    Pin(pin::Pin),
+    Unpin(unpin::Unpin),
+    Doctor(doctor::Doctor),
+    Init(init::Init),
+    Completions(completions::Completions),
+    /// `ccs NAME [ARGS]...`: claude as profile NAME (see `run_as`).
+    #[command(external_subcommand)]
+    Profile(Vec<OsString>),
+}
+
+/// A command's stdout and exit code.
+pub struct Outcome {
+    pub stdout: String,
+    pub code: u8,
+}
+
+impl Outcome {
+    pub fn print(stdout: String) -> Self {
+        Self { stdout, code: 0 }
+    }
+
+    /// Success with nothing on stdout.
+    pub fn nothing() -> Self {
+        Self::print(String::new())
+    }
+
+    /// A quiet "no": nothing on stdout, exit 1 (as `ccs current` with no active profile).
+    pub fn no() -> Self {
+        Self {
+            stdout: String::new(),
+            code: 1,
+        }
+    }
+
+    /// A report for a person: control characters from paths and names shown escaped.
+    pub fn report(text: &str) -> Self {
+        Self::print(notice::lines(text))
+    }
+}
+
+pub fn run(command: Command) -> Result<Outcome> {
+    match command {
+        Command::Create(c) => c.run(),
+        Command::List(c) => c.run(),
+        Command::Use(c) => c.run(),
+        Command::Off(c) => c.run(),
+        Command::Current(c) => c.run(),
+        Command::Show(c) => c.run(),
+        Command::Sync(c) => c.run(),
+        Command::Rename(c) => c.run(),
+        Command::Du(c) => c.run(),
+        Command::Clean(c) => c.run(),
+        Command::Path(c) => c.run(),
+        Command::Remove(c) => c.run(),
+        Command::Exec(c) => c.run(),
+        Command::Default(c) => c.run(),
+        Command::Pin(c) => c.run(),
+        Command::Unpin(c) => c.run(),
+        Command::Doctor(c) => c.run(),
+        Command::Init(c) => c.run(),
+        Command::Completions(c) => c.run(),
+        Command::Profile(words) => run_as::run(words),
+    }
+}
+
+/// The names clap gives the commands (aliases included): `ccs NAME` means a command, never a
+/// profile, when NAME is one of these.
+pub fn command_names() -> Vec<String> {
+    use clap::CommandFactory;
+    Cli::command()
+        .get_subcommands()
+        .flat_map(|c| {
+            std::iter::once(c.get_name().to_owned()).chain(c.get_all_aliases().map(str::to_owned))
+        })
+        .chain(["help".to_owned()])
+        .collect()
+}
+
+// --- what several commands share ---------------------------------------------------------------
+
+/// The profile active in this shell, read from `CLAUDE_CONFIG_DIR` (the truth; `CCS_PROFILE` is
+/// only for prompts).
+fn active_profile(store: &Store) -> Option<ProfileName> {
+    store.profile_for_config_dir(&std::env::var_os(CONFIG_DIR_VAR)?)
+}
+
+/// The profiles a command that takes `[NAME | --all]` acts on. Without either: every profile,
+/// or for `Some(command)` the one active in this shell.
+fn targets(
+    store: &Store,
+    name: Option<&str>,
+    all: bool,
+    active_for: Option<&str>,
+) -> Result<Vec<ProfileName>> {
+    match (name, all, active_for) {
+        (Some(raw), false, _) => Ok(vec![ProfileName::parse(raw)?]),
+        (None, false, Some(command)) => Ok(vec![active_profile(store).with_context(|| {
+            format!(
+                "no profile is active in this shell: name one (ccs {command} NAME) or pass --all"
+            )
+        })?]),
+        _ => store.names(),
+    }
+}
+
+/// Said wherever an empty store leaves nothing to show.
+fn note_no_profiles() {
+    notice::note("no profiles yet; create one with: ccs create <name>");
+}
+
+/// The code that switches `shell` to a profile.
+fn switch_code(shell: Shell, dir: &Path, name: &ProfileName) -> Result<String> {
+    shell.render(&Switch::to_profile(dir, name)?)
+}
+
+/// One line on stderr when a variable in the environment would override the profile's login.
+fn warn_about_auth_overrides(name: &ProfileName) {
+    if let Some(var) = auth_vars_in_env().first() {
+        notice::warn(format_args!(
+            "{var} is set and overrides the login of '{name}' (see: ccs doctor)"
+        ));
+    }
+}
+
+/// A profile's name, account, path and size: the head of `show` and all of `current -v`.
+fn profile_summary(name: &ProfileName, dir: &Path) -> String {
+    format!(
+        "{name}\n  account: {}\n  path:    {}\n  size:    {}\n",
+        Account::read(dir).summary(),
+        dir.display(),
+        size::human_size(size::disk_usage(dir)),
+    )
+}

@@ -1,0 +1,69 @@
+use anyhow::Result;
+use clap::Args;
+use clap_complete::ArgValueCandidates;
+
+use super::{Outcome, active_profile};
+use crate::completion::profile_names;
+use crate::config::Config;
+use crate::notice;
+use crate::profile_name::ProfileName;
+use crate::store::Store;
+
+/// Delete a profile, its login and its history, after confirmation
+#[derive(Debug, Args)]
+pub struct Remove {
+    #[arg(add = ArgValueCandidates::new(profile_names))]
+    name: String,
+    /// Do not ask for confirmation (needed when stdin is not a terminal)
+    #[arg(short, long)]
+    yes: bool,
+}
+
+impl Remove {
+    pub fn run(self) -> Result<Outcome> {
+        let store = Store::from_env()?;
+        let (name, dir) = store.find(&ProfileName::parse(&self.name)?)?;
+        if !self.yes {
+            notice::confirm(
+                &format!(
+                    "Remove profile '{name}' at {}?\nIts login, credentials and history are deleted for good. [y/N] ",
+                    dir.display()
+                ),
+                &format!(
+                    "not removing profile '{name}' without confirmation: pass --yes to remove it from a script"
+                ),
+                "nothing removed",
+            )?;
+        }
+        store.remove(&name)?;
+        let mut report = format!(
+            "Removed profile '{name}' ({}); its login, credentials and history are gone\n",
+            dir.display()
+        );
+        if active_profile(&store).as_ref() == Some(&name) {
+            report.push_str("This shell still points at it; switch away with: ccs off\n");
+        }
+        if forget_default(&store, &name) {
+            report.push_str(&format!(
+                "'{name}' was the default; new terminals start on ~/.claude again\n"
+            ));
+        }
+        Ok(Outcome::report(&report))
+    }
+}
+
+/// A removed profile cannot stay the default: every new terminal would warn about it.
+/// Whether it was the default (and is no more).
+fn forget_default(store: &Store, name: &ProfileName) -> bool {
+    let cleared = Config::load(store).and_then(|mut config| {
+        if config.default_profile().as_ref() != Some(name) {
+            return Ok(false);
+        }
+        config.set_default_profile(None);
+        config.save().map(|()| true)
+    });
+    cleared.unwrap_or_else(|e| {
+        notice::warn(format_args!("could not clear the default profile: {e:#}"));
+        false
+    })
+}

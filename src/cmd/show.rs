@@ -1,0 +1,39 @@
+use anyhow::Result;
+use clap::Args;
+use clap_complete::ArgValueCandidates;
+
+use super::{Outcome, profile_summary};
+use crate::completion::profile_names;
+use crate::profile_name::ProfileName;
+use crate::share::{self, Mode, Sharing};
+use crate::store::Store;
+
+/// Show a profile: its account, path, size, and which items are shared or its own
+#[derive(Debug, Args)]
+pub struct Show {
+    #[arg(add = ArgValueCandidates::new(profile_names))]
+    name: String,
+}
+
+impl Show {
+    pub fn run(self) -> Result<Outcome> {
+        let store = Store::from_env()?;
+        let (name, dir) = store.find(&ProfileName::parse(&self.name)?)?;
+        let sharing = Sharing::load(&dir)?;
+        let source = share::source_dir().ok();
+        let mut out = profile_summary(&name, &dir);
+        let from = match (&source, sharing.mode) {
+            (Some(source), Mode::Link | Mode::Copy) => format!(" from {}", source.display()),
+            _ => String::new(),
+        };
+        out.push_str(&format!("  sharing: {}{from}\n", sharing.mode.as_str()));
+        for status in share::status(&dir, &sharing, source.as_deref()) {
+            out.push_str(&format!(
+                "    {:<14} {}\n",
+                status.item,
+                share::describe(&status, &sharing, source.as_deref())
+            ));
+        }
+        Ok(Outcome::report(&out))
+    }
+}

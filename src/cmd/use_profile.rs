@@ -1,0 +1,29 @@
+use anyhow::Result;
+use clap::Args;
+use clap_complete::ArgValueCandidates;
+
+use super::{Outcome, switch_code, warn_about_auth_overrides};
+use crate::completion::profile_names;
+use crate::profile_name::ProfileName;
+use crate::shell::{Shell, detect};
+use crate::store::Store;
+
+/// Print the code that switches this shell to a profile (the hook runs it for you)
+#[derive(Debug, Args)]
+pub struct Use {
+    #[arg(add = ArgValueCandidates::new(profile_names))]
+    name: String,
+    /// The shell to write code for [default: detected]
+    #[arg(long, value_enum)]
+    shell: Option<Shell>,
+}
+
+impl Use {
+    pub fn run(self) -> Result<Outcome> {
+        let name = ProfileName::parse(&self.name)?;
+        let shell = detect::explicit_or_detected(self.shell)?;
+        let (name, dir) = Store::from_env()?.find(&name)?;
+        warn_about_auth_overrides(&name);
+        Ok(Outcome::print(switch_code(shell, &dir, &name)?))
+    }
+}

@@ -1,0 +1,145 @@
+//! Configuration shared across profiles: the user's own commands, skills, agents, settings and
+//! memory, kept once in `~/.claude` (or `$CCS_SHARED_FROM`) and seen by every profile.
+//!
+//! Each profile has a share mode, recorded in its `.ccs.json` (Claude Code ignores files it does
+//! not know):
+//!
+//! - **link** (the default, and what a profile without `.ccs.json` is taken to be): each item is
+//!   a symlink to the source item, by absolute path, so an edit in `~/.claude` is seen by every
+//!   profile at once and nothing is stored twice.
+//! - **copy**: each item is a private copy, for systems without symlinks. ccs records a
+//!   fingerprint of what it copied, so `ccs sync` can tell its own untouched copy (safe to
+//!   refresh) from one the user has edited inside the profile (never overwritten).
+//! - **isolated**: nothing is shared.
+//!
+//! Only items that exist in the source are linked or copied: nothing is ever created in the
+//! source. Whatever the mode, a real file or a non-empty directory inside a profile is the
+//! user's, and ccs reports it rather than replace it. An empty directory holds no data, so it may
+//! be replaced by a link. Logins, `.claude.json`, history and sessions are never shared: only the
+//! items below are.
+//!
+//! `item` describes the shareable items, `record` the `.ccs.json` file, `link` and `copy` what
+//! each mode does to one item, `status` what an item is now, `tree` the content copy mode
+//! compares.
+
+mod copy;
+mod item;
+mod link;
+mod record;
+mod status;
+mod tree;
+
+pub use item::{Item, TABLE as ITEMS};
+pub use record::{Mode, Sharing, parse_object};
+pub use status::{ItemStatus, Status, creation_summary, describe, status, summary};
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::fsx;
+use crate::names::SHARED_FROM_VAR;
+
+/// The directory profiles share from: `$CCS_SHARED_FROM`, else `~/.claude`. Read from the
+/// environment at each command, like `CCS_HOME`, so one setting governs create and sync alike.
+pub fn source_dir() -> Result<PathBuf> {
+    match std::env::var_os(SHARED_FROM_VAR).filter(|v| !v.is_empty()) {
+        Some(dir) => {
+            fsx::normalised_absolute(Path::new(&dir)).context("CCS_SHARED_FROM is unusable")
+        }
+        None => Ok(fsx::home_dir()?.join(crate::names::CLAUDE_DIR)),
+    }
+}
+
+/// Fills a new instance (still in its staging directory) according to `sharing`, and records
+/// `sharing` in it. `source` is `None` when there is none to share from: the profile then starts
+/// with its own empty directories, and a later `ccs sync` links what has appeared.
+pub fn populate(instance: &Path, mut sharing: Sharing, source: Option<&Path>) -> Result<()> {
+    if let Some(source) = source {
+        apply(instance, source, &mut sharing)?;
+    }
+    for item in Item::ALL
+        .into_iter()
+        .filter(|i| i.own_dir_when_not_shared())
+    {
+        let dir = instance.join(item.file_name());
+        if std::fs::symlink_metadata(&dir).is_err() {
+            fsx::make_private_dir(&dir)?;
+        }
+    }
+    sharing.save(instance)
+}
+
+/// Brings one profile in line with the source; returns its mode, what it did and what it left
+/// alone.
+pub fn sync(instance: &Path, source: &Path) -> Result<(Mode, Vec<Change>)> {
+    let mut sharing = Sharing::load(instance)?;
+    if instance == source {
+        bail!("{} is this profile itself", source.display());
+    }
+    let before = sharing.clone();
+    let changes = apply(instance, source, &mut sharing)?;
+    if sharing != before {
+        sharing.save(instance)?;
+    }
+    Ok((sharing.mode, changes))
+}
+
+fn apply(instance: &Path, source: &Path, sharing: &mut Sharing) -> Result<Vec<Change>> {
+    let mut changes = Vec::new();
+    for item in sharing.items().collect::<Vec<_>>() {
+        let (from, to) = (
+            source.join(item.file_name()),
+            instance.join(item.file_name()),
+        );
+        let change = match sharing.mode {
+            Mode::Link => link::link_item(&from, &to, source),
+            Mode::Copy => copy::copy_item(item, &from, &to, &mut sharing.copied),
+            Mode::Isolated => Ok(None),
+        }
+        .with_context(|| format!("cannot share {item}"))?;
+        changes.extend(change.map(|(action, detail)| Change {
+            item,
+            action,
+            detail,
+        }));
+    }
+    Ok(changes)
+}
+
+/// One thing `sync` did or declined to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub item: Item,
+    pub action: Action,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Linked,
+    Repaired,
+    Unlinked,
+    Copied,
+    Updated,
+    /// Left alone: the user's own file, directory or link. Reported, never overwritten.
+    Kept,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = match self.action {
+            Action::Linked => "linked",
+            Action::Repaired => "repaired",
+            Action::Unlinked => "unlinked",
+            Action::Copied => "copied",
+            Action::Updated => "updated",
+            Action::Kept => "kept",
+        };
+        write!(f, "{verb:<9} {:<14} {}", self.item, self.detail)
+    }
+}
+
+/// What sharing one item did, if anything, and in words.
+type Step = Option<(Action, String)>;

@@ -1,0 +1,164 @@
+//! A profile's sharing as recorded in its `.ccs.json`: the share mode, the items it opted out of
+//! and, in copy mode, a fingerprint of each copy ccs made. Claude Code ignores files it does not
+//! know.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::item::Item;
+use crate::fsx::write_atomically;
+use crate::names::SHARING_FILE;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Link,
+    Copy,
+    Isolated,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Link, Mode::Copy, Mode::Isolated];
+
+    pub fn from_word(word: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.as_str() == word)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Link => "link",
+            Mode::Copy => "copy",
+            Mode::Isolated => "isolated",
+        }
+    }
+}
+
+/// A profile's sharing, as recorded in its `.ccs.json`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sharing {
+    pub mode: Mode,
+    /// Items this profile opted out of: ccs neither links nor copies them.
+    pub not_shared: BTreeSet<Item>,
+    /// Copy mode: a fingerprint of each item as ccs last copied it.
+    pub(super) copied: BTreeMap<Item, String>,
+}
+
+/// The file as written. `copied` is read leniently: a fingerprint of an item this version does
+/// not know is dropped (that item is then the profile's own), never an error.
+#[derive(Serialize, Deserialize)]
+struct File {
+    #[serde(default = "link")]
+    share: Mode,
+    #[serde(default)]
+    not_shared: BTreeSet<Item>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    copied: Option<BTreeMap<String, String>>,
+}
+
+/// A JSON object as `T`. serde would also take a struct from an array of its fields.
+pub fn parse_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)?;
+    anyhow::ensure!(value.is_object(), "not a JSON object");
+    Ok(serde_json::from_value(value)?)
+}
+
+fn link() -> Mode {
+    Mode::Link
+}
+
+impl Sharing {
+    pub fn new(mode: Mode, not_shared: impl IntoIterator<Item = Item>) -> Self {
+        Self {
+            mode,
+            not_shared: not_shared.into_iter().collect(),
+            copied: BTreeMap::new(),
+        }
+    }
+
+    /// The profile's recorded sharing. A profile without `.ccs.json` (made before ccs recorded
+    /// one) links, as every profile does by default. A broken file is an error rather than a
+    /// guess, so a copy-mode profile is never treated as a link-mode one.
+    pub fn load(instance: &Path) -> Result<Self> {
+        let path = instance.join(SHARING_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Self::new(Mode::Link, [])),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let file = parse_object::<File>(&bytes).with_context(|| {
+            format!("{} is not what ccs wrote; fix or delete it", path.display())
+        })?;
+        let copied = file
+            .copied
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(name, print)| Some((Item::from_file_name(&name)?, print)))
+            .collect();
+        Ok(Self {
+            mode: file.share,
+            not_shared: file.not_shared,
+            copied,
+        })
+    }
+
+    pub fn save(&self, instance: &Path) -> Result<()> {
+        let copied = (self.mode == Mode::Copy).then(|| {
+            self.copied
+                .iter()
+                .map(|(item, print)| (item.file_name().to_owned(), print.clone()))
+                .collect()
+        });
+        let file = File {
+            share: self.mode,
+            not_shared: self.not_shared.clone(),
+            copied,
+        };
+        let text = serde_json::to_string_pretty(&file)? + "\n";
+        write_atomically(&instance.join(SHARING_FILE), text.as_bytes(), 0o600)
+    }
+
+    /// The items this profile takes from the source, in their usual order.
+    pub fn items(&self) -> impl Iterator<Item = Item> + '_ {
+        Item::ALL
+            .into_iter()
+            .filter(|i| self.mode != Mode::Isolated && !self.not_shared.contains(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_default_to_link() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Sharing::load(dir.path()).unwrap(),
+            Sharing::new(Mode::Link, [])
+        );
+        let mut sharing = Sharing::new(Mode::Copy, [Item::Settings, Item::Memory]);
+        sharing.copied.insert(Item::Commands, "fnv1a64:1".into());
+        sharing.save(dir.path()).unwrap();
+        assert_eq!(Sharing::load(dir.path()).unwrap(), sharing);
+    }
+
+    #[test]
+    fn a_broken_settings_file_is_an_error_not_a_guess() {
+        for text in [
+            "not json",
+            "[]",
+            r#"{"share":"sometimes"}"#,
+            r#"{"not_shared":["history"]}"#,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            fs::write(dir.path().join(SHARING_FILE), text).unwrap();
+            let err = format!("{:#}", Sharing::load(dir.path()).unwrap_err());
+            assert!(err.contains("fix or delete it"), "{text}: {err}");
+        }
+    }
+}

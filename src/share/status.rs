@@ -1,0 +1,249 @@
+//! What each shareable item of a profile is now (shared, a copy, its own, waiting for a sync),
+//! and the words `ccs list`, `ccs show` and `ccs create` use for it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::item::Item;
+use super::record::{Mode, Sharing};
+use super::tree::Tree;
+use crate::fsx::is_empty_dir;
+
+/// What a profile's item is, for `ccs list` and `ccs show`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// A link to the source item.
+    Shared,
+    /// Copy mode: ccs's copy, the same as the source (or `outdated`: sync refreshes it).
+    Copied { outdated: bool },
+    /// A real file or non-empty directory that is the profile's own.
+    Own,
+    /// The source has it and the profile does not yet: `ccs sync` links or copies it.
+    Pending,
+    /// A link to nothing.
+    Broken,
+    /// A link the user pointed somewhere else.
+    Elsewhere(PathBuf),
+    /// Nowhere (or only an empty directory).
+    Absent,
+}
+
+impl Status {
+    /// One word for `--json`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Shared => "shared",
+            Status::Copied { outdated: false } => "copied",
+            Status::Copied { outdated: true } => "outdated",
+            Status::Own => "own",
+            Status::Pending => "pending",
+            Status::Broken => "broken",
+            Status::Elsewhere(_) => "elsewhere",
+            Status::Absent => "absent",
+        }
+    }
+
+    /// `word` as the `'static` word of some status, if it is one (read back from a cache).
+    pub fn known_word(word: &str) -> Option<&'static str> {
+        Self::WORDS.into_iter().find(|w| *w == word)
+    }
+
+    /// Every [`Status::word`].
+    const WORDS: [&'static str; 8] = [
+        "shared",
+        "copied",
+        "outdated",
+        "own",
+        "pending",
+        "broken",
+        "elsewhere",
+        "absent",
+    ];
+}
+
+pub struct ItemStatus {
+    pub item: Item,
+    pub status: Status,
+    /// The profile does not take this item from the source (isolated, or opted out).
+    pub not_shared: bool,
+}
+
+/// The status of each shareable item in a profile. `source` is `None` when there is none.
+pub fn status(instance: &Path, sharing: &Sharing, source: Option<&Path>) -> Vec<ItemStatus> {
+    Item::ALL
+        .into_iter()
+        .map(|item| {
+            let from = source.map(|s| s.join(item.file_name()));
+            let takes = sharing.items().any(|i| i == item);
+            ItemStatus {
+                item,
+                status: item_status(
+                    item,
+                    &instance.join(item.file_name()),
+                    from.as_deref(),
+                    takes,
+                    sharing,
+                ),
+                not_shared: !takes,
+            }
+        })
+        .collect()
+}
+
+/// `from` is the source item; `takes` says whether this profile takes it from the source.
+fn item_status(
+    item: Item,
+    to: &Path,
+    from: Option<&Path>,
+    takes: bool,
+    sharing: &Sharing,
+) -> Status {
+    let offered = takes && from.is_some_and(Path::exists);
+    let Ok(here) = fs::symlink_metadata(to) else {
+        return if offered {
+            Status::Pending
+        } else {
+            Status::Absent
+        };
+    };
+    if here.file_type().is_symlink() {
+        let target = fs::read_link(to).unwrap_or_default();
+        return if !to.exists() {
+            Status::Broken
+        } else if from == Some(target.as_path()) {
+            Status::Shared
+        } else {
+            Status::Elsewhere(target)
+        };
+    }
+    if here.is_dir() && is_empty_dir(to).unwrap_or(false) {
+        return if offered {
+            Status::Pending
+        } else {
+            Status::Absent
+        };
+    }
+    let Some(from) = from.filter(|_| offered && sharing.mode == Mode::Copy) else {
+        return Status::Own;
+    };
+    let (Ok(ours), Ok(theirs)) = (Tree::read(to), Tree::read(from)) else {
+        return Status::Own;
+    };
+    if ours == theirs {
+        Status::Copied { outdated: false }
+    } else if sharing.copied.get(&item) == Some(&ours.fingerprint()) {
+        Status::Copied { outdated: true }
+    } else {
+        Status::Own
+    }
+}
+
+/// One short phrase for `ccs list`: `3 shared, 1 own`, `isolated`, `2 to sync`.
+pub fn summary(sharing: &Sharing, statuses: &[ItemStatus]) -> String {
+    let count = |f: &dyn Fn(&Status) -> bool| statuses.iter().filter(|s| f(&s.status)).count();
+    let shared = count(&|s| matches!(s, Status::Shared | Status::Copied { .. }));
+    let own = count(&|s| matches!(s, Status::Own));
+    let to_sync = count(&|s| {
+        matches!(
+            s,
+            Status::Pending | Status::Broken | Status::Copied { outdated: true }
+        )
+    });
+    let mut parts = Vec::new();
+    if sharing.mode == Mode::Isolated {
+        parts.push("isolated".to_owned());
+    } else if shared > 0 {
+        let verb = if sharing.mode == Mode::Copy {
+            "copied"
+        } else {
+            "shared"
+        };
+        parts.push(format!("{shared} {verb}"));
+    }
+    if own > 0 {
+        parts.push(format!("{own} own"));
+    }
+    if to_sync > 0 {
+        parts.push(format!("{to_sync} to sync"));
+    }
+    if parts.is_empty() {
+        "nothing shared".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// One line for `create`: which items the new profile shares, and how.
+pub fn creation_summary(instance: &Path, source: Option<&Path>) -> String {
+    let Ok(sharing) = Sharing::load(instance) else {
+        return String::new();
+    };
+    if sharing.mode == Mode::Isolated {
+        return "It shares nothing (isolated).".to_owned();
+    }
+    let shared: Vec<String> = status(instance, &sharing, source)
+        .iter()
+        .filter(|s| matches!(s.status, Status::Shared | Status::Copied { .. }))
+        .map(|s| s.item.to_string())
+        .collect();
+    let from = source.map_or_else(|| "~/.claude".to_owned(), |s| s.display().to_string());
+    match (shared.is_empty(), sharing.mode) {
+        (true, _) => format!(
+            "Nothing to share in {from} yet; `ccs sync {}` shares what appears there.",
+            instance.file_name().unwrap_or_default().to_string_lossy()
+        ),
+        (false, Mode::Copy) => format!("It has copies of {} from {from}.", shared.join(" ")),
+        (false, _) => format!("It shares {} with {from} (linked).", shared.join(" ")),
+    }
+}
+
+/// The status in words, for `ccs show`.
+pub fn describe(status: &ItemStatus, sharing: &Sharing, source: Option<&Path>) -> String {
+    let from = || match source {
+        Some(s) => s.join(status.item.file_name()).display().to_string(),
+        None => "the source".to_owned(),
+    };
+    let source = source.map_or_else(|| "the source".to_owned(), |s| s.display().to_string());
+    match &status.status {
+        Status::Shared => format!("shared → {}", from()),
+        Status::Copied { outdated: false } => format!("shared, a copy of {}", from()),
+        Status::Copied { outdated: true } => {
+            format!(
+                "shared, a copy of {} (outdated: ccs sync updates it)",
+                from()
+            )
+        }
+        Status::Own => "the profile's own".to_owned(),
+        Status::Pending => format!("in {source}, not shared yet: ccs sync shares it"),
+        Status::Broken => "a broken link: ccs sync repairs it".to_owned(),
+        Status::Elsewhere(target) => format!("links to {}", target.display()),
+        Status::Absent if sharing.mode == Mode::Isolated => "not shared (isolated)".to_owned(),
+        Status::Absent if status.not_shared => "not shared (opted out)".to_owned(),
+        Status::Absent => format!("not in {source}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_word_is_known_and_only_those() {
+        for status in [
+            Status::Shared,
+            Status::Copied { outdated: false },
+            Status::Copied { outdated: true },
+            Status::Own,
+            Status::Pending,
+            Status::Broken,
+            Status::Elsewhere(PathBuf::from("/x")),
+            Status::Absent,
+        ] {
+            assert_eq!(Status::known_word(status.word()), Some(status.word()));
+        }
+        assert_eq!(Status::known_word("linked"), None);
+        for mode in [Mode::Link, Mode::Copy, Mode::Isolated] {
+            assert_eq!(Mode::from_word(mode.as_str()), Some(mode));
+        }
+    }
+}
