@@ -1,32 +1,18 @@
-//! bash: POSIX quoting (`posix`), the shared hook and its own part (`shell/ccs.bash`).
+//! bash: quoting and the common hook from `posix`, its own part of the hook in `shell/ccs.bash`.
 
 use clap_complete::env::{self, EnvCompleter};
 
-use super::{Syntax, posix};
+use super::posix::PosixShell;
 
 pub struct Bash;
 
-const HOOK: &str = include_str!("../../shell/ccs.bash");
-
-impl Syntax for Bash {
+impl PosixShell for Bash {
     fn program_names(&self) -> &'static [&'static str] {
         &["bash"]
     }
 
-    fn quote(&self, value: &str) -> String {
-        posix::quote(value)
-    }
-
-    fn set(&self, name: &str, value_code: &str) -> String {
-        posix::set(name, value_code)
-    }
-
-    fn unset(&self, names: &[&str]) -> String {
-        posix::unset(names)
-    }
-
-    fn hook(&self) -> String {
-        [posix::COMMON_HOOK, HOOK].concat()
+    fn own_hook(&self) -> &'static str {
+        include_str!("../../shell/ccs.bash")
     }
 
     fn completer(&self) -> &'static dyn EnvCompleter {

@@ -132,6 +132,19 @@ impl Switch {
     }
 }
 
+/// `value` in single quotes, each character for which `escape` gives one preceded by it: the
+/// quoting fish (`\'`, `\\`) and PowerShell (`''`) share in shape.
+fn single_quoted(value: &str, escape: impl Fn(char) -> Option<char>) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        out.extend(escape(c));
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
 /// The hook lines that turn on the opt-ins, appended by `init --prompt` and `init --auto`: every
 /// hook defines these two functions.
 pub const ENABLE_PROMPT_PREFIX: &str = "__ccs_enable_prompt_prefix\n";
@@ -141,6 +154,40 @@ pub const ENABLE_AUTO_SWITCH: &str = "__ccs_enable_auto_switch\n";
 mod tests {
     use super::*;
     use crate::names::ALL_VARS;
+
+    /// Each shell's quoting, by example (the round trips through real shells and the fuzz target
+    /// test it on everything else).
+    #[test]
+    fn quoting_by_example() {
+        for (shell, raw, want) in [
+            (Shell::Bash, "/plain/path", "/plain/path"),
+            (Shell::Bash, "", "''"),
+            (Shell::Zsh, "=ls", "'=ls'"),
+            (Shell::Zsh, "a=b", "a=b"),
+            (Shell::Bash, "it's", "'it'\\''s'"),
+            (Shell::Zsh, "~user", "'~user'"),
+            (Shell::Fish, "", "''"),
+            (Shell::Fish, "/a b/$c", "'/a b/$c'"),
+            (Shell::Fish, r"it's\", r"'it\'s\\'"),
+            (Shell::Fish, "a\nb", "'a\nb'"),
+            (Shell::Powershell, "", "''"),
+            (Shell::Powershell, "C:\\Users\\me\\", "'C:\\Users\\me\\'"),
+            (Shell::Powershell, "it's", "'it''s'"),
+            (
+                Shell::Powershell,
+                "a\u{2018}b\u{201B}",
+                "'a\u{2018}\u{2018}b\u{201B}\u{201B}'",
+            ),
+            (Shell::Powershell, "$env:X `n", "'$env:X `n'"),
+            (
+                Shell::Powershell,
+                "\u{201C}double\u{201D}",
+                "'\u{201C}double\u{201D}'",
+            ),
+        ] {
+            assert_eq!(shell.quote(raw), want, "{shell:?} {raw:?}");
+        }
+    }
 
     #[test]
     fn switches_render_in_every_shell() {

@@ -1,4 +1,50 @@
-//! Quoting for bash and zsh, which read single quotes alike.
+//! What bash and zsh share: their quoting (they read single quotes alike), `export`/`unset`,
+//! and the common part of their hooks. Each shell's module adds only what is its own.
+
+use clap_complete::env::EnvCompleter;
+
+use super::Syntax;
+
+/// A shell of the POSIX family: its own part of [`Syntax`]; the rest comes from here.
+pub trait PosixShell: Sync {
+    fn program_names(&self) -> &'static [&'static str];
+    /// Its own part of the hook, printed after the common part (`shell/ccs.sh`).
+    fn own_hook(&self) -> &'static str;
+    fn completer(&self) -> &'static dyn EnvCompleter;
+    fn wrap_completion(&self, registration: String) -> String {
+        registration
+    }
+}
+
+impl<T: PosixShell> Syntax for T {
+    fn program_names(&self) -> &'static [&'static str] {
+        PosixShell::program_names(self)
+    }
+
+    fn quote(&self, value: &str) -> String {
+        quote(value)
+    }
+
+    fn set(&self, name: &str, value_code: &str) -> String {
+        format!("export {name}={value_code};\n")
+    }
+
+    fn unset(&self, names: &[&str]) -> String {
+        format!("unset {};\n", names.join(" "))
+    }
+
+    fn hook(&self) -> String {
+        [COMMON_HOOK, self.own_hook()].concat()
+    }
+
+    fn completer(&self) -> &'static dyn EnvCompleter {
+        PosixShell::completer(self)
+    }
+
+    fn wrap_completion(&self, registration: String) -> String {
+        PosixShell::wrap_completion(self, registration)
+    }
+}
 
 /// One word for bash and zsh. shell-escape single-quotes anything unsafe; inside single quotes
 /// both shells take every byte literally (newlines, `$`, backticks, `!`, backslashes), and a `'`
@@ -14,30 +60,5 @@ pub fn quote(value: &str) -> String {
     }
 }
 
-/// `export NAME=value;`, for both.
-pub fn set(name: &str, value_code: &str) -> String {
-    format!("export {name}={value_code};\n")
-}
-
-/// `unset A B;`, for both.
-pub fn unset(names: &[&str]) -> String {
-    format!("unset {};\n", names.join(" "))
-}
-
 /// The part of the hook bash and zsh share (`shell/ccs.sh`), before each one's own.
-pub const COMMON_HOOK: &str = include_str!("../../shell/ccs.sh");
-
-#[cfg(test)]
-mod tests {
-    use super::quote;
-
-    #[test]
-    fn quotes_what_either_shell_would_expand() {
-        assert_eq!(quote("/plain/path"), "/plain/path");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("=ls"), "'=ls'");
-        assert_eq!(quote("a=b"), "a=b");
-        assert_eq!(quote("it's"), "'it'\\''s'");
-        assert_eq!(quote("~user"), "'~user'");
-    }
-}
+const COMMON_HOOK: &str = include_str!("../../shell/ccs.sh");

@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use clap_complete::env::{self, EnvCompleter};
 
-use super::Syntax;
+use super::{Syntax, single_quoted};
 
 pub struct PowerShell;
 
@@ -50,36 +50,7 @@ impl Syntax for PowerShell {
 /// U+2018–U+201B as single quotes too, so each of them is doubled like `'`; nothing else is
 /// special inside a verbatim string (`$`, backticks and newlines are literal).
 pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if is_single_quote(c) {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
-}
-
-fn is_single_quote(c: char) -> bool {
-    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote;
-
-    #[test]
-    fn doubles_every_single_quote_character() {
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("C:\\Users\\me\\"), "'C:\\Users\\me\\'");
-        assert_eq!(quote("it's"), "'it''s'");
-        assert_eq!(
-            quote("a\u{2018}b\u{201B}"),
-            "'a\u{2018}\u{2018}b\u{201B}\u{201B}'"
-        );
-        assert_eq!(quote("$env:X `n"), "'$env:X `n'");
-        assert_eq!(quote("\u{201C}double\u{201D}"), "'\u{201C}double\u{201D}'");
-    }
+    single_quoted(value, |c| {
+        matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}').then_some(c)
+    })
 }

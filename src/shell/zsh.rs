@@ -1,32 +1,18 @@
-//! zsh: POSIX quoting (`posix`), the shared hook and its own part (`shell/ccs.zsh`).
+//! zsh: quoting and the common hook from `posix`, its own part of the hook in `shell/ccs.zsh`.
 
 use clap_complete::env::{self, EnvCompleter};
 
-use super::{Syntax, posix};
+use super::posix::PosixShell;
 
 pub struct Zsh;
 
-const HOOK: &str = include_str!("../../shell/ccs.zsh");
-
-impl Syntax for Zsh {
+impl PosixShell for Zsh {
     fn program_names(&self) -> &'static [&'static str] {
         &["zsh"]
     }
 
-    fn quote(&self, value: &str) -> String {
-        posix::quote(value)
-    }
-
-    fn set(&self, name: &str, value_code: &str) -> String {
-        posix::set(name, value_code)
-    }
-
-    fn unset(&self, names: &[&str]) -> String {
-        posix::unset(names)
-    }
-
-    fn hook(&self) -> String {
-        [posix::COMMON_HOOK, HOOK].concat()
+    fn own_hook(&self) -> &'static str {
+        include_str!("../../shell/ccs.zsh")
     }
 
     fn completer(&self) -> &'static dyn EnvCompleter {
