@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::client;
 use crate::fsx::{self, open_to_others, temp_file_writer};
 use crate::names::{
     CLAUDE_DIR, CONFIG_DIR_VAR, CONFIG_FILE, HOOK_VAR, LIST_CACHE_FILE, PROFILE_VAR, SHARING_FILE,
@@ -60,6 +61,7 @@ pub fn check(store: &Store) -> Vec<Finding> {
     findings.extend(check_active_profile(store));
     findings.extend(check_permissions(store));
     findings.extend(check_leftovers(store));
+    findings.extend(check_stale_locks(store));
     findings.extend(check_shared_memory(store));
     findings
 }
@@ -154,6 +156,39 @@ fn check_leftovers(store: &Store) -> Vec<Finding> {
                 Some(format!(
                     "rm -rf {}",
                     shell_escape::unix::escape(path.to_string_lossy())
+                )),
+            )
+        })
+        .collect()
+}
+
+/// Claude Code's lock directories, beside the profiles (`instances/work.lock`, taken on a login
+/// refresh) and inside them, that no client holds any more: a refresh killed mid-way leaves one,
+/// and the next refresh waits on it. Only a lock untouched past the client's own stale limit is
+/// named: a held one is refreshed every few seconds.
+fn check_stale_locks(store: &Store) -> Vec<Finding> {
+    let now = std::time::SystemTime::now();
+    let mut dirs = vec![store.instances_dir().to_path_buf()];
+    dirs.extend(
+        store
+            .names()
+            .unwrap_or_default()
+            .iter()
+            .map(|n| store.instance_dir(n)),
+    );
+    dirs.iter()
+        .flat_map(|dir| client::stale_locks(dir, now))
+        .map(|lock| {
+            finding(
+                Level::Warn,
+                format!(
+                    "{} is a lock Claude Code left behind (untouched for over {} s; no client holds it)",
+                    lock.display(),
+                    client::LOCK_STALE_AFTER.as_secs()
+                ),
+                Some(format!(
+                    "rmdir {}",
+                    shell_escape::unix::escape(lock.to_string_lossy())
                 )),
             )
         })

@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod cleaning;
+pub mod client;
 pub mod cmd;
 pub mod completion;
 pub mod config;

@@ -86,6 +86,9 @@ fn problem_with(raw: &str) -> Option<&'static str> {
     if raw.contains("..") {
         return Some("it contains '..'");
     }
+    if crate::client::is_lock_name(raw) {
+        return Some("it ends in '.lock', as Claude Code's lock beside a profile does");
+    }
     None
 }
 
@@ -127,8 +130,27 @@ mod tests {
     fn rejects_names_that_are_not_one_safe_path_component() {
         let too_long = "a".repeat(65);
         for name in [
-            "", ".", "..", "../x", "a/b", "/etc", "-rf", "--help", ".hidden", "a..b", "a b",
-            "a\nb", "wörk", "wоrk", /* Cyrillic o */ "a$b", "a'b", "a\\", &too_long,
+            "",
+            ".",
+            "..",
+            "../x",
+            "a/b",
+            "/etc",
+            "-rf",
+            "--help",
+            ".hidden",
+            "a..b",
+            "a b",
+            "a\nb",
+            "wörk",
+            "wоrk",
+            /* Cyrillic o */ "a$b",
+            "a'b",
+            "a\\",
+            &too_long,
+            "work.lock",
+            "work.LOCK",
+            "a.Lock",
         ] {
             let err = ProfileName::parse(name).unwrap_err().to_string();
             assert!(err.starts_with("invalid profile name"), "{name:?}: {err}");
