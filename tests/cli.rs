@@ -8,6 +8,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use ccs::shell::Shell;
+use common::shells::{self, BASH, FISH};
 use common::{Sandbox, stderr, stdout};
 
 fn mode(path: &Path) -> u32 {
@@ -57,7 +59,7 @@ fn create_makes_a_private_instance_with_claude_codes_layout() {
 #[test]
 fn create_is_private_whatever_the_umask() {
     let sandbox = Sandbox::new();
-    let out = sandbox.shell("bash", "umask 000; ccs create work >/dev/null");
+    let out = sandbox.shell(BASH, "umask 000; ccs create work >/dev/null");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(mode(&sandbox.instance("work")), 0o700);
     assert_eq!(mode(&sandbox.instance("work").join("logs")), 0o700);
@@ -193,17 +195,14 @@ fn use_of_a_missing_profile_fails_cleanly() {
 #[test]
 fn off_unsets_both_variables_in_each_shell() {
     let sandbox = Sandbox::new();
-    let expect = [
-        ("bash", "unset CLAUDE_CONFIG_DIR CCS_PROFILE;\n"),
-        ("zsh", "unset CLAUDE_CONFIG_DIR CCS_PROFILE;\n"),
-        ("fish", "set -e -g CLAUDE_CONFIG_DIR CCS_PROFILE;\n"),
-        (
-            "powershell",
-            "$env:CLAUDE_CONFIG_DIR = $null;\n$env:CCS_PROFILE = $null;\n",
-        ),
-    ];
-    for (shell, want) in expect {
-        assert_eq!(sandbox.ok(["off", "--shell", shell]), want, "{shell}");
+    for shell in shells::ALL {
+        let want = match shell.kind {
+            Shell::Bash | Shell::Zsh => "unset CLAUDE_CONFIG_DIR CCS_PROFILE;\n",
+            Shell::Fish => "set -e -g CLAUDE_CONFIG_DIR CCS_PROFILE;\n",
+            Shell::Powershell => "$env:CLAUDE_CONFIG_DIR = $null;\n$env:CCS_PROFILE = $null;\n",
+        };
+        let name = shell.name;
+        assert_eq!(sandbox.ok(["off", "--shell", name]), want, "{name}");
     }
 }
 
@@ -214,14 +213,14 @@ fn the_shell_is_detected_from_ccs_shell_then_the_parent_then_shell() {
     let fish_line = "set -gx CCS_PROFILE 'work';";
     let posix_line = "export CCS_PROFILE=work;";
     // The parent process: a real bash and a real fish running the command.
-    let out = sandbox.shell("bash", "ccs use work");
+    let out = sandbox.shell(BASH, "ccs use work");
     assert!(stdout(&out).contains(posix_line), "{}", stdout(&out));
-    if common::have("fish") {
-        let out = sandbox.shell("fish", "ccs use work");
+    if FISH.here() {
+        let out = sandbox.shell(FISH, "ccs use work");
         assert!(stdout(&out).contains(fish_line), "{}", stdout(&out));
     }
     // CCS_SHELL wins over the parent.
-    let out = sandbox.shell("bash", "CCS_SHELL=fish ccs use work");
+    let out = sandbox.shell(BASH, "CCS_SHELL=fish ccs use work");
     assert!(stdout(&out).contains(fish_line), "{}", stdout(&out));
     // The parent here is the test binary, not a shell: $SHELL decides.
     let out = sandbox
@@ -366,7 +365,7 @@ fn list_into_a_closed_pipe_exits_quietly() {
     }
     // `true` has exited before ccs writes, so the write meets a closed pipe.
     let out = sandbox.shell(
-        "bash",
+        BASH,
         "{ sleep 0.2; ccs list; } | true; echo \"${PIPESTATUS[0]}\"",
     );
     assert_eq!(stdout(&out), "0\n");
@@ -414,7 +413,7 @@ fn remove_asks_on_a_terminal() {
     // `script` gives ccs a real terminal on stdin; the answers are typed into it.
     let ask = |answer: &str| {
         sandbox.shell(
-            "bash",
+            BASH,
             &format!("printf '{answer}\\n' | script -qec 'ccs remove work' /dev/null"),
         )
     };
@@ -498,17 +497,13 @@ fn a_non_utf8_store_fails_clearly_rather_than_printing_a_wrong_path() {
 #[test]
 fn init_prints_the_hook_file_then_completion_then_the_prompt_opt_in() {
     let sandbox = Sandbox::new();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
-    for (shell, files) in [
-        ("bash", &["ccs.sh", "ccs.bash"][..]),
-        ("zsh", &["ccs.sh", "ccs.zsh"]),
-        ("fish", &["ccs.fish"]),
-        ("powershell", &["ccs.ps1"]),
-    ] {
-        let hook: String = files
+    for shell in shells::ALL {
+        let hook: String = shell
+            .hook_paths()
             .iter()
-            .map(|file| fs::read_to_string(dir.join(file)).unwrap())
+            .map(|file| fs::read_to_string(file).unwrap())
             .collect();
+        let shell = shell.name;
         let completion = sandbox.ok(["completions", shell]);
         let plain = sandbox.ok(["init", shell]);
         assert!(

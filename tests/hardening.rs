@@ -5,6 +5,7 @@ mod common;
 use std::fs;
 use std::process::Stdio;
 
+use common::shells::{self, BASH, FISH, ZSH};
 use common::{Sandbox, clean_success, have, stderr, stdout};
 
 #[test]
@@ -117,7 +118,7 @@ fn bash_hook_works_under_errexit_nounset_and_pipefail() {
     let script = "set -euo pipefail\neval \"$(ccs init bash --prompt --auto)\"\neval \"$(ccs init bash --prompt --auto)\"\n\
                   ccs use work\nprintf '%s|' \"$CLAUDE_CONFIG_DIR\"\nccs use nosuch || echo failed-as-expected\n\
                   ccs off\necho \"${CLAUDE_CONFIG_DIR-unset}\"\n";
-    let out = sandbox.shell("bash", script);
+    let out = sandbox.shell(BASH, script);
     assert_eq!(
         stdout(&out),
         format!("{}|failed-as-expected\nunset\n", work.display()),
@@ -128,7 +129,7 @@ fn bash_hook_works_under_errexit_nounset_and_pipefail() {
 
 #[test]
 fn zsh_hook_works_with_ksh_arrays_nounset_and_errexit() {
-    if !have("zsh") {
+    if !ZSH.here() {
         return;
     }
     let sandbox = Sandbox::new();
@@ -138,7 +139,7 @@ fn zsh_hook_works_with_ksh_arrays_nounset_and_errexit() {
                   ccs use work\nprint -r -- \"$CLAUDE_CONFIG_DIR|$CCS_PROFILE\"\nCCS_PROFILE=work\n__ccs_prompt_prefix\n\
                   print -r -- \"${precmd_functions[0]}\"\nccs use nosuch 2>/dev/null || print failed-as-expected\nccs off\n\
                   print -r -- \"${CLAUDE_CONFIG_DIR-unset}\"\n";
-    let out = sandbox.shell("zsh", script);
+    let out = sandbox.shell(ZSH, script);
     assert_eq!(
         clean_success(&out, "zsh with ksh_arrays")
             .lines()
@@ -154,7 +155,7 @@ fn zsh_hook_works_with_ksh_arrays_nounset_and_errexit() {
 
 #[test]
 fn fish_hook_works_with_a_user_cd_wrapper() {
-    if !have("fish") {
+    if !FISH.here() {
         return;
     }
     let sandbox = Sandbox::new();
@@ -168,7 +169,7 @@ fn fish_hook_works_with_a_user_cd_wrapper() {
          cd '{}'\necho \"[$CCS_PROFILE]\"\ncd /\nset -q CCS_PROFILE; or echo left\n",
         pinned.display()
     );
-    let out = sandbox.shell("fish", &script);
+    let out = sandbox.shell(FISH, &script);
     assert_eq!(
         stdout(&out),
         "wrapped-cd\n[work]\nwrapped-cd\nleft\n",
@@ -181,31 +182,40 @@ fn fish_hook_works_with_a_user_cd_wrapper() {
 #[test]
 fn the_full_init_output_parses_in_each_shell() {
     let sandbox = Sandbox::new();
-    for (shell, check) in [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")] {
-        if !have(shell) {
+    for shell in shells::installed() {
+        let Some(check) = shell.syntax_check else {
             continue;
-        }
-        let code = sandbox.ok(["init", shell, "--prompt", "--auto"]);
-        let file = sandbox.root.join(format!("init.{shell}"));
+        };
+        let name = shell.name;
+        let code = sandbox.ok(["init", name, "--prompt", "--auto"]);
+        let file = sandbox.root.join(format!("init.{name}"));
         fs::write(&file, code).unwrap();
-        let out = std::process::Command::new(shell)
+        let out = std::process::Command::new(shell.program)
             .arg(check)
             .arg(&file)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
     }
-    if have("shellcheck") {
-        let code = sandbox.ok(["init", "bash", "--prompt", "--auto"]);
-        let file = sandbox.root.join("init.bash");
+    for shell in shells::runnable() {
+        let Some(dialect) = shell.shellcheck else {
+            continue;
+        };
+        if !have("shellcheck") {
+            break;
+        }
+        let name = shell.name;
+        let code = sandbox.ok(["init", name, "--prompt", "--auto"]);
+        let file = sandbox.root.join(format!("init.{name}"));
         fs::write(&file, code).unwrap();
         // The completion registration is clap_complete's; only errors count against it.
         let out = std::process::Command::new("shellcheck")
-            .args(["--shell=bash", "--severity=error"])
+            .arg(format!("--shell={dialect}"))
+            .arg("--severity=error")
             .arg(&file)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", stdout(&out));
+        assert!(out.status.success(), "{name}: {}", stdout(&out));
     }
 }
 

@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use common::shells::{self, BASH, PRINT_SWITCH};
 use common::{Sandbox, have, stderr, stdout};
 
 /// `du -sk PATH` in bytes: the reference ccs's sizes must match.
@@ -349,14 +350,14 @@ fn clean_asks_and_refuses_without_a_terminal() {
         return;
     }
     let out = sandbox.shell(
-        "bash",
+        BASH,
         "printf 'n\\n' | script -qec 'ccs clean work' /dev/null",
     );
     assert!(!out.status.success());
     assert!(stdout(&out).contains("projects/"), "{}", stdout(&out));
     assert_eq!(snapshot(&work), before, "answering no removes nothing");
     let out = sandbox.shell(
-        "bash",
+        BASH,
         "printf 'y\\n' | script -qec 'ccs clean work' /dev/null",
     );
     assert!(out.status.success(), "{}", stdout(&out));
@@ -493,20 +494,9 @@ fn the_hook_re_points_the_shell_on_a_renamed_profile() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
     sandbox.create("other");
-    for shell in ["bash", "zsh", "fish"] {
-        if !have(shell) {
-            continue;
-        }
-        let (hook, show) = match shell {
-            "fish" => (
-                "ccs init fish | source".to_owned(),
-                "printf '%s|%s\\n' $CLAUDE_CONFIG_DIR $CCS_PROFILE",
-            ),
-            _ => (
-                format!("eval \"$(ccs init {shell})\""),
-                "printf '%s|%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\"",
-            ),
-        };
+    for shell in shells::installed() {
+        let hook = shell.source_hook("");
+        let show = PRINT_SWITCH;
         let script = [
             hook.as_str(),
             "ccs use work",
@@ -523,6 +513,7 @@ fn the_hook_re_points_the_shell_on_a_renamed_profile() {
         .join("\n")
             + "\n";
         let out = sandbox.shell(shell, &script);
+        let shell = shell.name;
         let at = |name: &str| format!("{}|{name}", sandbox.instance(name).display());
         assert!(out.status.success(), "{shell}: {}", stderr(&out));
         assert_eq!(

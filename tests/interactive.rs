@@ -12,57 +12,35 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use common::tmux::{self, Term, can_run};
+use common::shells::{BASH, FISH, TestShell, ZSH};
+use common::tmux::{Term, can_run};
 use common::{Sandbox, bash_preexec, path_with_bin};
 
-/// One interactive shell, as these tests drive it: how tmux starts it, and the lines a person
-/// types to install the hook and look at the variables.
-#[derive(Clone, Copy)]
-struct ShellKind {
-    shell: tmux::Shell,
+/// The lines a person types to install the hook and look at the variables, in `shell`.
+struct Lines {
     /// The install line, as the README gives it.
-    hook: &'static str,
+    hook: String,
     /// Prints `cfg=[<CLAUDE_CONFIG_DIR>]`, or `cfg=[unset]` if it is not set.
-    show_config_dir: &'static str,
+    show_config_dir: String,
     /// Prints `profile=[<CCS_PROFILE>]`, or `profile=[unset]` if it is not set.
-    show_profile: &'static str,
+    show_profile: String,
     /// Prints `status=<exit code of the previous command>`.
-    show_status: &'static str,
+    show_status: String,
 }
 
-const BASH: ShellKind = ShellKind {
-    shell: tmux::BASH,
-    hook: r#"eval "$(ccs init bash --prompt)""#,
-    show_config_dir: r#"echo "cfg=[${CLAUDE_CONFIG_DIR-unset}]""#,
-    show_profile: r#"echo "profile=[${CCS_PROFILE-unset}]""#,
-    show_status: r#"echo "status=$?""#,
-};
-
-const ZSH: ShellKind = ShellKind {
-    shell: tmux::ZSH,
-    hook: r#"eval "$(ccs init zsh --prompt)""#,
-    show_config_dir: r#"echo "cfg=[${CLAUDE_CONFIG_DIR-unset}]""#,
-    show_profile: r#"echo "profile=[${CCS_PROFILE-unset}]""#,
-    show_status: r#"echo "status=$?""#,
-};
-
-const FISH: ShellKind = ShellKind {
-    shell: tmux::FISH,
-    hook: "ccs init fish --prompt | source",
-    show_config_dir: r#"set -q CLAUDE_CONFIG_DIR; and echo "cfg=[$CLAUDE_CONFIG_DIR]"; or echo 'cfg=[unset]'"#,
-    show_profile: r#"set -q CCS_PROFILE; and echo "profile=[$CCS_PROFILE]"; or echo 'profile=[unset]'"#,
-    show_status: r#"echo "status=$status""#,
-};
+fn lines(shell: TestShell) -> Lines {
+    Lines {
+        hook: shell.source_hook("--prompt"),
+        show_config_dir: shell.print_or("cfg=[%s]\\n", "CLAUDE_CONFIG_DIR", "unset"),
+        show_profile: shell.print_or("profile=[%s]\\n", "CCS_PROFILE", "unset"),
+        show_status: format!("echo \"status={}\"", shell.status),
+    }
+}
 
 /// What a child process of the shell (Claude Code, say) sees: the same line in all three shells.
 const SHOW_CHILD_ENV: &str =
     r#"sh -c 'echo "child=[${CLAUDE_CONFIG_DIR-unset}|${CCS_PROFILE-unset}]"'"#;
-
-fn prefixed(profile: &str, prompt: &str) -> String {
-    format!("({profile}) {prompt}")
-}
 
 fn path_text(path: &Path) -> &str {
     path.to_str().expect("sandbox paths are UTF-8")
@@ -70,52 +48,50 @@ fn path_text(path: &Path) -> &str {
 
 /// The whole day of a person with two accounts, in one shell: install the hook, switch to one
 /// profile, to the other, mistype a name, switch off.
-fn switch_profiles_at_the_prompt(kind: ShellKind) {
-    if !can_run(kind.shell.program) {
+fn switch_profiles_at_the_prompt(shell: TestShell) {
+    if !can_run(shell) {
         return;
     }
+    let typed = lines(shell);
     let sandbox = Sandbox::new();
     let work = sandbox.create("work");
     let personal = sandbox.create("personal");
     let (work, personal) = (path_text(&work), path_text(&personal));
-    let bare = kind.shell.prompt;
-    let mut term = Term::start(&sandbox, kind.shell);
+    let bare = shell.prompt;
+    let prefixed = |profile: &str| shell.prefixed(profile);
+    let mut term = Term::start(&sandbox, shell);
 
     // Installing the hook prints nothing and, with no profile active, leaves the prompt alone.
-    term.expect(kind.hook, &[], bare);
-    term.expect(kind.show_config_dir, &["cfg=[unset]"], bare);
+    term.expect(&typed.hook, &[], bare);
+    term.expect(&typed.show_config_dir, &["cfg=[unset]"], bare);
 
     // `ccs use work` switches this very shell, silently, and the next prompt says so.
-    term.expect("ccs use work", &[], &prefixed("work", bare));
+    term.expect("ccs use work", &[], &prefixed("work"));
     term.expect(
-        kind.show_config_dir,
+        &typed.show_config_dir,
         &[&format!("cfg=[{work}]")],
-        &prefixed("work", bare),
+        &prefixed("work"),
     );
-    term.expect(
-        kind.show_profile,
-        &["profile=[work]"],
-        &prefixed("work", bare),
-    );
+    term.expect(&typed.show_profile, &["profile=[work]"], &prefixed("work"));
     // Exported: the programs started from this shell see the profile too.
     term.expect(
         SHOW_CHILD_ENV,
         &[&format!("child=[{work}|work]")],
-        &prefixed("work", bare),
+        &prefixed("work"),
     );
-    term.expect("ccs current", &["work"], &prefixed("work", bare));
+    term.expect("ccs current", &["work"], &prefixed("work"));
 
     // Switching again replaces the prefix rather than adding a second one.
-    term.expect("ccs use personal", &[], &prefixed("personal", bare));
+    term.expect("ccs use personal", &[], &prefixed("personal"));
     term.expect(
-        kind.show_config_dir,
+        &typed.show_config_dir,
         &[&format!("cfg=[{personal}]")],
-        &prefixed("personal", bare),
+        &prefixed("personal"),
     );
     term.expect(
-        kind.show_profile,
+        &typed.show_profile,
         &["profile=[personal]"],
-        &prefixed("personal", bare),
+        &prefixed("personal"),
     );
 
     // A mistyped name: one line of error saying how to create it, a failure status, and the
@@ -127,12 +103,12 @@ fn switch_profiles_at_the_prompt(kind: ShellKind) {
             && step.output[0].contains("ccs create nosuch"),
         "{}: `ccs use nosuch` should print one error line naming `ccs create nosuch`, got {:?}\n\
          screen:\n{}",
-        kind.shell.program,
+        shell.program,
         step.output,
         term.screen()
     );
-    term.assert_prompt(&prefixed("personal", bare), "after a failed `ccs use`");
-    let status = term.run(kind.show_status);
+    term.assert_prompt(&prefixed("personal"), "after a failed `ccs use`");
+    let status = term.run(&typed.show_status);
     let code = status
         .output
         .first()
@@ -141,28 +117,28 @@ fn switch_profiles_at_the_prompt(kind: ShellKind) {
     assert!(
         status.output.len() == 1 && code.is_some_and(|c| c != 0),
         "{}: `ccs use nosuch` should fail with a non-zero status, got {:?}\nscreen:\n{}",
-        kind.shell.program,
+        shell.program,
         status.output,
         term.screen()
     );
     term.expect(
-        kind.show_config_dir,
+        &typed.show_config_dir,
         &[&format!("cfg=[{personal}]")],
-        &prefixed("personal", bare),
+        &prefixed("personal"),
     );
     term.expect(
-        kind.show_profile,
+        &typed.show_profile,
         &["profile=[personal]"],
-        &prefixed("personal", bare),
+        &prefixed("personal"),
     );
 
     // `ccs off`: both variables gone, for the shell and its children, and the prefix with them.
     term.expect("ccs off", &[], bare);
-    term.expect(kind.show_config_dir, &["cfg=[unset]"], bare);
-    term.expect(kind.show_profile, &["profile=[unset]"], bare);
+    term.expect(&typed.show_config_dir, &["cfg=[unset]"], bare);
+    term.expect(&typed.show_profile, &["profile=[unset]"], bare);
     term.expect(SHOW_CHILD_ENV, &["child=[unset|unset]"], bare);
     term.expect("ccs current", &[], bare);
-    term.expect(kind.show_status, &["status=1"], bare);
+    term.expect(&typed.show_status, &["status=1"], bare);
 }
 
 #[test]
@@ -183,17 +159,18 @@ fn fish_user_switches_profiles_at_the_prompt() {
 /// A bash user whose PROMPT_COMMAND rebuilds PS1 before every prompt, as prompt themes do, and
 /// counts prompts so that we can see it still runs once the hook is in.
 fn bash_prefix_survives_a_prompt_command(user_prompt_command: &str) {
-    if !can_run("bash") {
+    if !can_run(BASH) {
         return;
     }
+    let bash = lines(BASH);
     let sandbox = Sandbox::new();
     sandbox.create("work");
-    let mut term = Term::start(&sandbox, BASH.shell);
+    let mut term = Term::start(&sandbox, BASH);
 
     // The theme's own prompt, then a PROMPT_COMMAND that replaces it at every prompt.
     term.expect("PS1='old$ '", &[], "old$");
     term.expect(user_prompt_command, &[], "$");
-    term.expect(BASH.hook, &[], "$");
+    term.expect(&bash.hook, &[], "$");
 
     term.expect("ccs use work", &[], "(work) $");
     // The user's PROMPT_COMMAND still runs before each prompt, and the prefix is back each time
@@ -210,7 +187,7 @@ fn bash_prefix_survives_a_prompt_command(user_prompt_command: &str) {
     );
     // Neither PROMPT_COMMAND entry hides the exit status of the user's last command.
     term.expect("false", &[], "(work) $");
-    term.expect(BASH.show_status, &["status=1"], "(work) $");
+    term.expect(&bash.show_status, &["status=1"], "(work) $");
 
     term.expect("ccs off", &[], "$");
     term.expect("true", &[], "$");
@@ -245,19 +222,15 @@ fn bash_prefix_survives_a_prompt_command_string_that_rebuilds_ps1() {
 
 #[test]
 fn bash_prefix_survives_a_prompt_command_array_that_rebuilds_ps1() {
-    if !can_run("bash") {
+    if !can_run(BASH) {
         return;
     }
     // PROMPT_COMMAND as an array runs every element from bash 5.1 on.
-    let out = Command::new("bash")
+    let out = BASH
+        .command()
         .env_clear()
         .env("PATH", path_with_bin())
-        .args([
-            "--norc",
-            "--noprofile",
-            "-c",
-            "echo $((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1]))",
-        ])
+        .args(["-c", "echo $((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1]))"])
         .output();
     let version = out
         .ok()
@@ -276,13 +249,14 @@ fn bash_prefix_survives_a_prompt_command_array_that_rebuilds_ps1() {
 /// profile it removes, it also says that the shell still points at it.
 #[test]
 fn bash_user_answers_the_remove_question_at_the_terminal() {
-    if !can_run("bash") {
+    if !can_run(BASH) {
         return;
     }
+    let bash = lines(BASH);
     let sandbox = Sandbox::new();
     let work = sandbox.create("work");
-    let mut term = Term::start(&sandbox, BASH.shell);
-    term.expect(BASH.hook, &[], "$");
+    let mut term = Term::start(&sandbox, BASH);
+    term.expect(&bash.hook, &[], "$");
     term.expect("ccs use work", &[], "(work) $");
     let question = format!("Remove profile 'work' at {}?", path_text(&work));
 
@@ -299,7 +273,7 @@ fn bash_user_answers_the_remove_question_at_the_terminal() {
         step.prompt,
         term.screen()
     );
-    term.expect(BASH.show_status, &["status=1"], "(work) $");
+    term.expect(&bash.show_status, &["status=1"], "(work) $");
     assert!(work.is_dir(), "answering n removed the profile");
 
     // "y" removes it, and warns that this shell is still switched to it.
@@ -335,19 +309,20 @@ fn bash_user_answers_the_remove_question_at_the_terminal() {
 /// `precmd` and `preexec` functions still run once per prompt and once per command. `hook_first`
 /// also sources the hook a second time after bash-preexec, which must not add it twice.
 fn bash_hook_beside_bash_preexec(hook_first: bool) {
-    if !can_run("bash") {
+    if !can_run(BASH) {
         return;
     }
     let Some(preexec) = bash_preexec() else {
         return;
     };
+    let bash = lines(BASH);
     let sandbox = Sandbox::new();
     let work = sandbox.create("work");
     sandbox.create("other");
     let project = sandbox.root.join("project");
     fs::create_dir(&project).unwrap();
     fs::write(project.join(".ccs-profile"), "other\n").unwrap();
-    let mut term = Term::start(&sandbox, BASH.shell);
+    let mut term = Term::start(&sandbox, BASH);
 
     let source_preexec = format!("source '{}'", path_text(&preexec));
     let hook = r#"eval "$(ccs init bash --prompt --auto)""#;
@@ -378,12 +353,12 @@ fn bash_hook_beside_bash_preexec(hook_first: bool) {
 
     term.expect("ccs use work", &[], "(work) $");
     term.expect(
-        BASH.show_config_dir,
+        &bash.show_config_dir,
         &[&format!("cfg=[{}]", path_text(&work))],
         "(work) $",
     );
     term.expect("false", &[], "(work) $");
-    term.expect(BASH.show_status, &["status=1"], "(work) $");
+    term.expect(&bash.show_status, &["status=1"], "(work) $");
 
     // Into the pinned tree and out: one note each way, the prefix follows.
     let note = format!(
@@ -395,7 +370,7 @@ fn bash_hook_beside_bash_preexec(hook_first: bool) {
         &[&note],
         "(other) $",
     );
-    term.expect(BASH.show_profile, &["profile=[other]"], "(other) $");
+    term.expect(&bash.show_profile, &["profile=[other]"], "(other) $");
     term.expect(
         "cd ..",
         &["ccs: left the pinned tree; back to work"],
@@ -407,7 +382,7 @@ fn bash_hook_beside_bash_preexec(hook_first: bool) {
     term.expect(r#"echo "pre=$pre exe=$exe""#, &["pre=8 exe=8"], "(work) $");
 
     term.expect("ccs off", &[], "$");
-    term.expect(BASH.show_config_dir, &["cfg=[unset]"], "$");
+    term.expect(&bash.show_config_dir, &["cfg=[unset]"], "$");
 }
 
 #[test]

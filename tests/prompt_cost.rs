@@ -24,10 +24,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::shells::{BASH, FISH, TestShell, ZSH};
 use common::{Sandbox, bash_preexec, have};
 
 /// Steps in the counted run; the baseline run has none.
 const STEPS: usize = 20;
+
+/// The prompt the scripts set, as prompt code.
+const PROMPT: &str = "P> ";
 
 /// The prompt the scripts set, as drawn with the hook's prefix for profile `work`, and for
 /// `other`, the profile the cd tests pin.
@@ -36,46 +40,19 @@ const SHOWN: [&str; 2] = ["(work) P> ", "(other) P> "];
 /// Killed after this long, so a shell waiting for input fails the test instead of hanging it.
 const TIMEOUT_SECS: &str = "60";
 
-struct ShellKind {
-    program: &'static str,
-    /// Interactive, with no startup files.
-    flags: &'static [&'static str],
-    /// A fixed prompt, the hook as the README installs it with both opt-ins, then `ccs use work`.
-    setup: &'static str,
-    /// Adds a `/bin/true` to what the shell runs before each prompt: one process per prompt.
-    one_process_per_prompt: &'static str,
-    /// A builtin that does nothing: one prompt, no process.
-    no_op: &'static str,
-    /// Draws prompts only on a terminal.
-    needs_terminal: bool,
+/// A fixed prompt, the hook as the README installs it with both opt-ins, then `ccs use work`.
+fn setup(shell: TestShell) -> String {
+    format!(
+        "{}\n{}\nccs use work\n",
+        (shell.set_prompt)(PROMPT),
+        shell.source_hook("--prompt --auto")
+    )
 }
 
-const BASH: ShellKind = ShellKind {
-    program: "bash",
-    flags: &["--norc", "--noprofile", "-i"],
-    setup: "PS1='P> '\neval \"$(ccs init bash --prompt --auto)\"\nccs use work\n",
-    one_process_per_prompt: "PROMPT_COMMAND+=$'\\n'/bin/true\n",
-    no_op: ":\n",
-    needs_terminal: false,
-};
-
-const ZSH: ShellKind = ShellKind {
-    program: "zsh",
-    flags: &["--no-rcs", "-i"],
-    setup: "PROMPT='P> '\neval \"$(ccs init zsh --prompt --auto)\"\nccs use work\n",
-    one_process_per_prompt: "__ccs_test_true() { /bin/true; }\nprecmd_functions+=(__ccs_test_true)\n",
-    no_op: ":\n",
-    needs_terminal: false,
-};
-
-const FISH: ShellKind = ShellKind {
-    program: "fish",
-    flags: &["--no-config", "-i"],
-    setup: "function fish_prompt; printf 'P> '; end\nccs init fish --prompt --auto | source\nccs use work\n",
-    one_process_per_prompt: "function __ccs_test_true --on-event fish_prompt; /bin/true; end\n",
-    no_op: "true\n",
-    needs_terminal: true,
-};
+/// Adds a `/bin/true` to what the shell runs before each prompt: one process per prompt.
+fn one_process_per_prompt(shell: TestShell) -> String {
+    (shell.run_before_prompt)("/bin/true")
+}
 
 /// What one traced run started, and how often it drew the prompt with the prefix.
 #[derive(Debug)]
@@ -106,7 +83,7 @@ impl Cost {
 
 struct Counter<'a> {
     sandbox: &'a Sandbox,
-    shell: &'a ShellKind,
+    shell: TestShell,
     /// Where the shell starts.
     cwd: PathBuf,
     runs: usize,
@@ -117,12 +94,9 @@ impl Counter<'_> {
     /// the difference is `want`, after checking the prompts were drawn with the hook's prefix.
     fn expect(&mut self, extra: &str, step: &str, want: Cost, what: &str) {
         let program = self.shell.program;
-        let base = self.run(&format!("{}{extra}", self.shell.setup));
-        let many = self.run(&format!(
-            "{}{extra}{}",
-            self.shell.setup,
-            step.repeat(STEPS)
-        ));
+        let setup = setup(self.shell);
+        let base = self.run(&format!("{setup}{extra}"));
+        let many = self.run(&format!("{setup}{extra}{}", step.repeat(STEPS)));
         let details = format!(
             "baseline: {} forks, {} execs: {:?}\ncounted: {} forks, {} execs: {:?}\n\
              baseline run {}\ncounted run {}",
@@ -173,13 +147,13 @@ impl Counter<'_> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        traced.extend(self.shell.flags.iter().map(|s| s.to_string()));
+        traced.extend(self.shell.tty_flags.iter().map(|s| s.to_string()));
 
         // timeout(1) goes outside script(1): it leaves its own process group, and a shell on a
         // terminal must be in the terminal's foreground group (script makes it a session).
         let mut cmd = Command::new("timeout");
         cmd.args(["-k", "5", TIMEOUT_SECS]);
-        if self.shell.needs_terminal {
+        if self.shell.prompts_need_a_terminal {
             let line: Vec<String> = traced.iter().map(|a| sh_quote(a)).collect();
             cmd.args(["script", "-qec", &line.join(" "), "/dev/null"]);
         } else {
@@ -278,11 +252,11 @@ fn sh_quote(arg: &str) -> String {
 }
 
 /// A sandbox with profiles `work` and `other`, or None (with a notice) if a tool is missing.
-fn sandbox_for(shell: &ShellKind) -> Option<Sandbox> {
-    if !have("strace") || !have("timeout") || !have(shell.program) {
+fn sandbox_for(shell: TestShell) -> Option<Sandbox> {
+    if !have("strace") || !have("timeout") || !shell.here() {
         return None;
     }
-    if shell.needs_terminal && !have("script") {
+    if shell.prompts_need_a_terminal && !have("script") {
         return None;
     }
     let sandbox = Sandbox::new();
@@ -291,7 +265,7 @@ fn sandbox_for(shell: &ShellKind) -> Option<Sandbox> {
     Some(sandbox)
 }
 
-fn prompts_start_no_process(shell: &ShellKind) {
+fn prompts_start_no_process(shell: TestShell) {
     let Some(sandbox) = sandbox_for(shell) else {
         return;
     };
@@ -309,14 +283,14 @@ fn prompts_start_no_process(shell: &ShellKind) {
     );
     // The same count sees one /bin/true per prompt, exactly.
     counter.expect(
-        shell.one_process_per_prompt,
+        &one_process_per_prompt(shell),
         shell.no_op,
         Cost::each(STEPS as i64),
         "a /bin/true per prompt must count as one fork and one exec per prompt",
     );
 }
 
-fn cds_start_no_process_unless_the_pin_changes(shell: &ShellKind) {
+fn cds_start_no_process_unless_the_pin_changes(shell: TestShell) {
     let Some(sandbox) = sandbox_for(shell) else {
         return;
     };
@@ -365,13 +339,13 @@ fn cds_start_no_process_unless_the_pin_changes(shell: &ShellKind) {
 
 #[test]
 fn bash_prompts_start_no_process() {
-    prompts_start_no_process(&BASH);
+    prompts_start_no_process(BASH);
 }
 
 /// With bash-preexec loaded the hook runs from its precmd_functions: still no process.
 #[test]
 fn bash_prompts_start_no_process_beside_bash_preexec() {
-    let Some(sandbox) = sandbox_for(&BASH) else {
+    let Some(sandbox) = sandbox_for(BASH) else {
         return;
     };
     let Some(preexec) = bash_preexec() else {
@@ -379,7 +353,7 @@ fn bash_prompts_start_no_process_beside_bash_preexec() {
     };
     let mut counter = Counter {
         sandbox: &sandbox,
-        shell: &BASH,
+        shell: BASH,
         cwd: sandbox.root.clone(),
         runs: 0,
     };
@@ -403,25 +377,25 @@ fn bash_prompts_start_no_process_beside_bash_preexec() {
 
 #[test]
 fn zsh_prompts_start_no_process() {
-    prompts_start_no_process(&ZSH);
+    prompts_start_no_process(ZSH);
 }
 
 #[test]
 fn fish_prompts_start_no_process() {
-    prompts_start_no_process(&FISH);
+    prompts_start_no_process(FISH);
 }
 
 #[test]
 fn bash_cds_start_no_process_unless_the_pin_changes() {
-    cds_start_no_process_unless_the_pin_changes(&BASH);
+    cds_start_no_process_unless_the_pin_changes(BASH);
 }
 
 #[test]
 fn zsh_cds_start_no_process_unless_the_pin_changes() {
-    cds_start_no_process_unless_the_pin_changes(&ZSH);
+    cds_start_no_process_unless_the_pin_changes(ZSH);
 }
 
 #[test]
 fn fish_cds_start_no_process_unless_the_pin_changes() {
-    cds_start_no_process_unless_the_pin_changes(&FISH);
+    cds_start_no_process_unless_the_pin_changes(FISH);
 }

@@ -3,10 +3,8 @@
 
 mod common;
 
-use ccs::shell::Shell;
+use common::shells::{self, BASH, FISH, TestShell, ZSH};
 use common::{Sandbox, clean_success, have, stderr, stdout};
-
-const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
 
 /// Directory names that break naive quoting in at least one shell.
 const HOSTILE_NAMES: &[&str] = &[
@@ -27,19 +25,11 @@ const HOSTILE_NAMES: &[&str] = &[
     "-dash-first",
 ];
 
-fn shells_here(shells: &[&'static str]) -> Vec<&'static str> {
-    shells.iter().copied().filter(|s| have(s)).collect()
-}
-
 /// Reads back the two variables as the shell sees them, NUL-separated (the same in all three).
 const PRINT_VARS: &str = "printf '%s\\0' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\"";
 
-fn eval_line(shell: &str) -> &'static str {
-    match shell {
-        "fish" => "ccs use work --shell fish | source",
-        "zsh" => "eval \"$(ccs use work --shell zsh)\"",
-        _ => "eval \"$(ccs use work --shell bash)\"",
-    }
+fn eval_line(shell: TestShell) -> String {
+    shell.eval(&format!("ccs use work --shell {}", shell.name))
 }
 
 #[test]
@@ -48,13 +38,14 @@ fn use_output_sets_the_exact_path_in_every_shell() {
         let sandbox = Sandbox::with_ccs_home(name);
         let dir = sandbox.create("work");
         let want = format!("{}\0work\0", dir.to_str().unwrap());
-        for shell in shells_here(&SHELLS) {
+        for shell in shells::installed() {
             let script = format!("{}\n{}\n", eval_line(shell), PRINT_VARS);
             let out = sandbox.shell(shell, &script);
             assert_eq!(
-                clean_success(&out, shell),
+                clean_success(&out, shell.name),
                 want,
-                "{shell} with CCS_HOME {name:?}"
+                "{} with CCS_HOME {name:?}",
+                shell.name
             );
         }
     }
@@ -64,26 +55,23 @@ fn use_output_sets_the_exact_path_in_every_shell() {
 fn off_output_unsets_both_variables_in_every_shell() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
-    for shell in shells_here(&SHELLS) {
-        let (off, check) = match shell {
-            "fish" => (
-                "ccs off --shell fish | source",
-                "set -q CLAUDE_CONFIG_DIR; or echo unset1; set -q CCS_PROFILE; or echo unset2",
-            ),
-            _ => (
-                "eval \"$(ccs off --shell bash)\"",
-                "echo \"${CLAUDE_CONFIG_DIR-unset1}\"; echo \"${CCS_PROFILE-unset2}\"",
-            ),
-        };
+    for shell in shells::installed() {
+        let off = shell.eval(&format!("ccs off --shell {}", shell.name));
+        let check = format!(
+            "{}\n{}",
+            shell.print_or("%s\\n", "CLAUDE_CONFIG_DIR", "unset1"),
+            shell.print_or("%s\\n", "CCS_PROFILE", "unset2")
+        );
         let script = format!("{}\n{off}\n{check}\n{off}\n", eval_line(shell));
         let out = sandbox.shell(shell, &script);
         assert_eq!(
             stdout(&out),
             "unset1\nunset2\n",
-            "{shell}: {}",
+            "{}: {}",
+            shell.name,
             stderr(&out)
         );
-        assert!(out.stderr.is_empty(), "{shell}: {}", stderr(&out));
+        assert!(out.stderr.is_empty(), "{}: {}", shell.name, stderr(&out));
     }
 }
 
@@ -184,16 +172,17 @@ fn hostile_values(seed: u64, count: usize) -> Vec<String> {
         .collect()
 }
 
-fn round_trip(shell_name: &str, shell: Shell, values: &[String]) -> Vec<String> {
+fn round_trip(shell: TestShell, values: &[String]) -> Vec<String> {
     let sandbox = Sandbox::new();
     let mut script = String::new();
     for value in values {
-        script.push_str(&format!("printf '%s\\0' {}\n", shell.quote(value)));
+        script.push_str(&format!("printf '%s\\0' {}\n", shell.kind.quote(value)));
     }
-    let out = sandbox.shell(shell_name, &script);
+    let out = sandbox.shell(shell, &script);
     assert!(
         out.status.success(),
-        "{shell_name} failed: {}",
+        "{} failed: {}",
+        shell.name,
         stderr(&out)
     );
     let text = String::from_utf8(out.stdout).expect("output is UTF-8");
@@ -217,15 +206,9 @@ fn quoting_round_trips_random_hostile_values_through_real_shells() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
     let values = hostile_values(seed, count);
-    for (name, shell) in [
-        ("bash", Shell::Bash),
-        ("zsh", Shell::Zsh),
-        ("fish", Shell::Fish),
-    ] {
-        if !have(name) {
-            continue;
-        }
-        let got = round_trip(name, shell, &values);
+    for shell in shells::installed() {
+        let name = shell.name;
+        let got = round_trip(shell, &values);
         assert_eq!(
             got.len(),
             values.len(),
@@ -241,17 +224,13 @@ fn quoting_round_trips_random_hostile_values_through_real_shells() {
 }
 
 /// A shell with the hook installed twice, strict settings on.
-fn hooked(shell: &str, prompt: bool) -> String {
-    let flag = if prompt { " --prompt" } else { "" };
-    match shell {
-        "bash" => {
-            format!("set -u\neval \"$(ccs init bash{flag})\"\neval \"$(ccs init bash{flag})\"\n")
-        }
-        "zsh" => format!(
-            "setopt nounset\neval \"$(ccs init zsh{flag})\"\neval \"$(ccs init zsh{flag})\"\n"
-        ),
-        _ => format!("ccs init fish{flag} | source\nccs init fish{flag} | source\n"),
-    }
+fn hooked(shell: TestShell, prompt: bool) -> String {
+    let hook = shell.source_hook(if prompt { "--prompt" } else { "" });
+    let nounset = match shell.nounset {
+        "" => String::new(),
+        line => format!("{line}\n"),
+    };
+    format!("{nounset}{hook}\n{hook}\n")
 }
 
 #[test]
@@ -259,24 +238,21 @@ fn hooks_switch_the_shell_without_a_word_on_stdout_or_stderr() {
     let sandbox = Sandbox::new();
     let work = sandbox.create("work");
     let personal = sandbox.create("personal");
-    for shell in shells_here(&SHELLS) {
+    for shell in shells::installed() {
         let script = format!(
-            "{}ccs use work\n{vars}\nccs use personal\n{vars}\nccs off\n{unset}\n",
+            "{}ccs use work\n{vars}\nccs use personal\n{vars}\nccs off\n{}\n{}\n",
             hooked(shell, true),
+            shell.print_or("%s\\0", "CLAUDE_CONFIG_DIR", "off"),
+            shell.print_or("%s\\0", "CCS_PROFILE", "off"),
             vars = PRINT_VARS,
-            unset = if shell == "fish" {
-                "set -q CLAUDE_CONFIG_DIR CCS_PROFILE; or printf 'off\\0'"
-            } else {
-                "printf '%s\\0' \"${CLAUDE_CONFIG_DIR-off}\""
-            },
         );
         let out = sandbox.shell(shell, &script);
         let want = format!(
-            "{}\0work\0{}\0personal\0off\0",
+            "{}\0work\0{}\0personal\0off\0off\0",
             work.display(),
             personal.display()
         );
-        assert_eq!(clean_success(&out, shell), want, "{shell}");
+        assert_eq!(clean_success(&out, shell.name), want, "{}", shell.name);
     }
 }
 
@@ -284,24 +260,25 @@ fn hooks_switch_the_shell_without_a_word_on_stdout_or_stderr() {
 fn a_failed_use_changes_nothing_and_returns_non_zero() {
     let sandbox = Sandbox::new();
     let work = sandbox.create("work");
-    for shell in shells_here(&SHELLS) {
-        let status = if shell == "fish" { "$status" } else { "$?" };
+    for shell in shells::installed() {
+        let status = shell.status;
         let script = format!(
-            "{}ccs use work\nccs use nosuch\necho \"rc=${}\"\n{}\nccs use 'bad name'\necho \"rc={status}\"\n",
+            "{}ccs use work\nccs use nosuch\necho \"rc={status}\"\n{}\nccs use 'bad name'\necho \"rc={status}\"\n",
             hooked(shell, false),
-            &status[1..],
             PRINT_VARS,
         );
         let out = sandbox.shell(shell, &script);
         assert_eq!(
             stdout(&out),
             format!("rc=1\n{}\0work\0rc=1\n", work.display()),
-            "{shell}"
+            "{}",
+            shell.name
         );
         let err = stderr(&out);
         assert!(
             err.contains("ccs create nosuch") && err.contains("invalid profile name"),
-            "{shell}: {err}"
+            "{}: {err}",
+            shell.name
         );
     }
 }
@@ -310,12 +287,9 @@ fn a_failed_use_changes_nothing_and_returns_non_zero() {
 fn use_help_shows_help_and_evaluates_nothing() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
-    for shell in shells_here(&SHELLS) {
-        let check = if shell == "fish" {
-            "set -q CLAUDE_CONFIG_DIR; or echo still-unset"
-        } else {
-            "echo \"${CLAUDE_CONFIG_DIR-still-unset}\""
-        };
+    for shell in shells::installed() {
+        let check = shell.print_or("%s\\n", "CLAUDE_CONFIG_DIR", "still-unset");
+        let shell_name = shell.name;
         for help in [
             "ccs use --help",
             "ccs use -h",
@@ -323,9 +297,12 @@ fn use_help_shows_help_and_evaluates_nothing() {
             "ccs off --help",
         ] {
             let out = sandbox.shell(shell, &format!("{}{help}\n{check}\n", hooked(shell, false)));
-            let text = clean_success(&out, shell);
-            assert!(text.contains("Usage: ccs"), "{shell} {help}: {text}");
-            assert!(text.ends_with("still-unset\n"), "{shell} {help}: {text}");
+            let text = clean_success(&out, shell_name);
+            assert!(text.contains("Usage: ccs"), "{shell_name} {help}: {text}");
+            assert!(
+                text.ends_with("still-unset\n"),
+                "{shell_name} {help}: {text}"
+            );
         }
     }
 }
@@ -334,21 +311,22 @@ fn use_help_shows_help_and_evaluates_nothing() {
 fn other_commands_pass_through_to_the_binary_which_knows_the_hook_is_there() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
-    for shell in shells_here(&SHELLS) {
-        let status = if shell == "fish" { "$status" } else { "$?" };
+    for shell in shells::installed() {
         let script = format!(
-            "{}ccs path work\nccs current\necho rc={status}\nccs doctor | grep hook\n",
-            hooked(shell, false)
+            "{}ccs path work\nccs current\necho rc={}\nccs doctor | grep hook\n",
+            hooked(shell, false),
+            shell.status
         );
         let out = sandbox.shell(shell, &script);
         let want = format!(
-            "{}\nrc=1\nok    the {shell} hook is installed in this shell\n",
-            sandbox.instance("work").display()
+            "{}\nrc=1\nok    the {} hook is installed in this shell\n",
+            sandbox.instance("work").display(),
+            shell.name
         );
-        assert_eq!(stdout(&out), want, "{shell}: {}", stderr(&out));
+        assert_eq!(stdout(&out), want, "{}: {}", shell.name, stderr(&out));
     }
     // Without the hook, doctor says so.
-    let out = sandbox.shell("bash", "ccs doctor | grep hook");
+    let out = sandbox.shell(BASH, "ccs doctor | grep hook");
     assert!(
         stdout(&out).starts_with("warn  the shell hook is not installed"),
         "{}",
@@ -360,26 +338,28 @@ fn other_commands_pass_through_to_the_binary_which_knows_the_hook_is_there() {
 fn the_hook_installs_and_calls_the_binary_even_with_an_alias_named_ccs() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
-    for shell in shells_here(&["bash", "zsh"]) {
+    for shell in shells::installed() {
+        let Some(aliases) = shell.aliases else {
+            continue;
+        };
         // The alias exists before the hook, as in a .bashrc: defining the function must not be
         // alias-expanded, and `command ccs` inside it bypasses both, so nothing recurses.
-        let setup = if shell == "bash" {
-            "shopt -s expand_aliases\n"
-        } else {
-            ""
+        let setup = match aliases {
+            "" => String::new(),
+            line => format!("{line}\n"),
         };
         let script = format!(
             "{setup}alias ccs='nice ccs'\n{}\\ccs use work\necho \"$CCS_PROFILE\"\n",
             hooked(shell, false)
         );
         let out = sandbox.shell(shell, &script);
-        assert_eq!(clean_success(&out, shell), "work\n", "{shell}");
+        assert_eq!(clean_success(&out, shell.name), "work\n", "{}", shell.name);
     }
 }
 
 #[test]
 fn bash_hook_keeps_prompt_command_as_string_or_array() {
-    if !have("bash") {
+    if !BASH.here() {
         return;
     }
     let sandbox = Sandbox::new();
@@ -400,9 +380,9 @@ fn bash_hook_keeps_prompt_command_as_string_or_array() {
     for (setup, want) in cases {
         let script = format!(
             "set -u\n{setup}\n{}declare -p PROMPT_COMMAND\n",
-            hooked("bash", true)
+            hooked(BASH, true)
         );
-        let out = sandbox.shell("bash", &script);
+        let out = sandbox.shell(BASH, &script);
         assert_eq!(clean_success(&out, setup).trim_end(), want, "{setup}");
     }
 }
@@ -411,7 +391,7 @@ fn bash_hook_keeps_prompt_command_as_string_or_array() {
 /// must not wait in precmd_functions for an install that may never come.
 #[test]
 fn bash_hook_uses_precmd_functions_only_once_bash_preexec_installs() {
-    if !have("bash") {
+    if !BASH.here() {
         return;
     }
     let Some(preexec) = common::bash_preexec() else {
@@ -422,11 +402,11 @@ fn bash_hook_uses_precmd_functions_only_once_bash_preexec_installs() {
         "__bp_delay_install=1\nsource '{}'\n{}declare -p PROMPT_COMMAND\n\
          echo \"[${{precmd_functions[*]-}}]\"\n",
         preexec.display(),
-        hooked("bash", true)
+        hooked(BASH, true)
     );
-    let out = sandbox.shell("bash", &script);
+    let out = sandbox.shell(BASH, &script);
     assert_eq!(
-        clean_success(&out, "bash"),
+        clean_success(&out, BASH.name),
         "declare -- PROMPT_COMMAND=\"__ccs_prompt_prefix\"\n[]\n"
     );
 }
@@ -438,20 +418,20 @@ fn bash_prompt_prefix_is_added_once_and_keeps_the_exit_status() {
         "{}PS1='$ '\nCCS_PROFILE=work\n(exit 7); __ccs_prompt_prefix; echo \"status=$?\"\n__ccs_prompt_prefix\n\
          echo \"${{PS1@P}}\"\nCCS_PROFILE=$'x\\e]0;pwned\\a'\n__ccs_prompt_prefix\necho \"[${{PS1@P}}]\"\n\
          unset CCS_PROFILE\n__ccs_prompt_prefix\necho \"[${{PS1@P}}]\"\n",
-        hooked("bash", true)
+        hooked(BASH, true)
     );
-    let out = sandbox.shell("bash", &script);
+    let out = sandbox.shell(BASH, &script);
     // In a value that is no profile name (here an escape sequence that retitles the terminal)
     // every character a name cannot hold is shown as `?`.
     assert_eq!(
-        clean_success(&out, "bash"),
+        clean_success(&out, BASH.name),
         "status=7\n(work) $ \n[(x??0?pwned?) $ ]\n[$ ]\n"
     );
 }
 
 #[test]
 fn zsh_hook_keeps_precmd_functions_and_prefixes_once() {
-    if !have("zsh") {
+    if !ZSH.here() {
         return;
     }
     let sandbox = Sandbox::new();
@@ -460,11 +440,11 @@ fn zsh_hook_keeps_precmd_functions_and_prefixes_once() {
          print -r -- \"${{precmd_functions[*]}}\"\nCCS_PROFILE=work\n__ccs_prompt_prefix\n__ccs_prompt_prefix\n\
          print -r -- \"[$PROMPT]\"\nCCS_PROFILE='x%F{{red}}'\n__ccs_prompt_prefix\nprint -r -- \"[$PROMPT]\"\n\
          unset CCS_PROFILE\n__ccs_prompt_prefix\nprint -r -- \"[$PROMPT]\"\n",
-        hooked("zsh", true)
+        hooked(ZSH, true)
     );
-    let out = sandbox.shell("zsh", &script);
+    let out = sandbox.shell(ZSH, &script);
     assert_eq!(
-        clean_success(&out, "zsh"),
+        clean_success(&out, ZSH.name),
         // Without compinit (no rc files here), completion waits for the first prompt.
         "user_precmd __ccs_install_completion_late __ccs_prompt_prefix\n[(work) %% ]\n[%% ]\n[%% ]\n"
     );
@@ -472,71 +452,60 @@ fn zsh_hook_keeps_precmd_functions_and_prefixes_once() {
 
 #[test]
 fn fish_hook_wraps_the_users_prompt_once_and_keeps_status() {
-    if !have("fish") {
+    if !FISH.here() {
         return;
     }
     let sandbox = Sandbox::new();
     let script = format!(
         "function fish_prompt; printf 'user[%s]> ' $status; end\n{}set -gx CCS_PROFILE work\n\
          false; fish_prompt; echo\nset -e CCS_PROFILE\ntrue; fish_prompt; echo\n",
-        hooked("fish", true)
+        hooked(FISH, true)
     );
-    let out = sandbox.shell("fish", &script);
-    assert_eq!(clean_success(&out, "fish"), "(work) user[1]> \nuser[0]> \n");
+    let out = sandbox.shell(FISH, &script);
+    assert_eq!(
+        clean_success(&out, FISH.name),
+        "(work) user[1]> \nuser[0]> \n"
+    );
 }
 
 #[test]
 fn ccs_prompt_prints_the_profile_in_every_shell() {
     let sandbox = Sandbox::new();
     sandbox.create("work");
-    for shell in shells_here(&SHELLS) {
+    for shell in shells::installed() {
         let script = format!(
             "{}ccs_prompt\nccs use work\nccs_prompt\n",
             hooked(shell, false)
         );
         let out = sandbox.shell(shell, &script);
-        assert_eq!(clean_success(&out, shell), "work", "{shell}");
+        assert_eq!(clean_success(&out, shell.name), "work", "{}", shell.name);
     }
 }
 
-/// The hook files themselves pass each shell's own checker, and shellcheck for bash.
+/// The hook files themselves pass each shell's own checker, and shellcheck where it knows the
+/// shell (bash).
 #[test]
 fn hook_files_pass_their_shells_linters() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
-    let mut checks: Vec<(&str, Vec<String>)> = vec![
-        (
-            "bash",
-            vec!["-n".into(), dir.join("ccs.bash").display().to_string()],
-        ),
-        (
-            "bash",
-            vec!["-n".into(), dir.join("ccs.sh").display().to_string()],
-        ),
-        (
-            "zsh",
-            vec!["-n".into(), dir.join("ccs.sh").display().to_string()],
-        ),
-        (
-            "zsh",
-            vec!["-n".into(), dir.join("ccs.zsh").display().to_string()],
-        ),
-        (
-            "fish",
-            vec![
-                "--no-execute".into(),
-                dir.join("ccs.fish").display().to_string(),
-            ],
-        ),
-        (
-            "shellcheck",
-            vec![
-                "--shell=bash".into(),
-                "--severity=style".into(),
-                dir.join("ccs.sh").display().to_string(),
-                dir.join("ccs.bash").display().to_string(),
-            ],
-        ),
-    ];
+    let mut checks: Vec<(&str, Vec<String>)> = Vec::new();
+    for shell in shells::runnable() {
+        let Some(check) = shell.syntax_check else {
+            continue;
+        };
+        for file in shell.hook_paths() {
+            checks.push((
+                shell.program,
+                vec![check.into(), file.display().to_string()],
+            ));
+        }
+    }
+    for shell in shells::runnable() {
+        let Some(dialect) = shell.shellcheck else {
+            continue;
+        };
+        let mut args = vec![format!("--shell={dialect}"), "--severity=style".into()];
+        args.extend(shell.hook_paths().iter().map(|f| f.display().to_string()));
+        checks.push(("shellcheck", args));
+    }
     checks.retain(|(tool, _)| have(tool));
     for (tool, args) in checks {
         let out = std::process::Command::new(tool)

@@ -9,7 +9,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{Sandbox, clean_success, have, stderr, stdout};
+use common::shells::{self, BASH, PRINT_SWITCH};
+use common::{Sandbox, clean_success, stderr, stdout};
 
 #[test]
 fn exec_runs_the_command_as_the_profile_with_arguments_exactly() {
@@ -169,38 +170,21 @@ fn a_new_shell_starts_on_the_default_and_a_child_keeps_its_parents_profile() {
     let work = sandbox.create("work");
     let personal = sandbox.create("personal");
     sandbox.ok(["default", "work"]);
-    let shells: Vec<&str> = ["bash", "zsh", "fish"]
-        .into_iter()
-        .filter(|s| have(s))
-        .collect();
-    for shell in shells {
-        let (hook, show) = match shell {
-            "fish" => (
-                "ccs init fish | source",
-                "printf '%s|%s\\n' $CLAUDE_CONFIG_DIR $CCS_PROFILE",
-            ),
-            _ => (
-                if shell == "bash" {
-                    "eval \"$(ccs init bash)\""
-                } else {
-                    "eval \"$(ccs init zsh)\""
-                },
-                "printf '%s|%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\"",
-            ),
-        };
+    for shell in shells::installed() {
+        let hook = shell.source_hook("");
+        let show = PRINT_SWITCH;
         // A new terminal: nothing inherited, so the default applies.
         let out = sandbox.shell(shell, &format!("{hook}\n{show}\n"));
+        let shell_name = shell.name;
         assert_eq!(
-            clean_success(&out, shell),
+            clean_success(&out, shell_name),
             format!("{}|work\n", work.display()),
-            "{shell}"
+            "{shell_name}"
         );
         // A shell started from one on `personal` inherits it and keeps it.
-        let mut cmd = std::process::Command::new(shell);
-        sandbox.env(&mut cmd);
-        let flag = if shell == "fish" { "--no-config" } else { "-f" };
-        let out = cmd
-            .args([flag, "-c", &format!("{hook}\n{show}")])
+        let out = sandbox
+            .shell_command(shell)
+            .args(["-c", &format!("{hook}\n{show}")])
             .env("CLAUDE_CONFIG_DIR", &personal)
             .env("CCS_PROFILE", "personal")
             .output()
@@ -208,7 +192,7 @@ fn a_new_shell_starts_on_the_default_and_a_child_keeps_its_parents_profile() {
         assert_eq!(
             stdout(&out),
             format!("{}|personal\n", personal.display()),
-            "{shell}: {}",
+            "{shell_name}: {}",
             stderr(&out)
         );
     }
@@ -359,21 +343,12 @@ fn auto_switch_follows_pins_and_restores_on_leaving() {
         ("gone", "none"),
         ("", "none"),
     ];
-    for shell in ["bash", "zsh", "fish"].into_iter().filter(|s| have(s)) {
-        let mut script = String::from(match shell {
-            "bash" => "eval \"$(ccs init bash --auto)\"\n",
-            "zsh" => "eval \"$(ccs init zsh --auto)\"\n",
-            _ => "ccs init fish --auto | source\n",
-        });
-        let show = if shell == "fish" {
-            "set -q CCS_PROFILE; and echo $CCS_PROFILE; or echo none"
-        } else {
-            "echo \"${CCS_PROFILE:-none}\""
-        };
-        let check = if shell == "bash" {
-            "__ccs_auto_switch; "
-        } else {
-            ""
+    for shell in shells::installed() {
+        let mut script = format!("{}\n", shell.source_hook("--auto"));
+        let show = shell.print_or("%s\\n", "CCS_PROFILE", "none");
+        let check = match shell.after_cd {
+            Some(check) => format!("{check}; "),
+            None => String::new(),
         };
         for (dir, _) in steps {
             script.push_str(&format!(
@@ -389,6 +364,7 @@ fn auto_switch_follows_pins_and_restores_on_leaving() {
             root.display()
         ));
         let out = sandbox.shell(shell, &script);
+        let shell = shell.name;
         let mut want: Vec<&str> = steps.iter().map(|(_, p)| *p).collect();
         want.extend(["personal", "none"]);
         assert_eq!(
@@ -432,22 +408,19 @@ fn auto_switch_is_quiet_when_asked() {
         "CCS_AUTO_QUIET=1\neval \"$(ccs init bash --auto)\"\ncd '{}'; __ccs_auto_switch; echo \"$CCS_PROFILE\"\ncd /; __ccs_auto_switch\n",
         pinned.display()
     );
-    let out = sandbox.shell("bash", &script);
-    assert_eq!(clean_success(&out, "bash"), "work\n");
+    let out = sandbox.shell(BASH, &script);
+    assert_eq!(clean_success(&out, BASH.name), "work\n");
 }
 
 /// A person's session: `cd` into a pinned project and out again at a real prompt.
 #[test]
 fn auto_switch_at_a_real_prompt_in_each_shell() {
-    use common::tmux::{BASH, FISH, Term, ZSH, can_run};
-    for (kind, hook) in [
-        (BASH, "eval \"$(ccs init bash --auto --prompt)\""),
-        (ZSH, "eval \"$(ccs init zsh --auto --prompt)\""),
-        (FISH, "ccs init fish --auto --prompt | source"),
-    ] {
-        if !can_run(kind.program) {
+    use common::tmux::{Term, can_run};
+    for kind in shells::runnable() {
+        if !can_run(kind) {
             continue;
         }
+        let hook = &kind.source_hook("--auto --prompt");
         let sandbox = Sandbox::new();
         let work = sandbox.create("work");
         let project = sandbox.root.join("project");
@@ -459,7 +432,7 @@ fn auto_switch_at_a_real_prompt_in_each_shell() {
             .unwrap();
         let mut term = Term::start(&sandbox, kind);
         let bare = kind.prompt;
-        let pinned = format!("(work) {bare}");
+        let pinned = kind.prefixed("work");
         term.expect(hook, &[], bare);
         let note = format!("ccs: work (pinned by {}/.ccs-profile)", project.display());
         term.expect(&format!("cd '{}'", project.display()), &[&note], &pinned);
@@ -486,14 +459,15 @@ fn auto_switch_notes_escape_the_pinned_path() {
     let evil = sandbox.root.join("repo\u{1b}]0;pwned\u{7}\u{1b}[2J");
     fs::create_dir(&evil).unwrap();
     fs::write(evil.join(".ccs-profile"), "../bad\n").unwrap();
-    for shell in ["bash", "zsh", "fish"].into_iter().filter(|s| have(s)) {
-        let (hook, check) = match shell {
-            "bash" => ("eval \"$(ccs init bash --auto)\"", "; __ccs_auto_switch"),
-            "zsh" => ("eval \"$(ccs init zsh --auto)\"", ""),
-            _ => ("ccs init fish --auto | source", ""),
+    for shell in shells::installed() {
+        let hook = shell.source_hook("--auto");
+        let check = match shell.after_cd {
+            Some(check) => format!("; {check}"),
+            None => String::new(),
         };
         let script = format!("{hook}\ncd '{}'{check}\n", evil.display());
         let out = sandbox.shell(shell, &script);
+        let shell = shell.name;
         let err = stderr(&out);
         assert!(err.contains("ccs: ignoring"), "{shell}: {err:?}");
         assert!(

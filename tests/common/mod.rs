@@ -2,12 +2,16 @@
 //! real shells. Nothing here ever touches the real ~/.claude or ~/.ccs.
 #![allow(dead_code)]
 
+pub mod completion;
+pub mod shells;
 pub mod tmux;
 
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use shells::TestShell;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ccs");
 
@@ -100,17 +104,26 @@ impl Sandbox {
         self.ccs_home.join("instances").join(name)
     }
 
-    /// Runs `script` in a real non-interactive shell (no rc files) in this sandbox.
-    /// `shell` is "bash", "zsh" or "fish".
-    pub fn shell(&self, shell: &str, script: &str) -> Output {
-        let mut cmd = Command::new(shell);
-        match shell {
-            "bash" => cmd.args(["--norc", "--noprofile"]),
-            "zsh" => cmd.args(["--no-rcs"]),
-            "fish" => cmd.args(["--no-config"]),
-            other => panic!("no such test shell: {other}"),
-        };
+    /// A sandbox with these profiles created.
+    pub fn with_profiles(names: &[&str]) -> Self {
+        let sandbox = Self::new();
+        for name in names {
+            sandbox.create(name);
+        }
+        sandbox
+    }
+
+    /// `shell` (a row of [`shells`], or its name) with its script flags, in this sandbox.
+    pub fn shell_command(&self, shell: impl Into<TestShell>) -> Command {
+        let mut cmd = shell.into().command();
         self.env(&mut cmd);
+        cmd
+    }
+
+    /// Runs `script` in a real non-interactive shell (no rc files) in this sandbox. `shell` is a
+    /// row of [`shells`] or its name ("bash", "zsh", "fish").
+    pub fn shell(&self, shell: impl Into<TestShell>, script: &str) -> Output {
+        let mut cmd = self.shell_command(shell);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

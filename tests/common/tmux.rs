@@ -17,42 +17,15 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the screen is read while waiting.
 pub const POLL: Duration = Duration::from_millis(20);
 
-/// One interactive shell, as the tests start it.
-#[derive(Clone, Copy)]
-pub struct Shell {
-    pub program: &'static str,
-    /// Flags that keep the user's and the system's startup files out, and force interactive mode.
-    pub flags: &'static [&'static str],
-    /// Typed first: a short prompt that is the same on every machine.
-    pub setup: &'static str,
-    /// That prompt as the screen shows it, trailing space trimmed.
-    pub prompt: &'static str,
-}
+/// The shells as `Term::start` takes them: the rows of `shells.rs` (`tty_flags`, `setup()`,
+/// `prompt`), under the names the tmux tests have long used.
+#[allow(unused_imports)]
+pub use super::shells::{BASH, FISH, TestShell as Shell, ZSH};
 
-pub const BASH: Shell = Shell {
-    program: "bash",
-    flags: &["--norc", "--noprofile", "-i"],
-    setup: "PS1='$ '",
-    prompt: "$",
-};
-
-pub const ZSH: Shell = Shell {
-    program: "zsh",
-    flags: &["--no-rcs", "-i"],
-    setup: "PROMPT='%% '",
-    prompt: "%",
-};
-
-pub const FISH: Shell = Shell {
-    program: "fish",
-    flags: &["--no-config", "-i"],
-    setup: "function fish_prompt; printf '> '; end",
-    prompt: ">",
-};
-
-/// Whether tmux and `shell` are both installed (see `have`: a skip locally, a failure in CI).
-pub fn can_run(shell: &str) -> bool {
-    have("tmux") && have(shell)
+/// Whether tmux and `shell` (a row of `shells.rs`, or its name) are both here (see `have`: a
+/// skip locally, a failure in CI).
+pub fn can_run(shell: impl Into<Shell>) -> bool {
+    have("tmux") && shell.into().here()
 }
 
 /// An interactive shell in a tmux server of its own. Dropping it ends both.
@@ -167,7 +140,7 @@ impl<'a> Term<'a> {
             args.push(pair);
         }
         args.push(kind.program.into());
-        args.extend(kind.flags.iter().map(OsString::from));
+        args.extend(kind.tty_flags.iter().map(OsString::from));
         let out = term.tmux(&args);
         assert!(
             out.status.success(),
@@ -180,7 +153,7 @@ impl<'a> Term<'a> {
         term.wait_for("the shell to start", |lines| {
             lines.iter().any(|l| !l.is_empty()).then_some(())
         });
-        term.type_line(kind.setup);
+        term.type_line(&kind.setup());
         // The command line shows the quotes; only the output is the bare word.
         term.type_line(r#"echo "rea""dy""#);
         let (at, prompt) = term.wait_for("the shell to be ready", |lines| {
