@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
 
-use crate::parts::{LOG_DIRS, SESSION_DIRS};
+use crate::parts::{Kind, cleanable};
 use crate::size::{allocated, human_size};
 
 /// What `clean` removes.
@@ -22,9 +22,9 @@ pub struct Selection {
 
 impl Selection {
     fn parts(self) -> impl Iterator<Item = &'static str> {
-        let sessions = SESSION_DIRS.iter().filter(move |_| self.sessions);
-        let logs = LOG_DIRS.iter().filter(move |_| self.logs);
-        sessions.chain(logs).copied()
+        let sessions = cleanable(Kind::Sessions).filter(move |_| self.sessions);
+        let logs = cleanable(Kind::Logs).filter(move |_| self.logs);
+        sessions.chain(logs)
     }
 }
 

@@ -50,70 +50,119 @@ impl Kind {
     }
 }
 
-/// Directories of per-session history, as Claude Code names them (its own clean-up of old
-/// sessions, `cleanupPeriodDays`, walks the same ones). `history.jsonl`, the prompts typed at
-/// the `>` (recalled with the up arrow), is a single file Claude Code appends to, so it is state,
-/// not a session part: removing it would lose every recall, not just old ones.
-pub const SESSION_DIRS: &[&str] = &[
-    "projects",
-    "file-history",
-    "session-env",
-    "todos",
-    "shell-snapshots",
-    "tasks",
-    "plans",
-    "paste-cache",
-    "image-cache",
-    "uploads",
-    "shares",
+/// Every entry Claude Code 2.1.332 keeps at the top of its config dir that ccs names, with its
+/// kind, and whether today's client still writes it (`legacy`: it only sweeps it). Taken from the
+/// client's own code (its retention sweep and its list of runtime state). `history.jsonl`, the
+/// prompts typed at the `>` (recalled with the up arrow), is one file the client appends to, so
+/// it is state, not a session part: removing it would lose every recall, not just old ones.
+/// `sessions/` records the clients running now: never cleaned.
+const TABLE: &[(&str, Kind, bool)] = &[
+    // Per-session history: what `clean --sessions` removes.
+    ("projects", Kind::Sessions, false),
+    ("file-history", Kind::Sessions, false),
+    ("session-env", Kind::Sessions, false),
+    ("shell-snapshots", Kind::Sessions, false),
+    ("tasks", Kind::Sessions, false),
+    ("plans", Kind::Sessions, false),
+    ("paste-cache", Kind::Sessions, false),
+    ("image-cache", Kind::Sessions, false),
+    ("uploads", Kind::Sessions, false),
+    ("shares", Kind::Sessions, false),
+    ("file-transfers", Kind::Sessions, false),
+    ("usage-data", Kind::Sessions, false),
+    ("todos", Kind::Sessions, true),
+    // Logs, debug output and unsent telemetry: what `clean --logs` removes.
+    ("debug", Kind::Logs, false),
+    ("telemetry", Kind::Logs, false),
+    ("traces", Kind::Logs, false),
+    ("startup-perf", Kind::Logs, false),
+    ("dump-prompts", Kind::Logs, false),
+    ("api-dumps", Kind::Logs, false),
+    ("logs", Kind::Logs, true),
+    // The login.
+    (".credentials.json", Kind::Login, false),
+    // State the client keeps: never cleaned.
+    (".claude.json", Kind::State, false),
+    ("backups", Kind::State, false),
+    ("history.jsonl", Kind::State, false),
+    ("sessions", Kind::State, false),
+    ("jobs", Kind::State, false),
+    ("daemon", Kind::State, false),
+    ("daemon.json", Kind::State, false),
+    ("teams", Kind::State, false),
+    ("state", Kind::State, false),
+    ("cache", Kind::State, false),
+    ("ide", Kind::State, false),
+    ("plugins", Kind::State, false),
+    ("remote-control", Kind::State, false),
+    ("bridge-spawn", Kind::State, false),
+    ("local", Kind::State, false),
+    ("feedback", Kind::State, false),
+    ("feedback-bundles", Kind::State, false),
+    ("mcp-discovery-cache", Kind::State, false),
+    ("mcp-skill-archives", Kind::State, false),
+    ("mcp-needs-auth-cache.json", Kind::State, false),
+    ("gh-pr-status-cache.json", Kind::State, false),
+    ("stats-cache.json", Kind::State, false),
+    ("active-time.json", Kind::State, false),
+    ("server-sessions.json", Kind::State, false),
+    ("policy-limits.json", Kind::State, false),
+    ("remote-settings.json", Kind::State, false),
+    ("remote-settings-consent.json", Kind::State, false),
+    ("statsig", Kind::State, true),
+    ("access-audit", Kind::State, true),
+    (".config.json", Kind::State, true),
+    // The user's own configuration (what ccs shares: `share::ITEMS`).
+    ("settings.json", Kind::Config, false),
+    ("settings.local.json", Kind::Config, false),
+    ("CLAUDE.md", Kind::Config, false),
+    ("rules", Kind::Config, false),
+    ("commands", Kind::Config, false),
+    ("skills", Kind::Config, false),
+    ("agents", Kind::Config, false),
+    ("output-styles", Kind::Config, false),
+    ("keybindings.json", Kind::Config, false),
+    ("themes", Kind::Config, false),
+    ("workflows", Kind::Config, false),
+    ("routines", Kind::Config, false),
+    ("hooks", Kind::Config, false),
+    ("loop.md", Kind::Config, false),
+    ("agent-memory", Kind::Config, false),
 ];
 
-pub const LOG_DIRS: &[&str] = &["logs", "debug", "telemetry"];
+/// The directories `clean --sessions` and `clean --logs` empty.
+pub fn cleanable(kind: Kind) -> impl Iterator<Item = &'static str> {
+    TABLE
+        .iter()
+        .filter(move |(_, k, _)| *k == kind)
+        .map(|(name, ..)| *name)
+}
 
-const STATE: &[&str] = &[
-    ".claude.json",
-    "backups",
-    "statsig",
-    "history.jsonl",
-    "ide",
-    "cache",
-    "usage-data",
-    "plugins",
-];
-
-const CONFIG: &[&str] = &[
-    "settings.json",
-    "settings.local.json",
-    "CLAUDE.md",
-    "commands",
-    "skills",
-    "agents",
-    "output-styles",
-    "keybindings.json",
-];
-
-/// The kind of the entry `name` at the top of a profile; `is_link` for a symlink, which is never
-/// a part of the profile's own, whatever its name (`usage` tells shared links from others).
-pub fn kind_of(name: &str, is_link: bool) -> Kind {
+/// The kind of the entry `name` at the top of a profile, and whether it is legacy; `is_link`
+/// for a symlink, which is never a part of the profile's own, whatever its name (`usage` tells
+/// shared links from others).
+pub fn kind_of(name: &str, is_link: bool) -> (Kind, bool) {
     if is_link {
-        return Kind::Link;
+        return (Kind::Link, false);
     }
-    let is = |list: &[&str]| list.contains(&name);
-    if is(SESSION_DIRS) {
-        Kind::Sessions
-    } else if is(LOG_DIRS) {
-        Kind::Logs
-    } else if name == ".credentials.json" {
-        Kind::Login
-    } else if is(STATE) || name.starts_with(".claude.json.") {
-        Kind::State
-    } else if is(CONFIG) {
-        Kind::Config
-    } else if name == crate::names::SHARING_FILE {
+    if let Some((_, kind, legacy)) = TABLE.iter().find(|(n, ..)| *n == name) {
+        return (*kind, *legacy);
+    }
+    let kind = if name == crate::names::SHARING_FILE {
         Kind::Ccs
+    } else if name.starts_with(".claude.json.")
+        || name.starts_with("policy-limits.json.")
+        || name.starts_with("remote-settings.json.")
+        || name.starts_with(".oauth_refresh.lock")
+        || crate::client::is_lock_name(name)
+        || name.starts_with(".last-")
+    {
+        // The client's temporary copies, locks, signatures and markers of its state files.
+        Kind::State
     } else {
         Kind::Other
-    }
+    };
+    (kind, false)
 }
 
 /// One top-level entry of a profile and the bytes it takes (links not followed).
@@ -122,10 +171,21 @@ pub struct Part {
     pub name: String,
     pub is_dir: bool,
     pub kind: Kind,
+    /// Today's client no longer writes it (it only sweeps it).
+    pub legacy: bool,
     pub bytes: u64,
 }
 
 impl Part {
+    /// `sessions`, or `sessions (legacy)`.
+    pub fn label(&self) -> String {
+        if self.legacy {
+            format!("{} (legacy)", self.kind.label())
+        } else {
+            self.kind.label().to_owned()
+        }
+    }
+
     /// `projects/` or `.claude.json`.
     pub fn shown(&self) -> String {
         if self.is_dir {
@@ -158,7 +218,7 @@ pub fn usage(instance: &Path, source: Option<&Path>) -> Result<Usage> {
         let kind = entry
             .file_type()
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let mut part_kind = kind_of(&name, kind.is_symlink());
+        let (mut part_kind, legacy) = kind_of(&name, kind.is_symlink());
         if kind.is_symlink()
             && let Ok(target) = fs::canonicalize(&path)
             && source.as_ref().is_some_and(|s| target.starts_with(s))
@@ -168,6 +228,7 @@ pub fn usage(instance: &Path, source: Option<&Path>) -> Result<Usage> {
         }
         parts.push(Part {
             kind: part_kind,
+            legacy,
             is_dir: kind.is_dir(),
             bytes: disk_usage(&path),
             name,
@@ -214,10 +275,22 @@ mod tests {
             "settings.json",
             "CLAUDE.md",
         ] {
-            assert!(!matches!(kind_of(name, false), Kind::Sessions | Kind::Logs));
+            assert!(!matches!(
+                kind_of(name, false).0,
+                Kind::Sessions | Kind::Logs
+            ));
         }
-        assert_eq!(kind_of("projects", true), Kind::Link);
-        assert_eq!(kind_of("projects", false), Kind::Sessions);
-        assert_eq!(kind_of("debug", false), Kind::Logs);
+        assert_eq!(kind_of("projects", true).0, Kind::Link);
+        assert_eq!(kind_of("projects", false), (Kind::Sessions, false));
+        assert_eq!(kind_of("debug", false), (Kind::Logs, false));
+        assert_eq!(kind_of("todos", false), (Kind::Sessions, true));
+        for running in [
+            "sessions",
+            ".claude.json.lock",
+            ".claude.json.tmp.42.a1b2c3d4e5f6",
+            ".oauth_refresh.lock.owner",
+        ] {
+            assert_eq!(kind_of(running, false).0, Kind::State, "{running}");
+        }
     }
 }

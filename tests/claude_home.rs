@@ -120,3 +120,62 @@ fn the_clients_lock_beside_a_profile_is_never_a_profile() {
     );
     assert!(report.contains(".oauth_refresh.lock"), "{report}");
 }
+
+/// Runs one whole turn of the real client in `profile`, from `cwd`, against `api`.
+fn real_turn(sandbox: &Sandbox, claude: &Path, profile: &Path, cwd: &Path, api: &api::FakeApi) {
+    let mut run = Command::new(claude);
+    sandbox.env(&mut run);
+    let out = run
+        .args(["-p", "hi"])
+        .env("CLAUDE_CONFIG_DIR", profile)
+        .env("ANTHROPIC_BASE_URL", &api.url)
+        .env("ANTHROPIC_API_KEY", "sk-ant-api03-fake")
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && stdout(&out).contains("ok"),
+        "claude -p: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// What today's client writes into a profile in a real turn has a name in `ccs du`, and `clean`
+/// takes only history and logs from it: never the records of running sessions, the state or the
+/// login.
+#[test]
+fn du_and_clean_know_what_todays_client_writes() {
+    let Some(claude) = claude() else { return };
+    let api = api::FakeApi::start(api::Usage::default());
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let project = sandbox.home.join("project");
+    fs::create_dir(&project).unwrap();
+    real_turn(&sandbox, &claude, &work, &project, &api);
+    let du: serde_json::Value = serde_json::from_str(&sandbox.ok(["du", "--json"])).unwrap();
+    let parts = du["profiles"][0]["parts"].as_array().unwrap();
+    let unknown: Vec<&str> = parts
+        .iter()
+        .filter(|p| p["kind"] == "other")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "parts ccs cannot name: {unknown:?}\n{du:#}"
+    );
+    let kind = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["kind"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(kind("projects").as_deref(), Some("sessions"));
+    assert_eq!(kind(".claude.json").as_deref(), Some("state"));
+    let dry = sandbox.ok(["clean", "work", "--dry-run"]);
+    assert!(dry.contains("projects/"), "{dry}");
+    for kept in ["sessions/", "backups/", ".claude.json", "history.jsonl"] {
+        assert!(!dry.contains(kept), "{kept} in {dry}");
+    }
+}

@@ -11,10 +11,11 @@ use crate::store::Store;
 
 /// Remove a profile's session history and logs, after confirmation
 ///
-/// Sessions: projects/ (conversation transcripts), file-history/, session-env/, todos/,
-/// shell-snapshots/ and Claude Code's other per-session directories. Logs: logs/, debug/,
-/// telemetry/. Never touches the login, .claude.json, settings or the shared items. Quit
-/// Claude Code running on the profile first, or use --older-than.
+/// Sessions: projects/ (conversation transcripts), file-history/, session-env/,
+/// shell-snapshots/, plans/, tasks/ and Claude Code's other per-session directories. Logs:
+/// debug/, telemetry/, traces/ and the like (`ccs du` labels each). Never touches the login,
+/// .claude.json, history.jsonl, the records of running sessions, settings or the shared items.
+/// Quit Claude Code running on the profile first, or use --older-than.
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("which").required(true).args(["name", "all"]))]
 pub struct Clean {

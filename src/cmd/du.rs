@@ -69,6 +69,8 @@ struct ProfileRow<'a> {
 struct PartRow<'a> {
     name: &'a str,
     kind: &'static str,
+    /// Today's Claude Code no longer writes it.
+    legacy: bool,
     size_bytes: u64,
 }
 
@@ -94,6 +96,7 @@ impl<'a> Report<'a> {
                         .map(|p| PartRow {
                             name: &p.name,
                             kind: p.kind.label(),
+                            legacy: p.legacy,
                             size_bytes: p.bytes,
                         })
                         .collect(),
@@ -135,7 +138,7 @@ fn text(usages: &[Measured]) -> String {
                 "{:>7}    {:<width$}  {}\n",
                 human_size(part.bytes),
                 part.shown(),
-                part.kind.label()
+                part.label()
             ));
         }
     }
