@@ -112,13 +112,13 @@ fn a_thousand_profiles_all_complete() {
              _clap_complete_ccs ccs '' use\n\
              printf '%s\\n' \"${COMPREPLY[@]}\"\n",
         );
-        let text = clean_success(&out, "bash");
+        let text = clean_success(&out, BASH.name);
         let got: Vec<String> = text.lines().map(str::to_owned).collect();
         assert_eq!(values(&got), names, "bash's COMPREPLY");
     }
     if FISH.here() {
         let out = sandbox.shell(FISH, "ccs init fish | source\ncomplete -C 'ccs use '\n");
-        let text = clean_success(&out, "fish");
+        let text = clean_success(&out, FISH.name);
         let got: Vec<String> = text
             .lines()
             .map(|l| l.split('\t').next().unwrap_or(l).to_owned())

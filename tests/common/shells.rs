@@ -1,9 +1,13 @@
 //! The shells the tests know, each described once: one [`TestShell`] row per shell, and [`ALL`].
 //! Every test file takes what it needs of a shell from here (its program, flags, hook files, how
 //! to evaluate code or print a variable in it, how it draws its prompt, how its completion asks
-//! the binary), so adding a shell to the tests means adding one row and listing it in [`ALL`]:
-//! [`ALL`]'s length is ccs's own list of shells, and a `match` on [`TestShell::kind`] anywhere in
-//! the tests is exhaustive, so the compiler points at everything else.
+//! the binary) instead of a table or a `match` of its own.
+//!
+//! Adding a shell to the tests means adding its row and listing it in [`ALL`]. The compiler
+//! points at anything else: [`ALL`] has the length of `ccs::shell::Shell::ALL` (and its order is
+//! checked when this compiles), and [`of`] and the tests' `match`es on [`TestShell::kind`] are
+//! exhaustive. The tests that loop over [`ALL`], [`runnable`] or [`installed`] take a new shell at
+//! once; those written once per shell (`bash_…`, `zsh_…`, `fish_…`) take it by a one-line test.
 //!
 //! PowerShell cannot be installed on the test machines (it is parsed with tree-sitter instead,
 //! see `pwsh.rs`): its row is never run, so what it says of running PowerShell is written from
@@ -275,7 +279,7 @@ pub fn installed() -> Vec<TestShell> {
     runnable().filter(|s| s.here()).collect()
 }
 
-/// The row for one of ccs's shells.
+/// The row for one of ccs's shells (an exhaustive `match`: a shell added to ccs is pointed at).
 pub fn of(kind: Shell) -> TestShell {
     match kind {
         Shell::Bash => BASH,
