@@ -14,6 +14,7 @@ pub mod completion;
 pub mod config;
 pub mod doctor;
 pub mod fsx;
+pub mod keychain;
 pub mod listing;
 pub mod names;
 pub mod notice;
