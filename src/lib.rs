@@ -24,3 +24,4 @@ pub mod share;
 pub mod shell;
 pub mod size;
 pub mod store;
+pub mod usage;

@@ -41,6 +41,11 @@ pub const INSTANCES_DIR: &str = "instances";
 pub const CONFIG_FILE: &str = "config.json";
 /// What `ccs list` measured per profile, in `CCS_HOME`.
 pub const LIST_CACHE_FILE: &str = "list-cache.tsv";
+/// What `ccs usage` counted in each profile's transcripts, one file per profile, in `CCS_HOME`.
+pub const USAGE_CACHE_DIR: &str = "usage-cache";
+/// The rate limits `ccs statusline` last recorded, one `<profile>.json` per profile, in
+/// `CCS_HOME`.
+pub const RATE_LIMITS_DIR: &str = "rate-limits";
 /// A profile's share mode and opt-outs, inside its config dir (Claude Code ignores it).
 pub const SHARING_FILE: &str = ".ccs.json";
 /// The store's default place, in the home directory.

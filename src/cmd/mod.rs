@@ -25,6 +25,7 @@ mod run_as;
 mod show;
 mod sync;
 mod unpin;
+mod usage;
 mod use_profile;
 
 use std::ffi::OsString;
@@ -82,6 +83,7 @@ pub enum Command {
     Pin(pin::Pin),
     Unpin(unpin::Unpin),
     Doctor(doctor::Doctor),
+    Usage(usage::Usage),
     Init(init::Init),
     Completions(completions::Completions),
     /// `ccs NAME [ARGS]...`: claude as profile NAME (see `run_as`).
@@ -138,6 +140,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Pin(c) => c.run(),
         Command::Unpin(c) => c.run(),
         Command::Doctor(c) => c.run(),
+        Command::Usage(c) => c.run(),
         Command::Init(c) => c.run(),
         Command::Completions(c) => c.run(),
         Command::Profile(words) => run_as::run(words),

@@ -1,0 +1,362 @@
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use clap_complete::ArgValueCandidates;
+use serde::Serialize;
+
+use super::{Outcome, active_profile, note_no_profiles, targets};
+use crate::completion::profile_names;
+use crate::notice;
+use crate::profile_name::ProfileName;
+use crate::store::Store;
+use crate::usage::snapshot::{self, Snapshot, Window};
+use crate::usage::tally::{Block, Tally};
+use crate::usage::time::{self, Millis, SECOND};
+use crate::usage::{self, Problems, Report};
+
+/// Which account has room left: each profile's token use and limits
+///
+/// Counts the tokens in each profile's transcripts (input, output, cache writes and reads, per
+/// model) in the current 5-hour block, the last 7 days and in all, and shows how much of the
+/// account's 5-hour and 7-day limits the client last reported as used (recorded by `ccs
+/// statusline`), or that it is limited until a time. Without NAME, every profile.
+#[derive(Debug, Args)]
+pub struct Usage {
+    #[arg(add = ArgValueCandidates::new(profile_names), conflicts_with = "all")]
+    name: Option<String>,
+    /// Every profile (the default without NAME)
+    #[arg(long)]
+    all: bool,
+    /// One JSON array for scripts: per profile its totals, 5-hour block, 7 days, limit and rate
+    /// limits, under Claude's own field names
+    #[arg(long)]
+    json: bool,
+}
+
+/// One profile, as `--json` shows it.
+#[derive(Serialize)]
+struct Row<'a> {
+    name: &'a str,
+    active: bool,
+    total: &'a Tally,
+    five_hour: Option<&'a Block>,
+    seven_days: &'a Tally,
+    limit: Option<LimitRow<'a>>,
+    rate_limits: Option<RateLimitsRow<'a>>,
+}
+
+/// `{"resets_at": …, "since": …, "window": "five_hour"}`: a limit the client hit, still holding.
+#[derive(Serialize)]
+struct LimitRow<'a> {
+    resets_at: i64,
+    /// When the client recorded it (Unix seconds).
+    since: i64,
+    /// Which limit, when the client said (`five_hour`, `seven_day`, …).
+    window: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RateLimitsRow<'a> {
+    five_hour: Option<&'a Window>,
+    seven_day: Option<&'a Window>,
+    observed_at: i64,
+    stale: bool,
+}
+
+/// Everything shown for one profile.
+struct Shown {
+    name: ProfileName,
+    active: bool,
+    report: Report,
+    snapshot: Option<Snapshot>,
+}
+
+impl Usage {
+    pub fn run(self) -> Result<Outcome> {
+        let store = Store::from_env()?;
+        let everyone = self.name.is_none();
+        let mut profiles: Vec<(ProfileName, PathBuf)> = Vec::new();
+        for name in targets(&store, self.name.as_deref(), self.all, None)? {
+            profiles.push(store.find(&name)?);
+        }
+        if everyone {
+            let names: Vec<ProfileName> = profiles.iter().map(|(n, _)| n.clone()).collect();
+            usage::prune(&store, &names);
+            snapshot::prune(&store, &names);
+        }
+        if profiles.is_empty() {
+            note_no_profiles();
+        }
+        let now = time::now_millis();
+        let reports = usage::measure(&store, &profiles, now);
+        let active = active_profile(&store);
+        let shown: Vec<Shown> = profiles
+            .into_iter()
+            .zip(reports)
+            .map(|((name, _), report)| Shown {
+                snapshot: snapshot::load(&store, &name),
+                active: Some(&name) == active.as_ref(),
+                name,
+                report,
+            })
+            .collect();
+        for s in &shown {
+            note_problems(&s.name, &s.report.problems);
+        }
+        if self.json {
+            let rows: Vec<Row> = shown.iter().map(|s| row(s, now)).collect();
+            return Ok(Outcome::print(serde_json::to_string(&rows)? + "\n"));
+        }
+        Ok(Outcome::report(&table(&shown, now, &time::local_zone())))
+    }
+}
+
+fn row(s: &Shown, now: Millis) -> Row<'_> {
+    Row {
+        name: s.name.as_str(),
+        active: s.active,
+        total: &s.report.sums.total,
+        five_hour: s.report.sums.five_hour.as_ref(),
+        seven_days: &s.report.sums.seven_days,
+        limit: s.report.limit.as_ref().map(|l| LimitRow {
+            resets_at: l.resets_at,
+            since: l.at.div_euclid(SECOND),
+            window: l.window.as_deref(),
+        }),
+        rate_limits: s.snapshot.as_ref().map(|r| RateLimitsRow {
+            five_hour: r.five_hour.as_ref(),
+            seven_day: r.seven_day.as_ref(),
+            observed_at: r.observed_at,
+            stale: r.is_stale(now),
+        }),
+    }
+}
+
+/// One notice per kind of trouble per profile.
+fn note_problems(name: &ProfileName, p: &Problems) {
+    if p.broken_lines > 0 {
+        let others = p.broken_files.len() - 1;
+        notice::warn(format_args!(
+            "{name}: skipped {} {} that {} not sound usage records (in projects/{}{})",
+            p.broken_lines,
+            plural(p.broken_lines, "line", "lines"),
+            plural(p.broken_lines, "is", "are"),
+            p.broken_files[0],
+            and_others(others, "file")
+        ));
+    }
+    if let Some((path, error)) = p.unreadable.first() {
+        notice::warn(format_args!(
+            "{name}: cannot read {} ({}: {error}{}); not counted",
+            plural(p.unreadable.len() as u64, "a transcript", "transcripts"),
+            path.display(),
+            and_others(p.unreadable.len() - 1, "")
+        ));
+    }
+    if let Some(link) = p.links.first() {
+        notice::note(format_args!(
+            "{name}: not following {} inside projects/ ({}{}): the client never makes one",
+            plural(p.links.len() as u64, "a link", "links"),
+            link.display(),
+            and_others(p.links.len() - 1, "")
+        ));
+    }
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+fn and_others(n: usize, what: &str) -> String {
+    match (n, what) {
+        (0, _) => String::new(),
+        (n, "") => format!(" and {n} more"),
+        (n, what) => format!(" and {n} other {what}{}", if n == 1 { "" } else { "s" }),
+    }
+}
+
+// --- the table --------------------------------------------------------------------------------
+
+const BAR: usize = 10;
+
+/// The table for a person: one line per profile, a bar of the 5-hour window's use, then the
+/// tokens counted. `* work  ████░░░░░░  42% of 5h · resets 14:00 · 7d 17%   block 1.2M · …`
+fn table(shown: &[Shown], now: Millis, zone: &jiff::tz::TimeZone) -> String {
+    let name_width = shown
+        .iter()
+        .map(|s| s.name.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let states: Vec<(String, String)> = shown.iter().map(|s| state(s, now, zone)).collect();
+    let state_width = states
+        .iter()
+        .map(|(_, t)| t.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (s, (bar, state)) in shown.iter().zip(&states) {
+        let sums = &s.report.sums;
+        out.push_str(if s.active { "* " } else { "  " });
+        out.push_str(&format!("{:<name_width$}  {bar}  ", s.name.as_str()));
+        out.push_str(&format!("{state:<state_width$}  "));
+        let block = sums
+            .five_hour
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |b| human(b.tally.tokens.total()));
+        out.push_str(&format!(
+            "tokens: 5h block {block} · 7 days {} · all {}",
+            human(sums.seven_days.tokens.total()),
+            human(sums.total.tokens.total())
+        ));
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+    }
+    if let Some(line) = most_room(shown, now) {
+        out.push_str(&line);
+    }
+    out
+}
+
+/// The bar and the words for a profile's limits.
+fn state(s: &Shown, now: Millis, zone: &jiff::tz::TimeZone) -> (String, String) {
+    let limited_until = s
+        .report
+        .limit
+        .as_ref()
+        .map(|l| l.resets_at)
+        .into_iter()
+        .chain(s.snapshot.as_ref().and_then(|r| r.limited_until(now)))
+        .max();
+    if let Some(until) = limited_until {
+        let which = s
+            .report
+            .limit
+            .as_ref()
+            .and_then(|l| l.window.as_deref())
+            .map(|w| format!(" ({})", window_words(w)))
+            .unwrap_or_default();
+        return (
+            bar(100.0),
+            format!("limited until {}{which}", time::clock(until, now, zone)),
+        );
+    }
+    let Some(r) = &s.snapshot else {
+        return (
+            "·".repeat(BAR),
+            "5h use unknown (no status line yet)".to_owned(),
+        );
+    };
+    let mut words = Vec::new();
+    let mut shown_bar = None;
+    if let Some(w) = &r.five_hour {
+        if w.resets_at.saturating_mul(SECOND) > now {
+            shown_bar = Some(bar(w.used_percentage));
+            words.push(format!(
+                "{}% of 5h · resets {}",
+                percent(w.used_percentage),
+                time::clock(w.resets_at, now, zone)
+            ));
+        } else {
+            words.push(format!("5h reset {}", time::clock(w.resets_at, now, zone)));
+        }
+    }
+    if let Some(w) = &r.seven_day {
+        if w.resets_at.saturating_mul(SECOND) > now {
+            words.push(format!("7d {}%", percent(w.used_percentage)));
+        }
+    }
+    if r.is_stale(now) {
+        words.push(format!(
+            "as of {} ago",
+            time::age(r.observed_at.saturating_mul(SECOND), now)
+        ));
+    }
+    let words = if words.is_empty() {
+        "no limits reported".to_owned()
+    } else {
+        words.join(" · ")
+    };
+    (shown_bar.unwrap_or_else(|| "·".repeat(BAR)), words)
+}
+
+fn window_words(window: &str) -> &str {
+    match window {
+        "five_hour" => "5-hour limit",
+        "seven_day" => "weekly limit",
+        "seven_day_opus" => "Opus limit",
+        "seven_day_sonnet" => "Sonnet limit",
+        other => other,
+    }
+}
+
+/// `██████░░░░` for 60%.
+fn bar(percentage: f64) -> String {
+    let filled = ((percentage.clamp(0.0, 100.0) / 100.0) * BAR as f64).round() as usize;
+    "█".repeat(filled) + &"░".repeat(BAR - filled)
+}
+
+/// A percentage as the client shows it: whole, but never 0 when something is used.
+fn percent(p: f64) -> String {
+    if p > 0.0 && p < 1.0 {
+        "<1".to_owned()
+    } else {
+        format!("{:.0}", p.clamp(0.0, 999.0).floor())
+    }
+}
+
+/// Which profile has the most room in its 5-hour window, among those whose use is known and fresh.
+fn most_room(shown: &[Shown], now: Millis) -> Option<String> {
+    if shown.len() < 2 {
+        return None;
+    }
+    let used = |s: &Shown| -> Option<f64> {
+        let r = s.snapshot.as_ref().filter(|r| !r.is_stale(now))?;
+        if s.report.limit.is_some() || r.limited_until(now).is_some() {
+            return None;
+        }
+        let w = r
+            .five_hour
+            .filter(|w| w.resets_at.saturating_mul(SECOND) > now);
+        Some(w.map_or(0.0, |w| w.used_percentage))
+    };
+    let (best, pct) = shown
+        .iter()
+        .filter_map(|s| Some((s, used(s)?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    Some(format!(
+        "most room now: {} ({}% of its 5-hour limit used)\n",
+        best.name,
+        percent(pct)
+    ))
+}
+
+/// A token count for a person: `950`, `12.3k`, `4.5M`, `1.2B`.
+fn human(n: u64) -> String {
+    let n = n as f64;
+    match n {
+        n if n < 1e3 => format!("{n}"),
+        n if n < 1e6 => format!("{:.1}k", n / 1e3),
+        n if n < 1e9 => format!("{:.1}M", n / 1e6),
+        n => format!("{:.1}B", n / 1e9),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_numbers_read_at_a_glance() {
+        assert_eq!(bar(0.0), "░░░░░░░░░░");
+        assert_eq!(bar(42.0), "████░░░░░░");
+        assert_eq!(bar(100.0), "██████████");
+        assert_eq!(bar(250.0), "██████████");
+        assert_eq!(percent(0.4), "<1");
+        assert_eq!(percent(42.9), "42");
+        assert_eq!(human(950), "950");
+        assert_eq!(human(12_345), "12.3k");
+        assert_eq!(human(4_500_000), "4.5M");
+        assert_eq!(human(1_200_000_000), "1.2B");
+    }
+}

@@ -1,0 +1,297 @@
+//! Which account has room left: each profile's token use, counted from the transcripts Claude
+//! Code writes into it, its usage limit if the client recorded one, and the last 5-hour and 7-day
+//! use the client reported to `ccs statusline`.
+//!
+//! - `line`: one transcript line (usage, limit), `dedup`: which records are copies, `tally`: the
+//!   sums (in all, 7 days, the 5-hour block), `limits`: the client's limit messages;
+//! - `scan`: finding transcripts and reading what is new, `cache`: what was counted per file;
+//! - `snapshot`: the rate limits `ccs statusline` records per profile;
+//! - `time`: instants, parsed and shown.
+//!
+//! Counting agrees with ccusage (checked against ccusage 20.0.24 in tests/usage.rs), which
+//! merges every config dir it is given; here each profile is counted on its own.
+
+pub mod cache;
+pub mod dedup;
+pub mod limits;
+pub mod line;
+pub mod scan;
+pub mod snapshot;
+pub mod tally;
+pub mod time;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::names::USAGE_CACHE_DIR;
+use crate::profile_name::ProfileName;
+use crate::store::Store;
+use limits::LimitEvent;
+use scan::Counted;
+use tally::{Counted as Reply, Sums};
+use time::Millis;
+
+/// Token counts under Claude's own names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tokens {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+    pub cache_read_input_tokens: u64,
+}
+
+impl Tokens {
+    pub fn total(&self) -> u64 {
+        self.input_tokens
+            .saturating_add(self.output_tokens)
+            .saturating_add(self.cache_creation_input_tokens)
+            .saturating_add(self.cache_read_input_tokens)
+    }
+
+    pub fn add(&mut self, other: &Tokens) {
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cache_creation_input_tokens = self
+            .cache_creation_input_tokens
+            .saturating_add(other.cache_creation_input_tokens);
+        self.cache_read_input_tokens = self
+            .cache_read_input_tokens
+            .saturating_add(other.cache_read_input_tokens);
+    }
+}
+
+/// One profile's use, as counted from its transcripts.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub sums: Sums,
+    /// The limit the client last recorded, while it holds: not yet reset, and no reply since.
+    pub limit: Option<LimitEvent>,
+    pub problems: Problems,
+}
+
+/// What could not be counted, for one notice each.
+#[derive(Debug, Default)]
+pub struct Problems {
+    /// Complete lines with usage that are not sound (not UTF-8, not JSON, wrong types), and the
+    /// files holding them.
+    pub broken_lines: u64,
+    pub broken_files: Vec<String>,
+    pub unreadable: Vec<(PathBuf, io::Error)>,
+    pub links: Vec<PathBuf>,
+}
+
+/// Counts each profile's transcripts (`profiles`: name and config dir), reading only what
+/// changed since the last count, and keeps what was counted for next time.
+pub fn measure(store: &Store, profiles: &[(ProfileName, PathBuf)], now: Millis) -> Vec<Report> {
+    let cache_dir = store.root().join(USAGE_CACHE_DIR);
+    let mut plans: Vec<Plan> = profiles
+        .iter()
+        .map(|(name, dir)| Plan::new(&cache_dir.join(name.as_str()), dir))
+        .collect();
+    read_changed(&mut plans);
+    plans.into_iter().map(|plan| plan.finish(now)).collect()
+}
+
+/// Removes the caches of profiles that no longer exist (renamed or removed).
+pub fn prune(store: &Store, profiles: &[ProfileName]) {
+    let dir = store.root().join(USAGE_CACHE_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str().and_then(ProfileName::from_disk) else {
+            continue;
+        };
+        if !profiles.contains(&name) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// One profile's files: each counted already, or to be read.
+struct Plan {
+    cache: PathBuf,
+    walk: scan::Walk,
+    /// Parallel to `walk.files`.
+    files: Vec<Slot>,
+    /// A file was read or is gone since the cache was written.
+    changed: bool,
+}
+
+enum Slot {
+    Current(Counted),
+    /// To be read, going on from what was counted before, if anything.
+    Read(Option<Counted>),
+    Done(io::Result<Counted>),
+}
+
+impl Plan {
+    fn new(cache_path: &Path, dir: &Path) -> Plan {
+        let mut cached = cache::load(cache_path).into_iter().peekable();
+        let walk = scan::walk(&dir.join("projects"));
+        let mut changed = false;
+        let files = walk
+            .files
+            .iter()
+            .map(|found| {
+                // Both lists are sorted by path: merge them.
+                while cached.next_if(|(rel, _)| *rel < found.rel).is_some() {
+                    changed = true;
+                }
+                match cached.next_if(|(rel, _)| *rel == found.rel) {
+                    Some((_, c)) if c.is_current(&found.stat) => Slot::Current(c),
+                    before => Slot::Read(before.map(|(_, c)| c)),
+                }
+            })
+            .collect();
+        changed |= cached.next().is_some();
+        Plan {
+            cache: cache_path.to_path_buf(),
+            walk,
+            files,
+            changed,
+        }
+    }
+
+    /// Sums up, and saves the cache when anything was read.
+    fn finish(self, now: Millis) -> Report {
+        let mut problems = Problems {
+            links: self.walk.links,
+            unreadable: self.walk.unreadable,
+            ..Problems::default()
+        };
+        let mut kept: cache::Files = Vec::with_capacity(self.files.len());
+        let mut changed = self.changed;
+        for (found, slot) in self.walk.files.into_iter().zip(self.files) {
+            match slot {
+                Slot::Current(c) => kept.push((found.rel, c)),
+                Slot::Done(Ok(c)) => {
+                    changed = true;
+                    kept.push((found.rel, c));
+                }
+                Slot::Done(Err(e)) => {
+                    changed = true;
+                    problems.unreadable.push((found.path, e));
+                }
+                Slot::Read(_) => unreachable!("every file to read was read"),
+            }
+        }
+        for (rel, c) in &kept {
+            if c.broken > 0 {
+                problems.broken_lines += u64::from(c.broken);
+                problems.broken_files.push(rel.clone());
+            }
+        }
+        if changed {
+            cache::save(&self.cache, &kept);
+        }
+        let mut report = sum_up(&kept, now);
+        report.problems = problems;
+        report
+    }
+}
+
+/// Reads every file that changed, of all profiles at once, on as many threads as there are
+/// cores: the biggest first, so that no thread is left with a large file at the end.
+fn read_changed(plans: &mut [Plan]) {
+    struct Job {
+        path: PathBuf,
+        rel: String,
+        before: Option<Counted>,
+    }
+    let mut places = Vec::new();
+    let mut jobs = Vec::new();
+    for (p, plan) in plans.iter_mut().enumerate() {
+        for (f, slot) in plan.files.iter_mut().enumerate() {
+            if let Slot::Read(before) = slot {
+                let found = &plan.walk.files[f];
+                let before = before.take();
+                let bytes = found.stat.size
+                    - before
+                        .as_ref()
+                        .map_or(0, |b| b.consumed.min(found.stat.size));
+                places.push((bytes, p, f));
+                jobs.push(Job {
+                    path: found.path.clone(),
+                    rel: found.rel.clone(),
+                    before,
+                });
+            }
+        }
+    }
+    if jobs.is_empty() {
+        return;
+    }
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&j| std::cmp::Reverse(places[j].0));
+    let jobs: Vec<Mutex<Option<Job>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let results: Vec<Mutex<Option<io::Result<Counted>>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        while let Some(&j) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let job = jobs[j].lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(job) = job {
+                let counted = scan::read(&job.path, &job.rel, job.before);
+                *results[j].lock().unwrap_or_else(|e| e.into_inner()) = Some(counted);
+            }
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(order.len());
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+    for ((_, p, f), result) in places.into_iter().zip(results) {
+        let result = result.into_inner().unwrap_or_else(|e| e.into_inner());
+        plans[p].files[f] = Slot::Done(result.unwrap_or_else(|| Err(io::Error::other("not read"))));
+    }
+}
+
+/// The sums and the holding limit over a profile's counted files.
+fn sum_up(files: &cache::Files, now: Millis) -> Report {
+    // Each entry with the file it came from, whose table names its model.
+    let entries: Vec<(&Counted, &dedup::Entry)> = files
+        .iter()
+        .flat_map(|(_, c)| c.entries.iter().chain(&c.tail).map(move |e| (c, e)))
+        .collect();
+    let mut replies: Vec<Reply> = dedup::survivors(&entries, |(_, e)| e)
+        .into_iter()
+        .map(|(c, e)| Reply {
+            timestamp: e.timestamp,
+            tokens: &e.tokens,
+            model: c.model(e),
+        })
+        .collect();
+    let sums = tally::sums(&mut replies, now);
+    let limit = holding_limit(files, sums.last_reply, now);
+    Report {
+        sums,
+        limit,
+        problems: Problems::default(),
+    }
+}
+
+/// The newest limit recorded, if it has not reset and no reply came after it.
+fn holding_limit(
+    files: &cache::Files,
+    last_reply: Option<Millis>,
+    now: Millis,
+) -> Option<LimitEvent> {
+    let newest = files
+        .iter()
+        .flat_map(|(_, c)| &c.limits)
+        .max_by_key(|l| l.at)?;
+    let reset = newest.resets_at.saturating_mul(1000) <= now;
+    let answered_since = last_reply.is_some_and(|t| t > newest.at);
+    (!reset && !answered_since).then(|| newest.clone())
+}

@@ -1,0 +1,345 @@
+//! Finding a profile's transcripts and reading what is new in each.
+//!
+//! Transcripts are `projects/**/*.jsonl` in the profile (subagents' in
+//! `projects/<project>/<session>/subagents/`). `projects` itself may be a link (the client writes
+//! through it, so what it holds is this profile's); links inside it are not followed, as the
+//! client never makes one and one could lead to another profile's history or into a loop.
+//!
+//! Claude Code only appends to a transcript. What was counted in a file is kept with the file's
+//! state (device, inode, size, modification and change times) and the offset after its last
+//! complete line: a file whose state is unchanged is not opened; one that grew is read from that
+//! offset, once its first and last counted 4 KiB are found unchanged; any other change (a file
+//! replaced, truncated or rewritten) is counted afresh. An unterminated last line is what the
+//! client is writing: it counts if it is already whole, and is read again next time.
+
+use std::fs::{self, File};
+use std::hash::Hasher;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use memchr::memmem;
+
+use super::dedup::{Entry, Key, NO_MODEL, key};
+use super::limits::LimitEvent;
+use super::line::{self, Record};
+
+/// How much of a file's start and of the end of what was counted is compared before trusting
+/// that it only grew.
+const PROBE: u64 = 4096;
+
+/// What a file's metadata says about its content: any write changes one of these.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime: (i64, i64),
+    pub ctime: (i64, i64),
+}
+
+impl Stat {
+    #[cfg(unix)]
+    pub fn of(meta: &fs::Metadata) -> Stat {
+        use std::os::unix::fs::MetadataExt;
+        Stat {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// Without inodes a file cannot be recognised: every file reads as new (size 0 never matches
+    /// a cached state with content).
+    #[cfg(not(unix))]
+    pub fn of(meta: &fs::Metadata) -> Stat {
+        Stat {
+            size: meta.len(),
+            ..Stat::default()
+        }
+    }
+}
+
+/// A transcript found under `projects/`.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// Its path under `projects/`, `/`-separated: what the cache and the order of counting use.
+    pub rel: String,
+    pub path: PathBuf,
+    pub stat: Stat,
+}
+
+/// What a walk of `projects/` found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Sorted by `rel`, the order ccusage counts in.
+    pub files: Vec<Found>,
+    /// Links inside `projects/`, not followed.
+    pub links: Vec<PathBuf>,
+    /// Directories and files that could not be read, with why.
+    pub unreadable: Vec<(PathBuf, io::Error)>,
+}
+
+/// Every `*.jsonl` file under `projects`, which need not exist.
+pub fn walk(projects: &Path) -> Walk {
+    let mut found = Walk::default();
+    let mut dirs = vec![(projects.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = dirs.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && rel.is_empty() => continue,
+            Err(e) => {
+                found.unreadable.push((dir, e));
+                continue;
+            }
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    found.unreadable.push((dir.clone(), e));
+                    break;
+                }
+            };
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let child_rel = if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_symlink() {
+                found.links.push(entry.path());
+            } else if kind.is_dir() {
+                dirs.push((entry.path(), child_rel));
+            } else if kind.is_file() && name.ends_with(".jsonl") {
+                match entry.metadata() {
+                    Ok(meta) => found.files.push(Found {
+                        rel: child_rel,
+                        path: entry.path(),
+                        stat: Stat::of(&meta),
+                    }),
+                    Err(e) => found.unreadable.push((entry.path(), e)),
+                }
+            }
+        }
+    }
+    found.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    found
+}
+
+/// The session a transcript's path names, for lines that do not say (ccusage's rule):
+/// `<project>/<session>.jsonl`, `<project>/<session>/subagents/<agent>.jsonl`, else the name of
+/// the file's directory.
+pub fn session_of_path(rel: &str) -> Key {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let n = parts.len();
+    if n == 2 {
+        if let Some(stem) = parts[1].strip_suffix(".jsonl").filter(|s| !s.is_empty()) {
+            return key(stem);
+        }
+    }
+    if n >= 4 && parts[n - 2] == "subagents" {
+        return key(parts[n - 3]);
+    }
+    key(parts[n.saturating_sub(2)])
+}
+
+/// What was counted in one file, and where to go on from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counted {
+    /// The file's state when it was read.
+    pub stat: Stat,
+    /// The offset after its last complete line.
+    pub consumed: u64,
+    /// Hashes of the first [`PROBE`] bytes and of the last `PROBE` bytes before `consumed`.
+    pub head: u64,
+    pub anchor: u64,
+    /// The model names entries point into.
+    pub models: Vec<String>,
+    /// From complete lines, in order.
+    pub entries: Vec<Entry>,
+    /// From an unterminated last line that is already whole; counted while the file is as read.
+    pub tail: Vec<Entry>,
+    pub limits: Vec<LimitEvent>,
+    /// Complete lines with usage that were not sound.
+    pub broken: u32,
+}
+
+impl Counted {
+    /// Whether this still describes a file now in state `stat`.
+    pub fn is_current(&self, stat: &Stat) -> bool {
+        self.stat == *stat
+    }
+}
+
+/// Reads `path`, going on from `before` where the file only grew since.
+pub fn read(path: &Path, rel: &str, before: Option<Counted>) -> io::Result<Counted> {
+    let mut file = File::open(path)?;
+    // The state is taken before reading: what is appended while reading shows as growth next
+    // time, never as a state already seen.
+    let stat = Stat::of(&file.metadata()?);
+    let session = session_of_path(rel);
+    let mut counted = match before {
+        Some(before) if grew_from(&mut file, &stat, &before)? => before,
+        _ => Counted::default(),
+    };
+    counted.stat = stat;
+    counted.tail.clear();
+    let from = counted.consumed;
+    file.seek(SeekFrom::Start(from))?;
+    let mut data = Vec::with_capacity(stat.size.saturating_sub(from) as usize + 1);
+    file.read_to_end(&mut data)?;
+    let complete = memchr::memrchr(b'\n', &data).map_or(0, |at| at + 1);
+    each_usage_line(&data[..complete], |line| counted.add(line, session, false));
+    let tail = &data[complete..];
+    if !tail.is_empty() {
+        counted.add(tail, session, true);
+    }
+    counted.consumed = from + complete as u64;
+    counted.head = hash_range(&mut file, 0, counted.consumed.min(PROBE))?;
+    counted.anchor = anchor_of(&mut file, counted.consumed)?;
+    Ok(counted)
+}
+
+/// Whether the file in state `stat` is `before`'s with lines appended: the same file, no
+/// shorter, with the same first bytes and the same bytes before where counting stopped.
+fn grew_from(file: &mut File, stat: &Stat, before: &Counted) -> io::Result<bool> {
+    let same_file = (stat.dev, stat.ino) == (before.stat.dev, before.stat.ino);
+    if !same_file || stat.size < before.consumed || before.consumed == 0 {
+        return Ok(false);
+    }
+    Ok(
+        hash_range(file, 0, before.consumed.min(PROBE))? == before.head
+            && anchor_of(file, before.consumed)? == before.anchor,
+    )
+}
+
+fn anchor_of(file: &mut File, consumed: u64) -> io::Result<u64> {
+    let start = consumed.saturating_sub(PROBE);
+    hash_range(file, start, consumed - start)
+}
+
+fn hash_range(file: &mut File, start: u64, len: u64) -> io::Result<u64> {
+    let mut bytes = vec![0; len as usize];
+    file.seek(SeekFrom::Start(start))?;
+    file.read_exact(&mut bytes)?;
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(&bytes);
+    Ok(h.finish())
+}
+
+/// Calls `each` with every line of `data` (complete lines, without their newline) that mentions
+/// usage. Lines that do not are skipped without looking for their end: most of a transcript's
+/// bytes are prompts, tool results and attachments.
+fn each_usage_line(data: &[u8], mut each: impl FnMut(&[u8])) {
+    let finder = memmem::Finder::new(b"\"usage\"");
+    let mut pos = 0;
+    while let Some(hit) = finder.find(&data[pos..]) {
+        let hit = pos + hit;
+        // `pos` is always a line's start, so the line holding the hit starts after the last
+        // newline between the two.
+        let start = memchr::memrchr(b'\n', &data[pos..hit]).map_or(pos, |at| pos + at + 1);
+        let end = memchr::memchr(b'\n', &data[hit..]).map_or(data.len(), |at| hit + at);
+        each(&data[start..end]);
+        pos = (end + 1).min(data.len());
+        if pos >= data.len() {
+            break;
+        }
+    }
+}
+
+impl Counted {
+    /// Counts one line; `tail` marks an unterminated last line, which is not broken while the
+    /// client may still be writing it.
+    fn add(&mut self, line: &[u8], path_session: Key, tail: bool) {
+        let parsed = line::parse(line);
+        if parsed.broken && !tail {
+            self.broken += 1;
+        }
+        if !tail {
+            self.limits.extend(parsed.limit);
+        }
+        for record in parsed.records {
+            let entry = self.entry(&record, path_session);
+            if tail {
+                self.tail.push(entry);
+            } else {
+                self.entries.push(entry);
+            }
+        }
+    }
+
+    fn entry(&mut self, r: &Record, path_session: Key) -> Entry {
+        let id = |id: &Option<std::borrow::Cow<str>>| {
+            id.as_deref().filter(|s| !s.is_empty()).map_or(0, key)
+        };
+        Entry {
+            timestamp: r.timestamp,
+            tokens: r.tokens,
+            model: r.model.as_deref().map_or(NO_MODEL, |m| self.model_index(m)),
+            message: id(&r.message_id),
+            request: id(&r.request_id),
+            session: r.session_id.as_deref().map_or(path_session, key),
+            sidechain: r.sidechain,
+            has_speed: r.has_speed,
+        }
+    }
+
+    fn model_index(&mut self, model: &str) -> u16 {
+        if let Some(at) = self.models.iter().position(|m| m == model) {
+            return at as u16;
+        }
+        if self.models.len() >= usize::from(NO_MODEL) {
+            return NO_MODEL;
+        }
+        self.models.push(model.to_owned());
+        (self.models.len() - 1) as u16
+    }
+
+    /// The model name an entry of this file points at.
+    pub fn model(&self, entry: &Entry) -> Option<&str> {
+        self.models
+            .get(usize::from(entry.model))
+            .map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_come_from_the_path_as_ccusage_reads_it() {
+        assert_eq!(session_of_path("proj/abc.jsonl"), key("abc"));
+        assert_eq!(
+            session_of_path("proj/abc/subagents/agent-1.jsonl"),
+            key("abc")
+        );
+        assert_eq!(session_of_path("proj/abc/chat.jsonl"), key("abc"));
+        assert_eq!(session_of_path("x.jsonl"), key("x.jsonl"));
+        assert_eq!(session_of_path("proj/.jsonl"), key("proj"));
+    }
+
+    #[test]
+    fn only_complete_lines_that_mention_usage_are_visited() {
+        let data = b"{\"a\":1}\n{\"usage\":1}\n\n{\"b\":\"usage\"}\n{\"usage\":2}\n{\"usage\":3}";
+        let mut seen = Vec::new();
+        each_usage_line(data, |l| seen.push(String::from_utf8_lossy(l).into_owned()));
+        // A line with the word as a value is visited too (the parser tells); an unterminated
+        // last line too (`read` cuts it off before).
+        assert_eq!(
+            seen,
+            [
+                "{\"usage\":1}",
+                "{\"b\":\"usage\"}",
+                "{\"usage\":2}",
+                "{\"usage\":3}"
+            ]
+        );
+    }
+}

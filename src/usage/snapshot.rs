@@ -1,0 +1,151 @@
+//! The account's rate limits as the client last reported them to `ccs statusline`: how much of
+//! the 5-hour and the 7-day window is used, and when each resets. Only Claude's servers know
+//! this (it counts use from every device); the client passes it to its status line command, for
+//! subscribers, as
+//! `"rate_limits":{"five_hour":{"used_percentage":42,"resets_at":1796029200},"seven_day":{…}}`.
+//!
+//! One small file per profile, `$CCS_HOME/rate-limits/<profile>.json`, replaced whole: a status
+//! line refreshes every few seconds in every session, and two sessions on two profiles must never
+//! write the same file. It sits beside the store rather than in the profile, so that a refresh
+//! does not change the profile's directory (which would make `ccs list` measure it again), and a
+//! listing reads one directory instead of a file per profile.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::time::{Millis, SECOND};
+use crate::fsx;
+use crate::names::RATE_LIMITS_DIR;
+use crate::profile_name::ProfileName;
+use crate::store::Store;
+
+/// A snapshot older than this is shown as stale: use from other sessions and devices since is
+/// not in it.
+pub const STALE_AFTER: Millis = 15 * 60 * SECOND;
+
+/// One window's use, in the client's words.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    /// 0 to 100.
+    pub used_percentage: f64,
+    /// Unix seconds.
+    pub resets_at: i64,
+}
+
+/// What the client last reported, and when.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    #[serde(default)]
+    pub five_hour: Option<Window>,
+    #[serde(default)]
+    pub seven_day: Option<Window>,
+    /// Unix seconds.
+    pub observed_at: i64,
+}
+
+impl Snapshot {
+    pub fn is_stale(&self, now: Millis) -> bool {
+        now - self.observed_at.saturating_mul(SECOND) > STALE_AFTER
+    }
+
+    /// Whether the 5-hour window (or, failing it, the week) is used up and not yet reset.
+    pub fn limited_until(&self, now: Millis) -> Option<i64> {
+        [self.five_hour, self.seven_day]
+            .into_iter()
+            .flatten()
+            .filter(|w| w.used_percentage >= 100.0 && w.resets_at.saturating_mul(SECOND) > now)
+            .map(|w| w.resets_at)
+            .max()
+    }
+}
+
+pub fn dir(store: &Store) -> PathBuf {
+    store.root().join(RATE_LIMITS_DIR)
+}
+
+fn path(store: &Store, name: &ProfileName) -> PathBuf {
+    dir(store).join(format!("{name}.json"))
+}
+
+/// The profile's last snapshot, if any (a broken file counts as none).
+pub fn load(store: &Store, name: &ProfileName) -> Option<Snapshot> {
+    read(&path(store, name))
+}
+
+fn read(path: &Path) -> Option<Snapshot> {
+    serde_json::from_slice(&fs::read(path).ok()?).ok()
+}
+
+/// Records a snapshot for the profile, replacing the last one whole.
+pub fn save(store: &Store, name: &ProfileName, snapshot: &Snapshot) -> anyhow::Result<()> {
+    let text = serde_json::to_string(snapshot)? + "\n";
+    // Without fsync: the next refresh writes it again.
+    fsx::replace_file(&path(store, name), text.as_bytes(), 0o600, false)
+}
+
+/// Every profile's snapshot, read with one listing of the directory: for `ccs list`, which shows a
+/// thousand profiles in milliseconds and must not try a thousand files that are not there.
+pub fn load_all(store: &Store) -> Vec<(String, Snapshot)> {
+    let Ok(entries) = fs::read_dir(dir(store)) else {
+        return Vec::new();
+    };
+    let mut all: Vec<(String, Snapshot)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let file_name = entry.file_name();
+            let name = file_name.to_str()?.strip_suffix(".json")?;
+            ProfileName::from_disk(name)?;
+            Some((name.to_owned(), read(&entry.path())?))
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all
+}
+
+/// Removes the snapshots of profiles that no longer exist (renamed or removed).
+pub fn prune(store: &Store, profiles: &[ProfileName]) {
+    for (name, _) in load_all(store) {
+        if !profiles.iter().any(|p| p.as_str() == name) {
+            let _ = fs::remove_file(dir(store).join(format!("{name}.json")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staleness_and_limits_follow_the_clock() {
+        let now = 1_795_168_800_000;
+        let s = Snapshot {
+            five_hour: Some(Window {
+                used_percentage: 100.0,
+                resets_at: 1_795_168_800 + 60,
+            }),
+            seven_day: Some(Window {
+                used_percentage: 40.0,
+                resets_at: 1_795_168_800 + 86_400,
+            }),
+            observed_at: 1_795_168_800 - 10 * 60,
+        };
+        assert!(!s.is_stale(now));
+        assert!(s.is_stale(now + 6 * 60 * SECOND));
+        assert_eq!(s.limited_until(now), Some(1_795_168_860));
+        assert_eq!(s.limited_until(now + 60 * SECOND), None, "reset");
+    }
+
+    #[test]
+    fn reads_what_the_client_sends_and_what_it_wrote() {
+        let s: Snapshot = serde_json::from_str(
+            r#"{"five_hour":{"used_percentage":42,"resets_at":1796029200},"observed_at":5}"#,
+        )
+        .unwrap();
+        assert_eq!(s.five_hour.unwrap().used_percentage, 42.0);
+        assert_eq!(s.seven_day, None);
+        let back: Snapshot = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+    }
+}
