@@ -215,11 +215,23 @@ pub fn remove_any(path: &Path) -> std::io::Result<()> {
 /// Copies a directory tree, recreating symlinks as symlinks rather than following them. The
 /// copy is private: directories 0700, files without group or other permissions.
 pub fn copy_tree(source: &Path, target: &Path) -> Result<()> {
+    copy_tree_except(source, target, &[])
+}
+
+/// [`copy_tree`], leaving out the top-level entries named in `skip`.
+pub fn copy_tree_except(source: &Path, target: &Path, skip: &[&str]) -> Result<()> {
     make_private_dir(target)?;
     let entries =
         fs::read_dir(source).with_context(|| format!("cannot read {}", source.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("cannot read {}", source.display()))?;
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| skip.contains(&n))
+        {
+            continue;
+        }
         let (from, to) = (entry.path(), target.join(entry.file_name()));
         let kind = entry
             .file_type()

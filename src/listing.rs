@@ -35,7 +35,7 @@ use crate::size;
 use crate::store::Store;
 
 /// The first line of the cache; a file from another version of the format is ignored.
-const FORMAT: &str = "ccs list cache 1";
+const FORMAT: &str = "ccs list cache 2";
 pub const SIZE_MAX_AGE: Duration = Duration::from_secs(3600);
 pub const SETTLE: Duration = Duration::from_secs(2);
 
@@ -518,6 +518,6 @@ mod tests {
         assert_eq!(names, ["alpha", "mid", "zed"]);
         assert_eq!(lines[2].1, "zed\tz");
         assert!(cached_lines(&text, "another source").is_empty());
-        assert!(cached_lines("ccs list cache 0\n-\nalpha\ta\n", "-").is_empty());
+        assert!(cached_lines("ccs list cache 1\n-\nalpha\ta\n", "-").is_empty());
     }
 }

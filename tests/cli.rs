@@ -76,9 +76,15 @@ fn create_shares_the_users_commands_and_skills_and_a_copy_is_independent() {
     std::os::unix::fs::symlink("SKILL.md", claude.join("skills/review/link.md")).unwrap();
     // By default: linked, so the profile sees ~/.claude's own files.
     let dir = sandbox.create("work");
-    for item in ["commands", "skills"] {
-        assert_eq!(fs::read_link(dir.join(item)).unwrap(), claude.join(item));
-    }
+    assert_eq!(
+        fs::read_link(dir.join("commands")).unwrap(),
+        claude.join("commands")
+    );
+    // skills/ entry by entry: the client keeps each account's synced skills in it.
+    assert_eq!(
+        fs::read_link(dir.join("skills/review")).unwrap(),
+        claude.join("skills/review")
+    );
     assert_eq!(
         fs::read_to_string(dir.join("commands/nested/deploy.md")).unwrap(),
         "deploy it\n"

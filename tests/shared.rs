@@ -74,13 +74,21 @@ fn a_new_profile_links_the_users_configuration_by_absolute_path() {
         "{out}"
     );
     let work = sandbox.instance("work");
-    for item in ["commands", "skills", "agents", "settings.json", "CLAUDE.md"] {
+    for item in [
+        "commands",
+        "skills/review",
+        "agents",
+        "settings.json",
+        "CLAUDE.md",
+    ] {
         assert_eq!(
             link_of(&work.join(item)).as_deref(),
             Some(claude.join(item).as_path()),
             "{item} links to ~/.claude/{item}"
         );
     }
+    // skills/ is shared entry by entry (tests/share_items.rs says why).
+    assert!(link_of(&work.join("skills")).is_none() && work.join("skills").is_dir());
     // Per-profile state is never shared.
     for own in [".credentials.json", "projects"] {
         assert!(
@@ -257,12 +265,25 @@ fn sync_repairs_broken_links_and_drops_links_to_what_is_gone() {
     let claude = with_user_config(&sandbox);
     let work = sandbox.create("work");
     // A link broken by hand (or by a moved home directory).
-    fs::remove_file(work.join("skills")).unwrap();
-    std::os::unix::fs::symlink("/nonexistent/ccs-test/skills", work.join("skills")).unwrap();
+    fs::remove_file(work.join("commands")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/ccs-test/commands", work.join("commands")).unwrap();
     assert!(sandbox.ok(["show", "work"]).contains("a broken link"));
     let out = sandbox.ok(["sync", "work"]);
+    assert!(out.contains("repaired  commands/"), "{out}");
+    assert_eq!(
+        link_of(&work.join("commands")),
+        Some(claude.join("commands"))
+    );
+    assert!(work.join("commands/nested/deploy.md").is_file());
+    // skills/, shared entry by entry, is repaired into a directory of entry links.
+    fs::remove_dir_all(work.join("skills")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/ccs-test/skills", work.join("skills")).unwrap();
+    let out = sandbox.ok(["sync", "work"]);
     assert!(out.contains("repaired  skills/"), "{out}");
-    assert_eq!(link_of(&work.join("skills")), Some(claude.join("skills")));
+    assert_eq!(
+        link_of(&work.join("skills/review")),
+        Some(claude.join("skills/review"))
+    );
     assert!(work.join("skills/review/SKILL.md").is_file());
 
     // The user deletes ~/.claude/agents: the profile's link to it goes, nothing else.

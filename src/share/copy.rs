@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use super::item::Item;
 use super::tree::Tree;
 use super::{Action, Step};
-use crate::fsx::{copy_file, copy_tree, is_empty_dir, remove_any, sibling};
+use crate::fsx::{copy_file, copy_tree_except, is_empty_dir, remove_any, sibling};
 
 /// Copy mode for one item: copies what is new, refreshes ccs's own untouched copy when the
 /// source changed, and keeps any copy the user has edited in the profile.
@@ -39,9 +39,10 @@ pub(super) fn copy_item(
             _ => None,
         });
     }
-    let theirs = Tree::read(from)?;
+    let per_account = item.per_account();
+    let theirs = Tree::read(from, per_account)?;
     let Some(here) = here else {
-        replace_with_copy(from, to)?;
+        replace_with_copy(from, to, per_account)?;
         copied.insert(item, theirs.fingerprint());
         return Ok(Some((Action::Copied, format!("from {}", from.display()))));
     };
@@ -52,7 +53,7 @@ pub(super) fn copy_item(
             format!("links to {}: your choice, left alone", target.display()),
         )));
     }
-    let ours = Tree::read(to)?;
+    let ours = Tree::read(to, per_account)?;
     if ours == theirs {
         copied.insert(item, theirs.fingerprint());
         return Ok(None);
@@ -73,7 +74,7 @@ pub(super) fn copy_item(
             ),
         )));
     }
-    replace_with_copy(from, to)?;
+    replace_with_copy(from, to, per_account)?;
     copied.insert(item, theirs.fingerprint());
     if empty_dir {
         return Ok(Some((
@@ -85,12 +86,15 @@ pub(super) fn copy_item(
 }
 
 /// Copies `from` next to `to`, then swaps it in: the old copy is renamed away before it is
-/// deleted, so an interruption never leaves half a copy under the item's name.
-fn replace_with_copy(from: &Path, to: &Path) -> Result<()> {
+/// deleted, so an interruption never leaves half a copy under the item's name. The source's
+/// `per_account` entries are not copied, and the profile's own are moved into the new copy:
+/// they are that account's.
+fn replace_with_copy(from: &Path, to: &Path, per_account: &[&str]) -> Result<()> {
     let staged = sibling(to, "copy");
     let _ = remove_any(&staged);
     let copied = if from.is_dir() {
-        copy_tree(from, &staged)
+        copy_tree_except(from, &staged, per_account)
+            .and_then(|()| keep_account_entries(to, &staged, per_account))
     } else {
         copy_file(from, &staged)
     };
@@ -109,6 +113,24 @@ fn replace_with_copy(from: &Path, to: &Path) -> Result<()> {
         // remove_dir_all does not follow symlinks: a link inside the old copy is deleted as a
         // link, its target untouched.
         remove_any(&old).with_context(|| format!("cannot delete {}", old.display()))?;
+    }
+    Ok(())
+}
+
+/// Moves the account's own entries of the profile's item `to` into the `staged` copy.
+fn keep_account_entries(to: &Path, staged: &Path, per_account: &[&str]) -> Result<()> {
+    if !fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
+        return Ok(());
+    }
+    for name in per_account {
+        let (here, there) = (to.join(name), staged.join(name));
+        match fs::rename(&here, &there) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot keep {}", here.display()));
+            }
+        }
     }
     Ok(())
 }

@@ -15,9 +15,18 @@ pub enum Item {
     Agents,
     Settings,
     Memory,
+    Rules,
+    OutputStyles,
+    Keybindings,
+    Themes,
+    Workflows,
+    Routines,
+    Hooks,
+    Loop,
+    AgentMemory,
 }
 
-/// One shareable item: its name in a Claude Code config dir and whether it is a directory.
+/// One shareable item: its name in a Claude Code config dir and how it is shared.
 pub struct Spec {
     pub item: Item,
     pub file_name: &'static str,
@@ -25,39 +34,121 @@ pub struct Spec {
     /// A profile that does not share it still gets an empty directory of its own (the layout ccs
     /// has always created), so the user has a place for the profile's own commands and skills.
     pub own_dir_when_not_shared: bool,
+    /// Entries the client keeps inside the item for one account. An item with any is shared
+    /// entry by entry (the profile's directory holds a link to each of the source's other
+    /// entries), so that each account's entries stay in its own profile; any other item is
+    /// shared whole.
+    pub per_account: &'static [&'static str],
 }
 
-/// Every shareable item, in the order ccs shows them.
-pub const TABLE: [Spec; 5] = [
+/// What Claude Code 2.1.332 keeps in `skills/` for the account logged in: the skills claude.ai
+/// syncs per organization and account (`synced/<org>_<account>/`), and its scratch areas.
+const SKILLS_PER_ACCOUNT: &[&str] = &["synced", ".trash", ".staging", "manifest.json"];
+
+/// Every shareable item, in the order ccs shows them: the user configuration today's Claude
+/// Code reads from its config dir (settings, memory and rules, commands, skills, agents, output
+/// styles, keybindings, themes, workflows, routines, the loop prompt), the hook scripts settings
+/// name, and the memory subagents keep. Not here: `plugins/` (installs record absolute paths
+/// into the config dir, and claude.ai syncs plugins per account into it), `.claude.json` (state
+/// and the login's account, with user MCP servers mixed in) and everything the client records.
+pub const TABLE: [Spec; 14] = [
     Spec {
         item: Item::Commands,
         file_name: "commands",
         is_dir: true,
         own_dir_when_not_shared: true,
+        per_account: &[],
     },
     Spec {
         item: Item::Skills,
         file_name: "skills",
         is_dir: true,
         own_dir_when_not_shared: true,
+        per_account: SKILLS_PER_ACCOUNT,
     },
     Spec {
         item: Item::Agents,
         file_name: "agents",
         is_dir: true,
         own_dir_when_not_shared: false,
+        per_account: &[],
     },
     Spec {
         item: Item::Settings,
         file_name: "settings.json",
         is_dir: false,
         own_dir_when_not_shared: false,
+        per_account: &[],
     },
     Spec {
         item: Item::Memory,
         file_name: "CLAUDE.md",
         is_dir: false,
         own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::Rules,
+        file_name: "rules",
+        is_dir: true,
+        own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::OutputStyles,
+        file_name: "output-styles",
+        is_dir: true,
+        own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::Keybindings,
+        file_name: "keybindings.json",
+        is_dir: false,
+        own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::Themes,
+        file_name: "themes",
+        is_dir: true,
+        own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::Workflows,
+        file_name: "workflows",
+        is_dir: true,
+        own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::Routines,
+        file_name: "routines",
+        is_dir: true,
+        own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::Hooks,
+        file_name: "hooks",
+        is_dir: true,
+        own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::Loop,
+        file_name: "loop.md",
+        is_dir: false,
+        own_dir_when_not_shared: false,
+        per_account: &[],
+    },
+    Spec {
+        item: Item::AgentMemory,
+        file_name: "agent-memory",
+        is_dir: true,
+        own_dir_when_not_shared: false,
+        per_account: &[],
     },
 ];
 
@@ -90,6 +181,11 @@ impl Item {
 
     pub fn own_dir_when_not_shared(self) -> bool {
         self.spec().own_dir_when_not_shared
+    }
+
+    /// What the client keeps in this item per account (see [`Spec::per_account`]).
+    pub fn per_account(self) -> &'static [&'static str] {
+        self.spec().per_account
     }
 
     pub fn from_file_name(name: &str) -> Option<Item> {

@@ -94,7 +94,8 @@ fn apply(instance: &Path, source: &Path, sharing: &mut Sharing) -> Result<Vec<Ch
             instance.join(item.file_name()),
         );
         let change = match sharing.mode {
-            Mode::Link => link::link_item(&from, &to, source),
+            Mode::Link if item.per_account().is_empty() => link::link_item(&from, &to, source),
+            Mode::Link => link::link_entries(&from, &to, source, item.per_account()),
             Mode::Copy => copy::copy_item(item, &from, &to, &mut sharing.copied),
             Mode::Isolated => Ok(None),
         }

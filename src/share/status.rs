@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::item::Item;
+use super::link;
 use super::record::{Mode, Sharing};
 use super::tree::Tree;
 use crate::fsx::is_empty_dir;
@@ -26,6 +27,9 @@ pub enum Status {
     Elsewhere(PathBuf),
     /// Nowhere (or only an empty directory).
     Absent,
+    /// An item shared entry by entry that an older ccs linked whole, so that every account's
+    /// entries land in the one shared directory: `ccs sync` links it entry by entry.
+    Whole,
 }
 
 impl Status {
@@ -40,6 +44,7 @@ impl Status {
             Status::Broken => "broken",
             Status::Elsewhere(_) => "elsewhere",
             Status::Absent => "absent",
+            Status::Whole => "whole",
         }
     }
 
@@ -49,7 +54,8 @@ impl Status {
     }
 
     /// Every [`Status::word`].
-    const WORDS: [&'static str; 8] = [
+    const WORDS: [&'static str; 9] = [
+        "whole",
         "shared",
         "copied",
         "outdated",
@@ -106,10 +112,13 @@ fn item_status(
             Status::Absent
         };
     };
+    let by_entry = !item.per_account().is_empty();
     if here.file_type().is_symlink() {
         let target = fs::read_link(to).unwrap_or_default();
         return if !to.exists() {
             Status::Broken
+        } else if from == Some(target.as_path()) && by_entry {
+            Status::Whole
         } else if from == Some(target.as_path()) {
             Status::Shared
         } else {
@@ -123,10 +132,18 @@ fn item_status(
             Status::Absent
         };
     }
+    if let Some(from) = from.filter(|_| offered && by_entry && sharing.mode == Mode::Link) {
+        return if link::entries_all_linked(from, to, item.per_account()) {
+            Status::Shared
+        } else {
+            Status::Pending
+        };
+    }
     let Some(from) = from.filter(|_| offered && sharing.mode == Mode::Copy) else {
         return Status::Own;
     };
-    let (Ok(ours), Ok(theirs)) = (Tree::read(to), Tree::read(from)) else {
+    let skip = item.per_account();
+    let (Ok(ours), Ok(theirs)) = (Tree::read(to, skip), Tree::read(from, skip)) else {
         return Status::Own;
     };
     if ours == theirs {
@@ -146,7 +163,7 @@ pub fn summary(sharing: &Sharing, statuses: &[ItemStatus]) -> String {
     let to_sync = count(&|s| {
         matches!(
             s,
-            Status::Pending | Status::Broken | Status::Copied { outdated: true }
+            Status::Pending | Status::Broken | Status::Whole | Status::Copied { outdated: true }
         )
     });
     let mut parts = Vec::new();
@@ -216,6 +233,10 @@ pub fn describe(status: &ItemStatus, sharing: &Sharing, source: Option<&Path>) -
         Status::Own => "the profile's own".to_owned(),
         Status::Pending => format!("in {source}, not shared yet: ccs sync shares it"),
         Status::Broken => "a broken link: ccs sync repairs it".to_owned(),
+        Status::Whole => format!(
+            "linked whole to {}, where every account's synced entries land: ccs sync links it entry by entry",
+            from()
+        ),
         Status::Elsewhere(target) => format!("links to {}", target.display()),
         Status::Absent if sharing.mode == Mode::Isolated => "not shared (isolated)".to_owned(),
         Status::Absent if status.not_shared => "not shared (opted out)".to_owned(),
@@ -238,6 +259,7 @@ mod tests {
             Status::Broken,
             Status::Elsewhere(PathBuf::from("/x")),
             Status::Absent,
+            Status::Whole,
         ] {
             assert_eq!(Status::known_word(status.word()), Some(status.word()));
         }

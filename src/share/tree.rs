@@ -15,13 +15,15 @@ use anyhow::{Context, Result};
 pub struct Tree(BTreeMap<String, u64>);
 
 impl Tree {
-    pub fn read(root: &Path) -> Result<Self> {
+    /// `root`'s content, without its top-level entries named in `skip` (what the client keeps
+    /// there per account).
+    pub fn read(root: &Path, skip: &[&str]) -> Result<Self> {
         let mut entries = BTreeMap::new();
         if fs::metadata(root)
             .with_context(|| format!("cannot read {}", root.display()))?
             .is_dir()
         {
-            read_entries(root, "", &mut entries)?;
+            read_entries(root, "", skip, &mut entries)?;
         } else {
             let bytes =
                 fs::read(root).with_context(|| format!("cannot read {}", root.display()))?;
@@ -71,18 +73,27 @@ fn shown_path(path: &str) -> &str {
     if path.is_empty() { "(content)" } else { path }
 }
 
-fn read_entries(dir: &Path, prefix: &str, into: &mut BTreeMap<String, u64>) -> Result<()> {
+/// `skip` applies to the top level only (`prefix` empty).
+fn read_entries(
+    dir: &Path,
+    prefix: &str,
+    skip: &[&str],
+    into: &mut BTreeMap<String, u64>,
+) -> Result<()> {
     let entries = fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
+        if prefix.is_empty() && skip.contains(&name.as_str()) {
+            continue;
+        }
         let path = format!("{prefix}{name}");
         let kind = entry
             .file_type()
             .with_context(|| format!("cannot read {}", entry.path().display()))?;
         if kind.is_dir() {
             into.insert(format!("{path}/"), fnv1a(b"d", b""));
-            read_entries(&entry.path(), &format!("{path}/"), into)?;
+            read_entries(&entry.path(), &format!("{path}/"), &[], into)?;
         } else if kind.is_symlink() {
             let target = fs::read_link(entry.path()).unwrap_or_default();
             into.insert(path, fnv1a(b"l", target.as_os_str().as_encoded_bytes()));
@@ -115,13 +126,13 @@ mod tests {
         let root = dir.path().join("t");
         fs::create_dir_all(root.join("sub")).unwrap();
         fs::write(root.join("sub/a.md"), "a").unwrap();
-        let first = Tree::read(&root).unwrap();
+        let first = Tree::read(&root, &[]).unwrap();
         fs::write(root.join("sub/a.md"), "b").unwrap();
-        let second = Tree::read(&root).unwrap();
+        let second = Tree::read(&root, &[]).unwrap();
         assert_ne!(first.fingerprint(), second.fingerprint());
         assert_eq!(first.changes_to(&second), "~sub/a.md");
         std::os::unix::fs::symlink("a.md", root.join("sub/l")).unwrap();
-        let third = Tree::read(&root).unwrap();
+        let third = Tree::read(&root, &[]).unwrap();
         assert_eq!(second.changes_to(&third), "+sub/l");
         assert_eq!(third.changes_to(&second), "-sub/l");
         // Stable across builds: a known value.
