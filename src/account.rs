@@ -61,6 +61,14 @@ impl Account {
     }
 }
 
+/// The account a profile is logged into, as `.claude.json` records it
+/// (`oauthAccount.accountUuid`): two profiles with the same one share an account.
+pub fn account_uuid(instance: &Path) -> Option<String> {
+    let state = read_json(&instance.join(".claude.json"))?;
+    let uuid = state.get("oauthAccount")?.get("accountUuid")?.as_str()?;
+    (!uuid.is_empty()).then(|| uuid.to_owned())
+}
+
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&fs::read(path).ok()?).ok()
 }

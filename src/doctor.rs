@@ -4,23 +4,14 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use crate::client;
 use crate::fsx::{self, open_to_others, temp_file_writer};
 use crate::names::{
     CLAUDE_DIR, CONFIG_DIR_VAR, CONFIG_FILE, HOOK_VAR, LIST_CACHE_FILE, PROFILE_VAR, SHARING_FILE,
 };
+use crate::routes;
 use crate::share::{self, Item, Sharing, Status};
 use crate::store::{Leftover, Store};
-
-/// Variables Claude Code prefers to any stored login: with one set, every profile is the same
-/// account.
-pub const AUTH_VARS: [&str; 3] = [
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_AUTH_TOKEN",
-    "CLAUDE_CODE_OAUTH_TOKEN",
-];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -44,18 +35,11 @@ fn finding(level: Level, what: impl Into<String>, fix: Option<String>) -> Findin
     }
 }
 
-/// The auth variables set (non-empty) in this environment.
-pub fn auth_vars_in_env() -> Vec<&'static str> {
-    AUTH_VARS
-        .into_iter()
-        .filter(|v| env::var_os(v).is_some_and(|x| !x.is_empty()))
-        .collect()
-}
-
 pub fn check(store: &Store) -> Vec<Finding> {
     let home_claude = fsx::home_dir().ok().map(|h| h.join(CLAUDE_DIR));
     let mut findings = Vec::new();
-    findings.extend(check_auth_overrides(store, home_claude.as_deref()));
+    findings.extend(check_login_routes(store, home_claude.as_deref()));
+    findings.extend(check_shared_accounts(store));
     findings.push(check_claude_on_path());
     findings.push(check_hook());
     findings.extend(check_active_profile(store));
@@ -63,6 +47,7 @@ pub fn check(store: &Store) -> Vec<Finding> {
     findings.extend(check_leftovers(store));
     findings.extend(check_stale_locks(store));
     findings.extend(check_shared_memory(store));
+    findings.extend(check_home_project_files(home_claude.as_deref()));
     findings
 }
 
@@ -201,15 +186,19 @@ fn process_runs(pid: u32) -> bool {
     pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
-fn check_auth_overrides(store: &Store, home_claude: Option<&Path>) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = auth_vars_in_env()
+/// Every route around the profiles' logins that applies (see [`routes`]): in the environment,
+/// in `~/.claude/settings.json` and in each profile's own, and a login profile of
+/// `~/.config/anthropic` that logs in the profiles without a login of their own.
+fn check_login_routes(store: &Store, home_claude: Option<&Path>) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = routes::in_env()
         .into_iter()
-        .map(|var| {
+        .map(|found| {
             finding(
                 Level::Warn,
-                format!("{var} is set: Claude Code uses it instead of the profile's login"),
+                format!("{} is set: {}", found.route, found.effect),
                 Some(format!(
-                    "unset {var} (and remove it from your shell start-up files)"
+                    "unset {} (and remove it from your shell start-up files)",
+                    found.route
                 )),
             )
         })
@@ -218,53 +207,129 @@ fn check_auth_overrides(store: &Store, home_claude: Option<&Path>) -> Vec<Findin
         .map(|d| d.join("settings.json"))
         .into_iter()
         .collect();
-    if let Ok(names) = store.names() {
-        settings.extend(
-            names
-                .iter()
-                .map(|n| store.instance_dir(n).join("settings.json")),
-        );
-    }
+    let names = store.names().unwrap_or_default();
+    settings.extend(
+        names
+            .iter()
+            .map(|n| store.instance_dir(n).join("settings.json")),
+    );
     // A profile's settings.json is usually a link to ~/.claude's: report each real file once.
     let mut seen = std::collections::HashSet::new();
     settings
         .retain(|file| seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
-    for file in settings {
-        for var in auth_vars_in_settings(&file) {
-            findings.push(finding(
-                Level::Warn,
-                format!(
-                    "{} sets {var} in its env block: it overrides the profile's login",
-                    file.display()
-                ),
-                Some(format!(
-                    "remove {var} from the \"env\" block of {}",
-                    file.display()
-                )),
-            ));
-        }
+    for found in settings.iter().flat_map(|file| routes::in_settings(file)) {
+        let file = found.file.as_deref().unwrap_or(Path::new("?")).display();
+        let (where_, fix) = if found.route == "apiKeyHelper" {
+            (
+                "as a setting",
+                format!("remove \"apiKeyHelper\" from {file}"),
+            )
+        } else {
+            (
+                "in its env block",
+                format!("remove {} from the \"env\" block of {file}", found.route),
+            )
+        };
+        findings.push(finding(
+            Level::Warn,
+            format!("{file} sets {} {where_}: {}", found.route, found.effect),
+            Some(fix),
+        ));
     }
+    findings.extend(check_anthropic_login_profile(store, &names));
     if findings.is_empty() {
         findings.push(finding(
             Level::Ok,
-            "no API key or token variable overrides the profiles' logins",
+            "no API key or token variable overrides the profiles' logins, and nothing moves them",
             None,
         ));
     }
     findings
 }
 
-fn auth_vars_in_settings(file: &Path) -> Vec<&'static str> {
-    let Ok(bytes) = std::fs::read(file) else {
-        return Vec::new();
+/// An active login profile in `~/.config/anthropic` (or `ANTHROPIC_CONFIG_DIR`) logs in every
+/// config dir without a claude.ai login of its own: name the profiles it reaches.
+fn check_anthropic_login_profile(
+    store: &Store,
+    names: &[crate::profile_name::ProfileName],
+) -> Option<Finding> {
+    let home = fsx::home_dir().ok()?;
+    let (dir, active) = routes::anthropic_login_profile(&home)?;
+    let reached: Vec<String> = names
+        .iter()
+        .filter(|n| !crate::account::Account::read(&store.instance_dir(n)).logged_in)
+        .map(|n| n.to_string())
+        .collect();
+    let whom = if reached.is_empty() {
+        "any profile without a login of its own".to_owned()
+    } else {
+        format!("profiles {} (no login of their own)", reached.join(", "))
     };
-    let Ok(settings) = serde_json::from_slice::<Value>(&bytes) else {
-        return Vec::new();
-    };
-    AUTH_VARS
-        .into_iter()
-        .filter(|var| settings.get("env").and_then(|e| e.get(var)).is_some())
+    Some(finding(
+        Level::Warn,
+        format!(
+            "the login profile '{active}' in {} logs in {whom}: they would all be its account",
+            dir.display()
+        ),
+        Some(format!(
+            "/login in each profile, or remove {}/configs/{active}.json",
+            dir.display()
+        )),
+    ))
+}
+
+/// Two profiles logged into one account (the same `oauthAccount.accountUuid`) rotate each
+/// other's refresh token: whenever one refreshes its login, the other's stops working and must
+/// `/login` again.
+fn check_shared_accounts(store: &Store) -> Vec<Finding> {
+    let mut by_account: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for name in store.names().unwrap_or_default() {
+        if let Some(uuid) = crate::account::account_uuid(&store.instance_dir(&name)) {
+            by_account.entry(uuid).or_default().push(name.to_string());
+        }
+    }
+    by_account
+        .into_values()
+        .filter(|profiles| profiles.len() > 1)
+        .map(|profiles| {
+            finding(
+                Level::Warn,
+                format!(
+                    "profiles {} are logged into the same account: each login refresh in one logs the others out",
+                    profiles.join(", ")
+                ),
+                Some(format!(
+                    "keep one profile per account (ccs remove {}), or /login to another account there",
+                    profiles[1..].join(" ")
+                )),
+            )
+        })
         .collect()
+}
+
+/// Working anywhere under the home directory, the client reads `~/.claude/CLAUDE.md` and
+/// `~/.claude/rules/` as a project's instructions (and, started in the home directory itself,
+/// `~/.claude/settings.json` as a project's settings), whatever the config dir: every profile,
+/// `--isolated` ones too, gets them there.
+fn check_home_project_files(home_claude: Option<&Path>) -> Option<Finding> {
+    let home_claude = home_claude?;
+    let files: Vec<String> = ["CLAUDE.md", "rules"]
+        .iter()
+        .map(|f| home_claude.join(f))
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    Some(finding(
+        Level::Note,
+        format!(
+            "{} reach every profile (isolated ones too) when you work under your home directory: Claude Code reads them as a project's instructions",
+            files.join(" and ")
+        ),
+        Some("keep account-specific instructions out of ~/.claude/CLAUDE.md and ~/.claude/rules/ (a profile's own CLAUDE.md is for those)".into()),
+    ))
 }
 
 fn check_claude_on_path() -> Finding {

@@ -179,3 +179,234 @@ fn du_and_clean_know_what_todays_client_writes() {
         assert!(!dry.contains(kept), "{kept} in {dry}");
     }
 }
+
+/// A home as a real one looks: a full `~/.claude` of the user's own configuration, with marker
+/// words in each instruction file so a request shows where its instructions came from.
+fn real_home(sandbox: &Sandbox) -> PathBuf {
+    let claude = sandbox.home.join(".claude");
+    for dir in [
+        "commands",
+        "agents",
+        "rules",
+        "output-styles",
+        "skills/review",
+        "hooks",
+    ] {
+        fs::create_dir_all(claude.join(dir)).unwrap();
+    }
+    for (file, text) in [
+        (
+            "settings.json",
+            "{\"outputStyle\":\"Marker Style\",\"cleanupPeriodDays\":30}\n",
+        ),
+        ("CLAUDE.md", "Shared memory: MARKER-SHARED-MEMORY\n"),
+        ("rules/style.md", "Shared rule: MARKER-SHARED-RULE\n"),
+        (
+            "output-styles/marker.md",
+            "---\nname: Marker Style\ndescription: for tests\n---\nAnswer in MARKER-OUTPUT-STYLE.\n",
+        ),
+        (
+            "skills/review/SKILL.md",
+            "---\nname: review\ndescription: MARKER-SHARED-SKILL\n---\nreview\n",
+        ),
+        ("keybindings.json", "[]\n"),
+    ] {
+        fs::write(claude.join(file), text).unwrap();
+    }
+    claude
+}
+
+/// What reaches the model from a profile, captured at a stand-in API: the shared memory, rules,
+/// output style and skills, and the profile's own CLAUDE.md. (Before ccs shared the whole set,
+/// the output style selected in the shared settings did not exist in a profile.)
+#[test]
+fn the_shared_configuration_reaches_the_model() {
+    let Some(claude) = claude() else { return };
+    let api = api::FakeApi::start(api::Usage::default());
+    let sandbox = Sandbox::new();
+    real_home(&sandbox);
+    let work = sandbox.create("work");
+    let elsewhere = sandbox.root.join("project");
+    fs::create_dir(&elsewhere).unwrap();
+    real_turn(&sandbox, &claude, &work, &elsewhere, &api);
+    let sent = api.instructions();
+    for marker in [
+        "MARKER-SHARED-MEMORY",
+        "MARKER-SHARED-RULE",
+        "MARKER-OUTPUT-STYLE",
+        "MARKER-SHARED-SKILL",
+    ] {
+        assert!(sent.contains(marker), "{marker} did not reach the model");
+    }
+}
+
+/// An isolated profile shares nothing from `~/.claude`, outside the home directory. Inside it,
+/// the client itself reads `~/.claude/CLAUDE.md` and `~/.claude/rules/` as a project's
+/// instructions, whatever the config dir: the leak the README and `ccs doctor` name.
+#[test]
+fn an_isolated_profile_under_home_still_gets_the_home_claude_md() {
+    let Some(claude) = claude() else { return };
+    let api = api::FakeApi::start(api::Usage::default());
+    let sandbox = Sandbox::new();
+    real_home(&sandbox);
+    sandbox.ok(["create", "solo", "--isolated"]);
+    let solo = sandbox.instance("solo");
+    fs::write(solo.join("CLAUDE.md"), "Own memory: MARKER-OWN-MEMORY\n").unwrap();
+
+    let outside = sandbox.root.join("elsewhere");
+    fs::create_dir(&outside).unwrap();
+    real_turn(&sandbox, &claude, &solo, &outside, &api);
+    let sent = api.instructions();
+    assert!(sent.contains("MARKER-OWN-MEMORY"));
+    for marker in [
+        "MARKER-SHARED-MEMORY",
+        "MARKER-SHARED-RULE",
+        "MARKER-OUTPUT-STYLE",
+    ] {
+        assert!(
+            !sent.contains(marker),
+            "{marker} reached an isolated profile"
+        );
+    }
+
+    let api = api::FakeApi::start(api::Usage::default());
+    let under_home = sandbox.home.join("project");
+    fs::create_dir(&under_home).unwrap();
+    real_turn(&sandbox, &claude, &solo, &under_home, &api);
+    let sent = api.instructions();
+    assert!(sent.contains("MARKER-SHARED-MEMORY") && sent.contains("MARKER-SHARED-RULE"));
+    assert!(!sent.contains("MARKER-OUTPUT-STYLE"));
+    let report = stdout(&sandbox.run(["doctor"]));
+    assert!(
+        report.contains("CLAUDE.md") && report.contains("under your home directory"),
+        "{report}"
+    );
+}
+
+/// `claude auth status` for the profile at `dir`, with `extra` environment.
+fn auth_status(sandbox: &Sandbox, claude: &Path, dir: &Path, extra: &[(&str, &str)]) -> serde_json::Value {
+    let mut run = Command::new(claude);
+    sandbox.env(&mut run);
+    run.args(["auth", "status"])
+        .env("CLAUDE_CONFIG_DIR", dir)
+        .current_dir(&sandbox.root)
+        .stdin(Stdio::null());
+    for (k, v) in extra {
+        run.env(k, v);
+    }
+    let out = run.output().unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("auth status: {e}: {}{}", stdout(&out), stderr(&out)))
+}
+
+fn claude_ai_login(dir: &Path, plan: &str, account: &str) {
+    let file = dir.join(".credentials.json");
+    fs::write(
+        &file,
+        format!(
+            r#"{{"claudeAiOauth":{{"accessToken":"sk-ant-oat01-{plan}","refreshToken":"sk-ant-ort01-{plan}","expiresAt":4102444800000,"scopes":["user:inference","user:profile"],"subscriptionType":"{plan}"}}}}"#
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    fs::write(
+        dir.join(".claude.json"),
+        format!(
+            r#"{{"oauthAccount":{{"accountUuid":"{account}","emailAddress":"{plan}@example.com","organizationUuid":"00000000-0000-4000-8000-000000000000"}}}}"#
+        ),
+    )
+    .unwrap();
+}
+
+/// Each route around a profile's login, shown to work on the real client (`claude auth
+/// status`), then named by `ccs doctor` and warned about by `ccs use`.
+#[test]
+fn every_route_around_the_login_is_named() {
+    let Some(claude) = claude() else { return };
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    claude_ai_login(&work, "max", "aaaaaaaa-0000-4000-8000-000000000001");
+    assert_eq!(auth_status(&sandbox, &claude, &work, &[])["subscriptionType"], "max");
+    let warning = |extra: &[(&str, &str)]| {
+        let mut cmd = sandbox.ccs(["use", "work", "--shell", "bash"]);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success());
+        stderr(&out)
+    };
+    let doctor = |extra: &[(&str, &str)]| {
+        let mut cmd = sandbox.ccs(["doctor"]);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        stdout(&cmd.output().unwrap())
+    };
+
+    // CLAUDE_SECURESTORAGE_CONFIG_DIR moves the login: the profile's own is no longer read.
+    let elsewhere = sandbox.root.join("logins");
+    fs::create_dir(&elsewhere).unwrap();
+    let moved = [("CLAUDE_SECURESTORAGE_CONFIG_DIR", elsewhere.to_str().unwrap())];
+    assert_eq!(auth_status(&sandbox, &claude, &work, &moved)["loggedIn"], false);
+    assert!(warning(&moved).contains("CLAUDE_SECURESTORAGE_CONFIG_DIR is set"));
+    assert!(doctor(&moved).contains("warn  CLAUDE_SECURESTORAGE_CONFIG_DIR is set: the login is read from"));
+
+    // CLAUDE_CONFIG_DIR in the profile's settings moves the whole config dir.
+    let other = sandbox.root.join("other-config");
+    fs::create_dir(&other).unwrap();
+    let settings = work.join("settings.json");
+    fs::write(
+        &settings,
+        format!("{{\"env\":{{\"CLAUDE_CONFIG_DIR\":\"{}\"}}}}", other.display()),
+    )
+    .unwrap();
+    let status = auth_status(&sandbox, &claude, &work, &[]);
+    assert_eq!(status["configDirectory"], other.to_str().unwrap(), "{status}");
+    assert!(warning(&[]).contains("sets CLAUDE_CONFIG_DIR"), "{}", warning(&[]));
+    assert!(doctor(&[]).contains("sets CLAUDE_CONFIG_DIR in its env block"));
+
+    // apiKeyHelper turns the login into the helper's key.
+    fs::write(&settings, "{\"apiKeyHelper\":\"echo sk-ant-api03-helper\"}").unwrap();
+    let status = auth_status(&sandbox, &claude, &work, &[]);
+    assert_eq!(status["authMethod"], "api_key_helper", "{status}");
+    assert!(warning(&[]).contains("sets apiKeyHelper"));
+    assert!(doctor(&[]).contains("sets apiKeyHelper as a setting"));
+    fs::remove_file(&settings).unwrap();
+
+    // A login profile in ~/.config/anthropic logs in a profile without a login of its own, and
+    // ANTHROPIC_PROFILE makes it win over the profile's own.
+    let anthropic = sandbox.home.join(".config/anthropic");
+    fs::create_dir_all(anthropic.join("configs")).unwrap();
+    fs::create_dir_all(anthropic.join("credentials")).unwrap();
+    fs::write(
+        anthropic.join("configs/default.json"),
+        r#"{"authentication":{"type":"user_oauth"}}"#,
+    )
+    .unwrap();
+    fs::write(
+        anthropic.join("credentials/default.json"),
+        r#"{"type":"oauth_token","access_token":"sk-ant-oat01-profile","refresh_token":"r","expires_at":4102444800}"#,
+    )
+    .unwrap();
+    let fresh = sandbox.create("fresh");
+    let status = auth_status(&sandbox, &claude, &fresh, &[]);
+    assert_eq!(status["loggedIn"], true, "{status}");
+    assert_eq!(auth_status(&sandbox, &claude, &work, &[])["authMethod"], "claude.ai");
+    let report = doctor(&[]);
+    assert!(
+        report.contains("the login profile 'default'") && report.contains("profiles fresh (no login of their own)"),
+        "{report}"
+    );
+    let explicit = [("ANTHROPIC_PROFILE", "default")];
+    let status = auth_status(&sandbox, &claude, &work, &explicit);
+    assert_ne!(status["authMethod"], "claude.ai", "{status}");
+    assert!(warning(&explicit).contains("ANTHROPIC_PROFILE is set"));
+    fs::remove_dir_all(&anthropic).unwrap();
+
+    // Two profiles on one account.
+    let twin = sandbox.create("twin");
+    claude_ai_login(&twin, "pro", "aaaaaaaa-0000-4000-8000-000000000001");
+    assert!(doctor(&[]).contains("profiles twin, work are logged into the same account"));
+}

@@ -200,11 +200,16 @@ fn a_shared_claude_md_is_noted_with_the_profiles_it_reaches() {
     let (sandbox, _) = healthy();
     fs::create_dir_all(sandbox.home.join(".claude")).unwrap();
     fs::write(sandbox.home.join(".claude/CLAUDE.md"), "# mine\n").unwrap();
-    // `work` was made before the file existed: it has no link, and Claude Code running as
-    // `work` never reads ~/.claude/CLAUDE.md. No note.
+    // `work` was made before the file existed: it has no link, so no note that it is shared.
+    // Claude Code still reads it as a project's instructions under the home directory
+    // (tests/claude_home.rs proves it against the real client): that note is there.
     let out = doctor(&sandbox, |_| {});
     let notes = lines_with(&out, "note").join("\n");
-    assert!(!notes.contains("CLAUDE.md"), "{notes}");
+    assert!(!notes.contains("is shared with"), "{notes}");
+    assert!(
+        notes.contains("CLAUDE.md reach every profile (isolated ones too) when you work under your home directory"),
+        "{notes}"
+    );
 
     // A profile made now links it (the default sharing), a copy-mode one copies it; an
     // isolated one has neither.

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
-use super::{Outcome, warn_about_auth_overrides};
+use super::{Outcome, warn_about_login_routes};
 use crate::completion::profile_names;
 use crate::names::{CONFIG_DIR_VAR, HOOK_VAR, PROFILE_VAR};
 use crate::notice;
@@ -37,7 +37,7 @@ impl Exec {
 /// signals and stdio are the command's own.
 pub(super) fn run_as_profile(name: &ProfileName, command: &[OsString]) -> Result<Outcome> {
     let (name, dir) = Store::from_env()?.find(name)?;
-    warn_about_auth_overrides(&name);
+    warn_about_login_routes(&name, &dir);
     let (program, args) = command.split_first().context("no command given after --")?;
     let mut cmd = std::process::Command::new(program);
     cmd.args(args)

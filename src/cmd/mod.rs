@@ -35,10 +35,10 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::account::Account;
-use crate::doctor::auth_vars_in_env;
 use crate::names::CONFIG_DIR_VAR;
 use crate::notice;
 use crate::profile_name::ProfileName;
+use crate::routes;
 use crate::shell::{Shell, Switch};
 use crate::size;
 use crate::store::Store;
@@ -197,12 +197,23 @@ fn switch_code(shell: Shell, dir: &Path, name: &ProfileName) -> Result<String> {
     shell.render(&Switch::to_profile(dir, name)?)
 }
 
-/// One line on stderr when a variable in the environment would override the profile's login.
-fn warn_about_auth_overrides(name: &ProfileName) {
-    if let Some(var) = auth_vars_in_env().first() {
-        notice::warn(format_args!(
-            "{var} is set and overrides the login of '{name}' (see: ccs doctor)"
-        ));
+/// One line on stderr when a route around the login (a variable, or the profile's own
+/// settings) would defeat the switch to the profile at `dir`.
+fn warn_about_login_routes(name: &ProfileName, dir: &Path) {
+    let Some(found) = routes::against_profile(dir).into_iter().next() else {
+        return;
+    };
+    match &found.file {
+        None => notice::warn(format_args!(
+            "{} is set and overrides the login of '{name}': {} (see: ccs doctor)",
+            found.route, found.effect
+        )),
+        Some(file) => notice::warn(format_args!(
+            "{} sets {}: {} (see: ccs doctor)",
+            file.display(),
+            found.route,
+            found.effect
+        )),
     }
 }
 

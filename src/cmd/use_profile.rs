@@ -2,7 +2,7 @@ use anyhow::Result;
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
-use super::{Outcome, switch_code, warn_about_auth_overrides};
+use super::{Outcome, switch_code, warn_about_login_routes};
 use crate::completion::profile_names;
 use crate::profile_name::ProfileName;
 use crate::shell::{Shell, detect};
@@ -23,7 +23,7 @@ impl Use {
         let name = ProfileName::parse(&self.name)?;
         let shell = detect::explicit_or_detected(self.shell)?;
         let (name, dir) = Store::from_env()?.find(&name)?;
-        warn_about_auth_overrides(&name);
+        warn_about_login_routes(&name, &dir);
         Ok(Outcome::print(switch_code(shell, &dir, &name)?))
     }
 }
