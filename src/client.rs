@@ -58,6 +58,35 @@ pub fn stale_locks(dir: &Path, now: SystemTime) -> Vec<PathBuf> {
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_reads_as_running_and_a_reused_pid_as_gone() {
+        let stat = fs::read_to_string("/proc/self/stat").unwrap();
+        let ours = Record {
+            pid: std::process::id(),
+            cwd: None,
+            proc_start: start_time(&stat),
+            pid_domain: pid_domain(),
+        };
+        assert!(matches!(liveness(&ours), Liveness::Runs));
+        let reused = Record {
+            proc_start: Some("1".into()),
+            ..ours
+        };
+        assert!(matches!(liveness(&reused), Liveness::Gone));
+        let elsewhere = Record {
+            pid_domain: Some("linux:other:pid:[1]".into()),
+            proc_start: None,
+            ..reused
+        };
+        assert!(matches!(liveness(&elsewhere), Liveness::Unknown));
+        assert_eq!(
+            start_time("1 (a ) b) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 4242 x")
+                .as_deref(),
+            Some("4242")
+        );
+    }
+
     #[test]
     fn lock_names_in_any_case() {
         for name in ["work.lock", "a.LOCK", ".oauth_refresh.lock", "x.Lock"] {
@@ -67,4 +96,139 @@ mod tests {
             assert!(!is_lock_name(name), "{name}");
         }
     }
+}
+
+/// A record of a running client, as the client writes it when it starts
+/// (`sessions/<pid>.json`) and removes it when it exits, also on SIGTERM; a client killed
+/// outright leaves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub pid: u32,
+    /// Where it was started, for the message.
+    pub cwd: Option<String>,
+    /// Whether the process is known to run still, or only not known to be gone (a record from
+    /// another machine or PID namespace, or a system where ccs cannot look).
+    pub certain: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct Record {
+    pid: u32,
+    cwd: Option<String>,
+    #[serde(rename = "procStart")]
+    proc_start: Option<String>,
+    #[serde(rename = "pidDomain")]
+    pid_domain: Option<String>,
+}
+
+/// The clients running on the profile at `dir` now: its records whose process still runs, the
+/// same process (its start time as recorded), in this machine's PID namespace as recorded. A
+/// record whose process is gone is left over from a client that was killed.
+pub fn running_sessions(dir: &Path) -> Vec<Session> {
+    let Ok(entries) = fs::read_dir(dir.join("sessions")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<Session> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|e| serde_json::from_slice::<Record>(&fs::read(e.path()).ok()?).ok())
+        .filter_map(|record| {
+            let certain = match liveness(&record) {
+                Liveness::Gone => return None,
+                Liveness::Runs => true,
+                Liveness::Unknown => false,
+            };
+            Some(Session {
+                pid: record.pid,
+                cwd: record.cwd,
+                certain,
+            })
+        })
+        .collect();
+    found.sort_by_key(|s| s.pid);
+    found
+}
+
+enum Liveness {
+    Runs,
+    Gone,
+    Unknown,
+}
+
+/// Linux: `/proc/<pid>/stat`'s start time (field 22, as the client records it) and the PID
+/// namespace. Elsewhere ccs cannot look without a process of its own: not known to be gone.
+#[cfg(target_os = "linux")]
+fn liveness(record: &Record) -> Liveness {
+    if record
+        .pid_domain
+        .as_deref()
+        .is_some_and(|d| Some(d) != pid_domain().as_deref())
+    {
+        return Liveness::Unknown;
+    }
+    let Ok(stat) = fs::read_to_string(format!("/proc/{}/stat", record.pid)) else {
+        return if Path::new("/proc/self/stat").exists() {
+            Liveness::Gone
+        } else {
+            Liveness::Unknown
+        };
+    };
+    match (&record.proc_start, start_time(&stat)) {
+        (Some(recorded), Some(now)) if *recorded != now => Liveness::Gone,
+        // A zombie has exited; its parent has not collected it yet.
+        _ if process_state(&stat) == Some('Z') => Liveness::Gone,
+        _ => Liveness::Runs,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn liveness(_record: &Record) -> Liveness {
+    Liveness::Unknown
+}
+
+/// `linux:<machine id>:<PID namespace>`, as the client writes `pidDomain`.
+#[cfg(target_os = "linux")]
+fn pid_domain() -> Option<String> {
+    let machine = fs::read_to_string("/etc/machine-id").ok()?;
+    let namespace = fs::read_link("/proc/self/ns/pid").ok()?;
+    Some(format!(
+        "linux:{}:{}",
+        machine.trim(),
+        namespace.to_string_lossy()
+    ))
+}
+
+/// Field 22 of `/proc/<pid>/stat`: counted after the command name, which may hold spaces.
+#[cfg(target_os = "linux")]
+fn start_time(stat: &str) -> Option<String> {
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    after_name.split(' ').nth(19).map(str::to_owned)
+}
+
+#[cfg(target_os = "linux")]
+fn process_state(stat: &str) -> Option<char> {
+    stat[stat.rfind(')')? + 2..].chars().next()
+}
+
+/// One line for an error: who runs on the profile.
+pub fn describe_sessions(sessions: &[Session]) -> String {
+    let shown: Vec<String> = sessions
+        .iter()
+        .map(|s| {
+            let mut text = format!("pid {}", s.pid);
+            if let Some(cwd) = &s.cwd {
+                text.push_str(&format!(" in {cwd}"));
+            }
+            if !s.certain {
+                text.push_str(", not known to have exited");
+            }
+            text
+        })
+        .collect();
+    shown.join("; ")
 }

@@ -284,7 +284,12 @@ fn an_isolated_profile_under_home_still_gets_the_home_claude_md() {
 }
 
 /// `claude auth status` for the profile at `dir`, with `extra` environment.
-fn auth_status(sandbox: &Sandbox, claude: &Path, dir: &Path, extra: &[(&str, &str)]) -> serde_json::Value {
+fn auth_status(
+    sandbox: &Sandbox,
+    claude: &Path,
+    dir: &Path,
+    extra: &[(&str, &str)],
+) -> serde_json::Value {
     let mut run = Command::new(claude);
     sandbox.env(&mut run);
     run.args(["auth", "status"])
@@ -327,7 +332,10 @@ fn every_route_around_the_login_is_named() {
     let sandbox = Sandbox::new();
     let work = sandbox.create("work");
     claude_ai_login(&work, "max", "aaaaaaaa-0000-4000-8000-000000000001");
-    assert_eq!(auth_status(&sandbox, &claude, &work, &[])["subscriptionType"], "max");
+    assert_eq!(
+        auth_status(&sandbox, &claude, &work, &[])["subscriptionType"],
+        "max"
+    );
     let warning = |extra: &[(&str, &str)]| {
         let mut cmd = sandbox.ccs(["use", "work", "--shell", "bash"]);
         for (k, v) in extra {
@@ -348,10 +356,19 @@ fn every_route_around_the_login_is_named() {
     // CLAUDE_SECURESTORAGE_CONFIG_DIR moves the login: the profile's own is no longer read.
     let elsewhere = sandbox.root.join("logins");
     fs::create_dir(&elsewhere).unwrap();
-    let moved = [("CLAUDE_SECURESTORAGE_CONFIG_DIR", elsewhere.to_str().unwrap())];
-    assert_eq!(auth_status(&sandbox, &claude, &work, &moved)["loggedIn"], false);
+    let moved = [(
+        "CLAUDE_SECURESTORAGE_CONFIG_DIR",
+        elsewhere.to_str().unwrap(),
+    )];
+    assert_eq!(
+        auth_status(&sandbox, &claude, &work, &moved)["loggedIn"],
+        false
+    );
     assert!(warning(&moved).contains("CLAUDE_SECURESTORAGE_CONFIG_DIR is set"));
-    assert!(doctor(&moved).contains("warn  CLAUDE_SECURESTORAGE_CONFIG_DIR is set: the login is read from"));
+    assert!(
+        doctor(&moved)
+            .contains("warn  CLAUDE_SECURESTORAGE_CONFIG_DIR is set: the login is read from")
+    );
 
     // CLAUDE_CONFIG_DIR in the profile's settings moves the whole config dir.
     let other = sandbox.root.join("other-config");
@@ -359,12 +376,23 @@ fn every_route_around_the_login_is_named() {
     let settings = work.join("settings.json");
     fs::write(
         &settings,
-        format!("{{\"env\":{{\"CLAUDE_CONFIG_DIR\":\"{}\"}}}}", other.display()),
+        format!(
+            "{{\"env\":{{\"CLAUDE_CONFIG_DIR\":\"{}\"}}}}",
+            other.display()
+        ),
     )
     .unwrap();
     let status = auth_status(&sandbox, &claude, &work, &[]);
-    assert_eq!(status["configDirectory"], other.to_str().unwrap(), "{status}");
-    assert!(warning(&[]).contains("sets CLAUDE_CONFIG_DIR"), "{}", warning(&[]));
+    assert_eq!(
+        status["configDirectory"],
+        other.to_str().unwrap(),
+        "{status}"
+    );
+    assert!(
+        warning(&[]).contains("sets CLAUDE_CONFIG_DIR"),
+        "{}",
+        warning(&[])
+    );
     assert!(doctor(&[]).contains("sets CLAUDE_CONFIG_DIR in its env block"));
 
     // apiKeyHelper turns the login into the helper's key.
@@ -393,10 +421,14 @@ fn every_route_around_the_login_is_named() {
     let fresh = sandbox.create("fresh");
     let status = auth_status(&sandbox, &claude, &fresh, &[]);
     assert_eq!(status["loggedIn"], true, "{status}");
-    assert_eq!(auth_status(&sandbox, &claude, &work, &[])["authMethod"], "claude.ai");
+    assert_eq!(
+        auth_status(&sandbox, &claude, &work, &[])["authMethod"],
+        "claude.ai"
+    );
     let report = doctor(&[]);
     assert!(
-        report.contains("the login profile 'default'") && report.contains("profiles fresh (no login of their own)"),
+        report.contains("the login profile 'default'")
+            && report.contains("profiles fresh (no login of their own)"),
         "{report}"
     );
     let explicit = [("ANTHROPIC_PROFILE", "default")];
@@ -409,4 +441,80 @@ fn every_route_around_the_login_is_named() {
     let twin = sandbox.create("twin");
     claude_ai_login(&twin, "pro", "aaaaaaaa-0000-4000-8000-000000000001");
     assert!(doctor(&[]).contains("profiles twin, work are logged into the same account"));
+}
+
+/// Starts the real client on `profile`, waiting on an API that never answers: it runs, with its
+/// record in `sessions/`, until killed.
+fn running_client(
+    sandbox: &Sandbox,
+    claude: &Path,
+    profile: &Path,
+    api: &str,
+) -> std::process::Child {
+    let mut run = Command::new(claude);
+    sandbox.env(&mut run);
+    run.args(["-p", "hi"])
+        .env("CLAUDE_CONFIG_DIR", profile)
+        .env("ANTHROPIC_BASE_URL", api)
+        .env("ANTHROPIC_API_KEY", "sk-ant-api03-fake")
+        .current_dir(&sandbox.home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The client's own record of a running session: `sessions/<pid>.json`.
+fn session_record(profile: &Path, child: &std::process::Child) -> PathBuf {
+    let record = profile
+        .join("sessions")
+        .join(format!("{}.json", child.id()));
+    wait_for(&record, "the client's session record");
+    record
+}
+
+/// rename, remove and clean refuse a profile the real client is running on (moving or deleting
+/// its files under it loses its state), unless forced; a record left by a killed client does not
+/// count.
+#[test]
+fn a_profile_with_a_running_client_is_not_moved_or_deleted() {
+    let Some(claude) = claude() else { return };
+    let (api, api_url) = black_hole();
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    fs::create_dir_all(work.join("projects/old")).unwrap();
+    fs::write(work.join("projects/old/a.jsonl"), "{}\n").unwrap();
+    let mut child = running_client(&sandbox, &claude, &work, &api_url);
+    let record = session_record(&work, &child);
+    for args in [
+        &["rename", "work", "job"][..],
+        &["remove", "work", "--yes"],
+        &["clean", "work", "--yes"],
+    ] {
+        let out = sandbox.run(args);
+        assert!(!out.status.success() && out.stdout.is_empty(), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("Claude Code is running on profile 'work'")
+                && err.contains(&format!("pid {}", child.id()))
+                && err.contains("--force"),
+            "{err}"
+        );
+    }
+    assert!(work.join("projects/old/a.jsonl").is_file() && work.is_dir());
+    assert!(sandbox.run(["clean", "work", "--dry-run"]).status.success());
+    let out = sandbox.run(["clean", "work", "--sessions", "--yes", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("anyway (--force)"));
+    assert!(!work.join("projects/old").exists());
+
+    // Killed outright, the client leaves its record: not a running client any more.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(api);
+    assert!(record.is_file(), "a killed client leaves its record");
+    let out = sandbox.run(["rename", "work", "job"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -2,7 +2,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
-use super::{Outcome, targets};
+use super::{Outcome, refuse_if_running, targets};
 use crate::cleaning::{self, Selection};
 use crate::completion::profile_names;
 use crate::notice;
@@ -39,6 +39,9 @@ pub struct Clean {
     /// Do not ask for confirmation (needed when stdin is not a terminal)
     #[arg(short, long)]
     yes: bool,
+    /// Clean even a profile Claude Code runs on
+    #[arg(long)]
+    force: bool,
 }
 
 impl Clean {
@@ -54,6 +57,9 @@ impl Clean {
         // Without a name clap has required --all.
         for name in targets(&store, self.name.as_deref(), self.all, None)? {
             let (name, dir) = store.find(&name)?;
+            if !self.dry_run {
+                refuse_if_running(&name, &dir, self.force, "clean it")?;
+            }
             let plan = cleaning::plan(&dir, selection)?;
             plans.push((name, plan));
         }

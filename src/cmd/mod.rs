@@ -35,6 +35,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::account::Account;
+use crate::client;
 use crate::names::CONFIG_DIR_VAR;
 use crate::notice;
 use crate::profile_name::ProfileName;
@@ -215,6 +216,26 @@ fn warn_about_login_routes(name: &ProfileName, dir: &Path) {
             found.effect
         )),
     }
+}
+
+/// Refuses to move or delete files of a profile Claude Code is running on (its records in
+/// `sessions/`), unless `force`: the running client would lose its state, or write it back into
+/// a profile that is gone.
+fn refuse_if_running(name: &ProfileName, dir: &Path, force: bool, doing: &str) -> Result<()> {
+    let running = client::running_sessions(dir);
+    if running.is_empty() {
+        return Ok(());
+    }
+    let who = client::describe_sessions(&running);
+    if force {
+        notice::warn(format_args!(
+            "Claude Code is running on '{name}' ({who}); {doing} anyway (--force)"
+        ));
+        return Ok(());
+    }
+    anyhow::bail!(
+        "Claude Code is running on profile '{name}' ({who}): quit it before you {doing}, or pass --force"
+    )
 }
 
 /// A profile's name, account, path and size: the head of `show` and all of `current -v`.

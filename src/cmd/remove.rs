@@ -2,7 +2,7 @@ use anyhow::Result;
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
-use super::{Outcome, active_profile};
+use super::{Outcome, active_profile, refuse_if_running};
 use crate::completion::profile_names;
 use crate::config::Config;
 use crate::notice;
@@ -17,12 +17,16 @@ pub struct Remove {
     /// Do not ask for confirmation (needed when stdin is not a terminal)
     #[arg(short, long)]
     yes: bool,
+    /// Remove it even while Claude Code runs on it
+    #[arg(long)]
+    force: bool,
 }
 
 impl Remove {
     pub fn run(self) -> Result<Outcome> {
         let store = Store::from_env()?;
         let (name, dir) = store.find(&ProfileName::parse(&self.name)?)?;
+        refuse_if_running(&name, &dir, self.force, "remove it")?;
         if !self.yes {
             notice::confirm(
                 &format!(

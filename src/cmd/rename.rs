@@ -2,7 +2,7 @@ use anyhow::Result;
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
-use super::{Outcome, active_profile, switch_code};
+use super::{Outcome, active_profile, refuse_if_running, switch_code};
 use crate::completion::profile_names;
 use crate::config::Config;
 use crate::notice;
@@ -23,6 +23,9 @@ pub struct Rename {
     /// The shell to write code for, to re-point it when the profile is active in it
     #[arg(long, value_enum)]
     shell: Option<Shell>,
+    /// Rename it even while Claude Code runs on it
+    #[arg(long)]
+    force: bool,
 }
 
 impl Rename {
@@ -36,6 +39,7 @@ impl Rename {
         );
         let store = Store::from_env()?;
         let (old, old_dir) = store.find(&old)?;
+        refuse_if_running(&old, &old_dir, self.force, "rename it")?;
         let was_active = active_profile(&store).as_ref() == Some(&old);
         // The code is made before anything moves: a path the shell cannot take fails the rename
         // rather than leave the shell on a directory that no longer exists.
