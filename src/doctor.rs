@@ -46,6 +46,7 @@ pub fn check(store: &Store) -> Vec<Finding> {
     findings.extend(check_permissions(store));
     findings.extend(check_leftovers(store));
     findings.extend(check_stale_locks(store));
+    findings.extend(check_keychain(store));
     findings.extend(check_shared_memory(store));
     findings.extend(check_home_project_files(home_claude.as_deref()));
     findings
@@ -178,6 +179,40 @@ fn check_stale_locks(store: &Store) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+/// Keychain logins of Claude Code's (macOS) under a config dir no profile has: left by a
+/// profile removed or renamed without them, or by a run with some other `CLAUDE_CONFIG_DIR`.
+fn check_keychain(store: &Store) -> Vec<Finding> {
+    let Some(keychain) = crate::keychain::Keychain::from_env() else {
+        return Vec::new();
+    };
+    let known: Vec<String> = store
+        .names()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| store.instance_dir(n).to_string_lossy().into_owned())
+        .collect();
+    match keychain.logins_without_profile(&known) {
+        Ok(orphans) => orphans
+            .into_iter()
+            .map(|orphan| {
+                finding(
+                    Level::Warn,
+                    format!(
+                        "the Keychain login '{}' belongs to no ccs profile (a removed or renamed one, or another CLAUDE_CONFIG_DIR)",
+                        orphan.service
+                    ),
+                    Some(orphan.delete_commands().join(" && ")),
+                )
+            })
+            .collect(),
+        Err(e) => vec![finding(
+            Level::Note,
+            format!("could not list Claude Code's Keychain logins: {e:#}"),
+            None,
+        )],
+    }
 }
 
 /// Whether process `pid` still runs, where /proc tells. Without /proc (macOS) every pid counts

@@ -28,9 +28,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::notice::one_line;
 
-/// Names the `security` program to use instead of /usr/bin/security, on any system (the tests
-/// run the whole path on Linux with a stand-in); set but empty, the Keychain is left alone.
-pub const KEYCHAIN_TOOL_VAR: &str = "CCS_SECURITY";
+pub use crate::names::KEYCHAIN_TOOL_VAR;
 /// Claude Code's override of where the login lives: when set, it, not `CLAUDE_CONFIG_DIR`,
 /// names the Keychain item.
 pub const SECURESTORAGE_VAR: &str = "CLAUDE_SECURESTORAGE_CONFIG_DIR";

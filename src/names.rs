@@ -18,6 +18,10 @@ pub const HOOK_VAR: &str = "CCS_HOOK";
 /// Puts the binary into completion mode. Not clap's default `COMPLETE`: a stray `COMPLETE=bash`
 /// in a user's environment must never turn the code `ccs use` prints into completion output.
 pub const COMPLETE_VAR: &str = "CCS_COMPLETE";
+/// The macOS `security` program ccs runs for Claude Code's Keychain logins (default
+/// /usr/bin/security on macOS; unset elsewhere, where there is no Keychain); set but empty,
+/// the Keychain is left alone. The tests run the whole path on Linux with a stand-in.
+pub const KEYCHAIN_TOOL_VAR: &str = "CCS_SECURITY";
 /// Read by the hooks only: silences the notes of the auto-switch.
 pub const AUTO_QUIET_VAR: &str = "CCS_AUTO_QUIET";
 

@@ -5,6 +5,7 @@ use clap_complete::ArgValueCandidates;
 use super::{Outcome, active_profile, refuse_if_running};
 use crate::completion::profile_names;
 use crate::config::Config;
+use crate::keychain::Keychain;
 use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
@@ -47,12 +48,32 @@ impl Remove {
         if active_profile(&store).as_ref() == Some(&name) {
             report.push_str("This shell still points at it; switch away with: ccs off\n");
         }
+        report.push_str(&forget_keychain_login(&dir));
         if forget_default(&store, &name) {
             report.push_str(&format!(
                 "'{name}' was the default; new terminals start on ~/.claude again\n"
             ));
         }
         Ok(Outcome::report(&report))
+    }
+}
+
+/// On macOS Claude Code keeps the login in the Keychain, under a name made from the config
+/// dir's path: left there, a profile created again under this name would be logged in again.
+/// Deleted with the profile, after the same confirmation. Returns the report's line.
+fn forget_keychain_login(dir: &std::path::Path) -> String {
+    let Some(keychain) = Keychain::from_env() else {
+        return String::new();
+    };
+    match keychain.delete_login(&dir.to_string_lossy()) {
+        Ok(deleted) if deleted.is_empty() => String::new(),
+        Ok(deleted) => format!("Deleted its Keychain login ({})\n", deleted.join(", ")),
+        Err(e) => {
+            notice::warn(format_args!(
+                "its Keychain login is still there: {e:#} (ccs doctor lists it)"
+            ));
+            String::new()
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use clap_complete::ArgValueCandidates;
 use super::{Outcome, active_profile, refuse_if_running, switch_code};
 use crate::completion::profile_names;
 use crate::config::Config;
+use crate::keychain::Keychain;
 use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::shell::Shell;
@@ -64,12 +65,31 @@ impl Rename {
         notice::note(format_args!(
             "other terminals on '{old}' need `ccs use {new}`, and pins of it `ccs pin {new}`"
         ));
-        if cfg!(target_os = "macos") {
-            notice::note(format_args!(
-                "Claude Code keys its Keychain login on the config dir's path: if it asks, run /login in '{new}'"
-            ));
-        }
+        move_keychain_login(&old_dir, &dir, &new);
         Ok(Outcome::print(code))
+    }
+}
+
+/// On macOS Claude Code files the login in the Keychain under a name made from the config
+/// dir's path: it moves with the profile, or the renamed profile would be logged out.
+fn move_keychain_login(old_dir: &std::path::Path, new_dir: &std::path::Path, new: &ProfileName) {
+    let Some(keychain) = Keychain::from_env() else {
+        return;
+    };
+    match keychain.move_login(&old_dir.to_string_lossy(), &new_dir.to_string_lossy()) {
+        Ok(moved) => {
+            if !moved.items.is_empty() {
+                notice::note(format_args!("moved its Keychain login to '{new}'"));
+            }
+            if let Some(e) = moved.old_not_deleted {
+                notice::warn(format_args!(
+                    "the old Keychain item is still there: {e:#} (ccs doctor lists it)"
+                ));
+            }
+        }
+        Err(e) => notice::warn(format_args!(
+            "its Keychain login could not move ({e:#}): run /login in '{new}'"
+        )),
     }
 }
 
