@@ -206,11 +206,12 @@ pub fn read(path: &Path, rel: &str, before: Option<Counted>) -> io::Result<Count
     Ok(counted)
 }
 
-/// Whether the file in state `stat` is `before`'s with lines appended: the same file, no
-/// shorter, with the same first bytes and the same bytes before where counting stopped.
+/// Whether the file in state `stat` is `before`'s with lines appended: the same file, longer,
+/// with the same first bytes and the same bytes before where counting stopped. (A change that
+/// keeps the size is a rewrite: appending always adds bytes.)
 fn grew_from(file: &mut File, stat: &Stat, before: &Counted) -> io::Result<bool> {
     let same_file = (stat.dev, stat.ino) == (before.stat.dev, before.stat.ino);
-    if !same_file || stat.size < before.consumed || before.consumed == 0 {
+    if !same_file || stat.size <= before.stat.size || before.consumed == 0 {
         return Ok(false);
     }
     Ok(
