@@ -2,38 +2,18 @@
 //! accounts, `ccs off` is the default account again, and nothing reaches the real ~/.claude.
 //!
 //! Claude Code runs offline far enough for this: `claude auth status` reports the login it finds
-//! in the active config dir, and any run writes its `.claude.json` there. `.ci/run` installs a
-//! pinned version into target/claude-code; locally these tests skip with a notice without it.
+//! in the active config dir, and any run writes its `.claude.json` there. The home is a real
+//! one's (tests/common/home.rs). `tests/fetch-claude-code` installs the pinned version into
+//! target/claude-code; locally these tests skip with a notice without it.
 
 mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use common::home::{self, real_home};
 use common::tmux::{BASH, Term, ZSH, can_run};
-use common::{Sandbox, stderr, stdout};
-
-const INSTALL_HINT: &str =
-    "npm install --prefix target/claude-code @anthropic-ai/claude-code@2.1.197";
-
-/// The real client: `CCS_TEST_CLAUDE`, else the copy `.ci/run` installs, else `claude` on PATH.
-fn claude() -> Option<PathBuf> {
-    let pinned =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/claude-code/node_modules/.bin/claude");
-    let found = std::env::var_os("CCS_TEST_CLAUDE")
-        .map(PathBuf::from)
-        .or_else(|| pinned.is_file().then_some(pinned))
-        .or_else(|| {
-            std::env::split_paths(&std::env::var_os("PATH")?)
-                .map(|d| d.join("claude"))
-                .find(|p| p.is_file())
-        });
-    common::required(
-        found.is_some(),
-        &format!("Claude Code is not installed ({INSTALL_HINT})"),
-    );
-    found
-}
+use common::{Sandbox, claude, stderr, stdout};
 
 /// A login as Claude Code stores it, with fake tokens that expire in 2100.
 fn credentials(plan: &str) -> String {
@@ -84,6 +64,7 @@ fn two_terminals_on_two_profiles_are_two_accounts() {
         return;
     }
     let sandbox = Sandbox::new();
+    real_home(&sandbox);
     let work = sandbox.create("work");
     let personal = sandbox.create("personal");
     write_private(&work.join(".credentials.json"), &credentials("max"));
@@ -151,10 +132,11 @@ fn two_terminals_on_two_profiles_are_two_accounts() {
 fn a_real_run_writes_its_state_into_the_active_profile_only() {
     let Some(claude) = claude() else { return };
     let sandbox = Sandbox::new();
+    let home_claude = real_home(&sandbox);
+    let untouched = home::snapshot(&home_claude);
     let first = sandbox.create("first");
     let second = sandbox.create("second");
-    let project = sandbox.root.join("project");
-    fs::create_dir(&project).unwrap();
+    let project = home::project(&sandbox);
     for (name, dir) in [("first", &first), ("second", &second)] {
         // Offline and not logged in, `claude -p` stops at once, having written its state. Its
         // stdin is closed: it would read the rest of this script as its prompt.
@@ -175,7 +157,7 @@ fn a_real_run_writes_its_state_into_the_active_profile_only() {
         );
     }
     assert!(!sandbox.home.join(".claude.json").exists());
-    assert!(!sandbox.home.join(".claude").exists());
+    assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");
 }
 
 /// `ccs list` reuses what it measured while a profile's directory is unchanged (src/listing.rs),
@@ -185,6 +167,7 @@ fn a_real_run_writes_its_state_into_the_active_profile_only() {
 fn list_after_a_real_run_equals_a_fresh_measurement() {
     let Some(claude) = claude() else { return };
     let sandbox = Sandbox::new();
+    real_home(&sandbox);
     let work = sandbox.create("work");
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let before = sandbox.ok(["list", "--json"]);

@@ -3,8 +3,6 @@
 //! never take for its own. Each case runs the real client; locally the tests skip with a notice
 //! without it.
 
-#[path = "common/api.rs"]
-mod api;
 mod common;
 
 use std::fs;
@@ -13,21 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Sandbox, stderr, stdout};
-
-/// The real client: `CCS_TEST_CLAUDE`, else the copy `.ci/run` installs.
-fn claude() -> Option<PathBuf> {
-    let pinned =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/claude-code/node_modules/.bin/claude");
-    let found = std::env::var_os("CCS_TEST_CLAUDE")
-        .map(PathBuf::from)
-        .or_else(|| pinned.is_file().then_some(pinned));
-    common::required(
-        found.is_some(),
-        "Claude Code is not installed (npm install --prefix target/claude-code @anthropic-ai/claude-code@2.1.332)",
-    );
-    found
-}
+use common::home::{self, real_home};
+use common::{Sandbox, api, claude, stderr, stdout};
 
 /// A login whose access token has expired: the client refreshes it before anything else.
 fn expired_login(dir: &Path) {
@@ -66,6 +51,8 @@ fn age(path: &Path, by: Duration) {
 fn the_clients_lock_beside_a_profile_is_never_a_profile() {
     let Some(claude) = claude() else { return };
     let sandbox = Sandbox::new();
+    let home_claude = real_home(&sandbox);
+    let untouched = home::snapshot(&home_claude);
     let work = sandbox.create("work");
     expired_login(&work);
     let (proxy, proxy_url) = black_hole();
@@ -119,6 +106,7 @@ fn the_clients_lock_beside_a_profile_is_never_a_profile() {
         "{report}"
     );
     assert!(report.contains(".oauth_refresh.lock"), "{report}");
+    assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");
 }
 
 /// Runs one whole turn of the real client in `profile`, from `cwd`, against `api`.
@@ -150,10 +138,10 @@ fn du_and_clean_know_what_todays_client_writes() {
     let Some(claude) = claude() else { return };
     let api = api::FakeApi::start(api::Usage::default());
     let sandbox = Sandbox::new();
+    let home_claude = real_home(&sandbox);
+    let untouched = home::snapshot(&home_claude);
     let work = sandbox.create("work");
-    let project = sandbox.home.join("project");
-    fs::create_dir(&project).unwrap();
-    real_turn(&sandbox, &claude, &work, &project, &api);
+    real_turn(&sandbox, &claude, &work, &home::project(&sandbox), &api);
     let du: serde_json::Value = serde_json::from_str(&sandbox.ok(["du", "--json"])).unwrap();
     let parts = du["profiles"][0]["parts"].as_array().unwrap();
     let unknown: Vec<&str> = parts
@@ -178,42 +166,7 @@ fn du_and_clean_know_what_todays_client_writes() {
     for kept in ["sessions/", "backups/", ".claude.json", "history.jsonl"] {
         assert!(!dry.contains(kept), "{kept} in {dry}");
     }
-}
-
-/// A home as a real one looks: a full `~/.claude` of the user's own configuration, with marker
-/// words in each instruction file so a request shows where its instructions came from.
-fn real_home(sandbox: &Sandbox) -> PathBuf {
-    let claude = sandbox.home.join(".claude");
-    for dir in [
-        "commands",
-        "agents",
-        "rules",
-        "output-styles",
-        "skills/review",
-        "hooks",
-    ] {
-        fs::create_dir_all(claude.join(dir)).unwrap();
-    }
-    for (file, text) in [
-        (
-            "settings.json",
-            "{\"outputStyle\":\"Marker Style\",\"cleanupPeriodDays\":30}\n",
-        ),
-        ("CLAUDE.md", "Shared memory: MARKER-SHARED-MEMORY\n"),
-        ("rules/style.md", "Shared rule: MARKER-SHARED-RULE\n"),
-        (
-            "output-styles/marker.md",
-            "---\nname: Marker Style\ndescription: for tests\n---\nAnswer in MARKER-OUTPUT-STYLE.\n",
-        ),
-        (
-            "skills/review/SKILL.md",
-            "---\nname: review\ndescription: MARKER-SHARED-SKILL\n---\nreview\n",
-        ),
-        ("keybindings.json", "[]\n"),
-    ] {
-        fs::write(claude.join(file), text).unwrap();
-    }
-    claude
+    assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");
 }
 
 /// What reaches the model from a profile, captured at a stand-in API: the shared memory, rules,
@@ -224,20 +177,22 @@ fn the_shared_configuration_reaches_the_model() {
     let Some(claude) = claude() else { return };
     let api = api::FakeApi::start(api::Usage::default());
     let sandbox = Sandbox::new();
-    real_home(&sandbox);
+    let home_claude = real_home(&sandbox);
+    let untouched = home::snapshot(&home_claude);
     let work = sandbox.create("work");
     let elsewhere = sandbox.root.join("project");
     fs::create_dir(&elsewhere).unwrap();
     real_turn(&sandbox, &claude, &work, &elsewhere, &api);
     let sent = api.instructions();
     for marker in [
-        "MARKER-SHARED-MEMORY",
-        "MARKER-SHARED-RULE",
-        "MARKER-OUTPUT-STYLE",
-        "MARKER-SHARED-SKILL",
+        home::SHARED_MEMORY,
+        home::SHARED_RULE,
+        home::OUTPUT_STYLE,
+        home::SHARED_SKILL,
     ] {
         assert!(sent.contains(marker), "{marker} did not reach the model");
     }
+    assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");
 }
 
 /// An isolated profile shares nothing from `~/.claude`, outside the home directory. Inside it,
@@ -248,7 +203,8 @@ fn an_isolated_profile_under_home_still_gets_the_home_claude_md() {
     let Some(claude) = claude() else { return };
     let api = api::FakeApi::start(api::Usage::default());
     let sandbox = Sandbox::new();
-    real_home(&sandbox);
+    let home_claude = real_home(&sandbox);
+    let untouched = home::snapshot(&home_claude);
     sandbox.ok(["create", "solo", "--isolated"]);
     let solo = sandbox.instance("solo");
     fs::write(solo.join("CLAUDE.md"), "Own memory: MARKER-OWN-MEMORY\n").unwrap();
@@ -270,17 +226,17 @@ fn an_isolated_profile_under_home_still_gets_the_home_claude_md() {
     }
 
     let api = api::FakeApi::start(api::Usage::default());
-    let under_home = sandbox.home.join("project");
-    fs::create_dir(&under_home).unwrap();
+    let under_home = home::project(&sandbox);
     real_turn(&sandbox, &claude, &solo, &under_home, &api);
     let sent = api.instructions();
-    assert!(sent.contains("MARKER-SHARED-MEMORY") && sent.contains("MARKER-SHARED-RULE"));
-    assert!(!sent.contains("MARKER-OUTPUT-STYLE"));
+    assert!(sent.contains(home::SHARED_MEMORY) && sent.contains(home::SHARED_RULE));
+    assert!(!sent.contains(home::OUTPUT_STYLE));
     let report = stdout(&sandbox.run(["doctor"]));
     assert!(
         report.contains("CLAUDE.md") && report.contains("under your home directory"),
         "{report}"
     );
+    assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");
 }
 
 /// `claude auth status` for the profile at `dir`, with `extra` environment.
@@ -330,6 +286,8 @@ fn claude_ai_login(dir: &Path, plan: &str, account: &str) {
 fn every_route_around_the_login_is_named() {
     let Some(claude) = claude() else { return };
     let sandbox = Sandbox::new();
+    let home_claude = real_home(&sandbox);
+    let untouched = home::snapshot(&home_claude);
     let work = sandbox.create("work");
     claude_ai_login(&work, "max", "aaaaaaaa-0000-4000-8000-000000000001");
     assert_eq!(
@@ -373,7 +331,9 @@ fn every_route_around_the_login_is_named() {
     // CLAUDE_CONFIG_DIR in the profile's settings moves the whole config dir.
     let other = sandbox.root.join("other-config");
     fs::create_dir(&other).unwrap();
+    // The profile's own settings, not the shared file its settings.json links to.
     let settings = work.join("settings.json");
+    fs::remove_file(&settings).unwrap();
     fs::write(
         &settings,
         format!(
@@ -441,6 +401,7 @@ fn every_route_around_the_login_is_named() {
     let twin = sandbox.create("twin");
     claude_ai_login(&twin, "pro", "aaaaaaaa-0000-4000-8000-000000000001");
     assert!(doctor(&[]).contains("profiles twin, work are logged into the same account"));
+    assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");
 }
 
 /// Starts the real client on `profile`, waiting on an API that never answers: it runs, with its
@@ -482,6 +443,8 @@ fn a_profile_with_a_running_client_is_not_moved_or_deleted() {
     let Some(claude) = claude() else { return };
     let (api, api_url) = black_hole();
     let sandbox = Sandbox::new();
+    let home_claude = real_home(&sandbox);
+    let untouched = home::snapshot(&home_claude);
     let work = sandbox.create("work");
     fs::create_dir_all(work.join("projects/old")).unwrap();
     fs::write(work.join("projects/old/a.jsonl"), "{}\n").unwrap();
@@ -517,4 +480,5 @@ fn a_profile_with_a_running_client_is_not_moved_or_deleted() {
     assert!(record.is_file(), "a killed client leaves its record");
     let out = sandbox.run(["rename", "work", "job"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");
 }

@@ -2,7 +2,9 @@
 //! real shells. Nothing here ever touches the real ~/.claude or ~/.ccs.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod completion;
+pub mod home;
 pub mod shells;
 pub mod tmux;
 
@@ -175,6 +177,21 @@ pub fn on_path(tool: &str) -> bool {
 /// Whether an external tool (a shell, tmux, shellcheck) can be used; see [`required`].
 pub fn have(tool: &str) -> bool {
     required(on_path(tool), &format!("{tool} is not installed"))
+}
+
+/// The real Claude Code: `CCS_TEST_CLAUDE`, else the pinned copy `tests/fetch-claude-code`
+/// installs into target/claude-code; see [`required`].
+pub fn claude() -> Option<PathBuf> {
+    let pinned =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/claude-code/node_modules/.bin/claude");
+    let found = std::env::var_os("CCS_TEST_CLAUDE")
+        .map(PathBuf::from)
+        .or_else(|| pinned.is_file().then_some(pinned));
+    required(
+        found.is_some(),
+        "Claude Code is not installed (run tests/fetch-claude-code)",
+    );
+    found
 }
 
 /// bash-preexec (what atuin, iTerm2's integration and many prompt setups load): the copy
