@@ -506,6 +506,14 @@ fn hook_files_pass_their_shells_linters() {
         args.extend(shell.hook_paths().iter().map(|f| f.display().to_string()));
         checks.push(("shellcheck", args));
     }
+    // fish's own formatter, as the README promises: the hook is as fish_indent writes it.
+    let fish_hook = shells::FISH.hook_paths();
+    checks.push((
+        "fish_indent",
+        std::iter::once("--check".to_owned())
+            .chain(fish_hook.iter().map(|f| f.display().to_string()))
+            .collect(),
+    ));
     checks.retain(|(tool, _)| have(tool));
     for (tool, args) in checks {
         let out = std::process::Command::new(tool)
