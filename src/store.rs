@@ -15,9 +15,10 @@ use crate::fsx::{self, make_private_dir, make_private_dir_all, normalised_absolu
 use crate::names::{DEFAULT_STORE_DIR, HOME_VAR, INSTANCES_DIR};
 use crate::profile_name::ProfileName;
 
-/// The directories every new instance starts with: the layout Claude Code itself creates.
+/// The directories every new instance starts with, of those Claude Code 2.1.332 uses (it makes
+/// the rest itself; `todos/` and `logs/`, which older ccs made, it only sweeps now).
 /// `commands/` and `skills/` come from the sharing step (`share::populate`).
-pub const INSTANCE_DIRS: &[&str] = &["session-env", "todos", "logs"];
+pub const INSTANCE_DIRS: &[&str] = &["session-env"];
 
 pub struct Store {
     root: PathBuf,

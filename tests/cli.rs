@@ -45,9 +45,13 @@ fn create_makes_a_private_instance_with_claude_codes_layout() {
     assert!(out.contains(dir.to_str().unwrap()), "{out}");
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&sandbox.ccs_home), 0o700);
-    for sub in ["session-env", "todos", "logs", "commands", "skills"] {
+    for sub in ["session-env", "commands", "skills"] {
         assert!(dir.join(sub).is_dir(), "{sub} missing");
         assert_eq!(mode(&dir.join(sub)), 0o700, "{sub}");
+    }
+    // What today's Claude Code only sweeps (legacy) is not made any more.
+    for legacy in ["todos", "logs"] {
+        assert!(!dir.join(legacy).exists(), "{legacy}");
     }
     let leftovers: Vec<_> = fs::read_dir(sandbox.ccs_home.join("instances"))
         .unwrap()
@@ -62,7 +66,7 @@ fn create_is_private_whatever_the_umask() {
     let out = sandbox.shell(BASH, "umask 000; ccs create work >/dev/null");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(mode(&sandbox.instance("work")), 0o700);
-    assert_eq!(mode(&sandbox.instance("work").join("logs")), 0o700);
+    assert_eq!(mode(&sandbox.instance("work").join("session-env")), 0o700);
 }
 
 #[test]

@@ -45,7 +45,7 @@ fn concurrent_creates_of_one_profile_make_exactly_one() {
             ["work"],
             "round {round}: no half-made profile may remain"
         );
-        for sub in ["session-env", "todos", "logs", "commands", "skills"] {
+        for sub in ["session-env", "commands", "skills"] {
             assert!(
                 sandbox.instance("work").join(sub).is_dir(),
                 "round {round}: {sub}"

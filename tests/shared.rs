@@ -96,7 +96,7 @@ fn a_new_profile_links_the_users_configuration_by_absolute_path() {
             "{own} must not come from ~/.claude"
         );
     }
-    for own in ["session-env", "todos", "logs"] {
+    for own in ["session-env"] {
         assert!(link_of(&work.join(own)).is_none() && work.join(own).is_dir());
     }
     assert_eq!(
