@@ -11,6 +11,8 @@ use crate::names::SHARING_FILE;
 use crate::profile_name::ProfileName;
 use crate::size;
 use crate::store::Store;
+use crate::usage::snapshot::{self, Snapshot, Window};
+use crate::usage::time;
 
 /// List profiles with their accounts, marking the one active in this shell with '*'
 #[derive(Debug, Args)]
@@ -30,6 +32,18 @@ struct Row<'a> {
     size_bytes: u64,
     /// `null` when `.ccs.json` is broken.
     sharing: Option<SharingRow>,
+    /// The account's last known use, as the client reported it to `ccs statusline`; `null`
+    /// when never reported.
+    rate_limits: Option<RateLimitsRow<'a>>,
+}
+
+/// `{"five_hour": {"used_percentage", "resets_at"}, "seven_day": …, "observed_at", "stale"}`
+#[derive(Serialize)]
+struct RateLimitsRow<'a> {
+    five_hour: Option<&'a Window>,
+    seven_day: Option<&'a Window>,
+    observed_at: i64,
+    stale: bool,
 }
 
 /// `{"mode": "link", "items": {"commands": "shared", …}}`
@@ -59,6 +73,8 @@ impl List {
             .zip(&facts)
             .map(|((name, _), facts)| (name, Some(name) == active.as_ref(), facts))
             .collect();
+        let limits = rate_limits(&store, &profiles);
+        let now = time::now_millis();
         if self.json {
             let paths: Vec<_> = profiles
                 .iter()
@@ -67,13 +83,20 @@ impl List {
             let rows: Vec<Row> = profiles
                 .iter()
                 .zip(&paths)
-                .map(|((name, active, facts), path)| Row {
+                .zip(&limits)
+                .map(|(((name, active, facts), path), limits)| Row {
                     name: name.as_str(),
                     path: path.to_str(),
                     active: *active,
                     account: &facts.account,
                     size_bytes: facts.size,
                     sharing: facts.sharing.as_ref().map(SharingRow::of),
+                    rate_limits: limits.as_ref().map(|r| RateLimitsRow {
+                        five_hour: r.five_hour.as_ref(),
+                        seven_day: r.seven_day.as_ref(),
+                        observed_at: r.observed_at,
+                        stale: r.is_stale(now),
+                    }),
                 })
                 .collect();
             return Ok(Outcome::print(serde_json::to_string(&rows)? + "\n"));
@@ -81,15 +104,41 @@ impl List {
         if profiles.is_empty() {
             note_no_profiles();
         }
-        Ok(Outcome::print(table(&profiles)))
+        let uses: Vec<Option<String>> = if limits.iter().any(Option::is_some) {
+            let zone = time::local_zone();
+            limits
+                .iter()
+                .map(|r| r.as_ref().and_then(|r| r.summary(now, &zone)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Outcome::print(table(&profiles, &uses)))
     }
 }
 
-/// The listing for a person: `* work  max · me@example.com (Acme)  4 shared, 1 own   1.2 MB`.
+/// Each profile's last reported rate limits: one listing of `$CCS_HOME/rate-limits/` (most
+/// stores have none, or a few), never a file tried per profile.
+fn rate_limits(store: &Store, profiles: &[(&ProfileName, bool, &Facts)]) -> Vec<Option<Snapshot>> {
+    let mut all = snapshot::load_all(store);
+    all.retain(|(_, s)| s.has_limits());
+    profiles
+        .iter()
+        .map(|(name, ..)| {
+            let at = all
+                .binary_search_by(|(n, _)| n.as_str().cmp(name.as_str()))
+                .ok()?;
+            Some(all[at].1.clone())
+        })
+        .collect()
+}
+
+/// The listing for a person: `* work  max · me@example.com (Acme)  4 shared, 1 own   1.2 MB`,
+/// and the account's last known use when reported (`uses`, empty when none is).
 ///
 /// Columns padded by hand into one buffer sized for the whole table: with a thousand profiles,
 /// `format!`'s width machinery was a tenth of the listing's instructions (README, performance).
-fn table(profiles: &[(&ProfileName, bool, &Facts)]) -> String {
+fn table(profiles: &[(&ProfileName, bool, &Facts)], uses: &[Option<String>]) -> String {
     let name_width = profiles
         .iter()
         .map(|(n, ..)| n.as_str().len())
@@ -110,7 +159,9 @@ fn table(profiles: &[(&ProfileName, bool, &Facts)]) -> String {
     let line_width = name_width + summary_width + share_width + 16;
     let mut out = String::with_capacity(profiles.len() * line_width);
     let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
-    for (((name, active, facts), summary), share) in profiles.iter().zip(&summaries).zip(&shares) {
+    for (i, (((name, active, facts), summary), share)) in
+        profiles.iter().zip(&summaries).zip(&shares).enumerate()
+    {
         out.push_str(if *active { "* " } else { "  " });
         out.push_str(name.as_str());
         pad(&mut out, name_width - name.as_str().len() + 2);
@@ -121,6 +172,10 @@ fn table(profiles: &[(&ProfileName, bool, &Facts)]) -> String {
         let size = size::human_size(facts.size);
         pad(&mut out, 7usize.saturating_sub(size.chars().count()));
         out.push_str(&size);
+        if let Some(Some(used)) = uses.get(i) {
+            out.push_str("  ");
+            out.push_str(used);
+        }
         out.push('\n');
     }
     out

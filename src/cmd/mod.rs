@@ -23,6 +23,7 @@ mod remove;
 mod rename;
 mod run_as;
 mod show;
+mod statusline;
 mod sync;
 mod unpin;
 mod usage;
@@ -85,6 +86,7 @@ pub enum Command {
     Unpin(unpin::Unpin),
     Doctor(doctor::Doctor),
     Usage(usage::Usage),
+    Statusline(statusline::Statusline),
     Init(init::Init),
     Completions(completions::Completions),
     /// `ccs NAME [ARGS]...`: claude as profile NAME (see `run_as`).
@@ -142,6 +144,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Unpin(c) => c.run(),
         Command::Doctor(c) => c.run(),
         Command::Usage(c) => c.run(),
+        Command::Statusline(c) => c.run(),
         Command::Init(c) => c.run(),
         Command::Completions(c) => c.run(),
         Command::Profile(words) => run_as::run(words),

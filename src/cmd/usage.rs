@@ -10,7 +10,7 @@ use crate::completion::profile_names;
 use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
-use crate::usage::snapshot::{self, Snapshot, Window};
+use crate::usage::snapshot::{self, Snapshot, Window, percent};
 use crate::usage::tally::{Block, Tally};
 use crate::usage::time::{self, Millis, SECOND};
 use crate::usage::{self, Problems, Report};
@@ -124,12 +124,16 @@ fn row(s: &Shown, now: Millis) -> Row<'_> {
             since: l.at.div_euclid(SECOND),
             window: l.window.as_deref(),
         }),
-        rate_limits: s.snapshot.as_ref().map(|r| RateLimitsRow {
-            five_hour: r.five_hour.as_ref(),
-            seven_day: r.seven_day.as_ref(),
-            observed_at: r.observed_at,
-            stale: r.is_stale(now),
-        }),
+        rate_limits: s
+            .snapshot
+            .as_ref()
+            .filter(|r| r.has_limits())
+            .map(|r| RateLimitsRow {
+                five_hour: r.five_hour.as_ref(),
+                seven_day: r.seven_day.as_ref(),
+                observed_at: r.observed_at,
+                stale: r.is_stale(now),
+            }),
     }
 }
 
@@ -247,37 +251,17 @@ fn state(s: &Shown, now: Millis, zone: &jiff::tz::TimeZone) -> (String, String) 
             "5h use unknown (no status line yet)".to_owned(),
         );
     };
-    let mut words = Vec::new();
-    let mut shown_bar = None;
-    if let Some(w) = &r.five_hour {
-        if w.resets_at.saturating_mul(SECOND) > now {
-            shown_bar = Some(bar(w.used_percentage));
-            words.push(format!(
-                "{}% of 5h · resets {}",
-                percent(w.used_percentage),
-                time::clock(w.resets_at, now, zone)
-            ));
-        } else {
-            words.push(format!("5h reset {}", time::clock(w.resets_at, now, zone)));
-        }
-    }
-    if let Some(w) = &r.seven_day {
-        if w.resets_at.saturating_mul(SECOND) > now {
-            words.push(format!("7d {}%", percent(w.used_percentage)));
-        }
-    }
-    if r.is_stale(now) {
-        words.push(format!(
-            "as of {} ago",
-            time::age(r.observed_at.saturating_mul(SECOND), now)
-        ));
-    }
-    let words = if words.is_empty() {
-        "no limits reported".to_owned()
-    } else {
-        words.join(" · ")
+    let Some(words) = r.summary(now, zone) else {
+        return (
+            "·".repeat(BAR),
+            "no limits reported (not a subscription?)".to_owned(),
+        );
     };
-    (shown_bar.unwrap_or_else(|| "·".repeat(BAR)), words)
+    let five_hour = r
+        .five_hour
+        .filter(|w| w.resets_at.saturating_mul(SECOND) > now);
+    let shown_bar = five_hour.map_or_else(|| "·".repeat(BAR), |w| bar(w.used_percentage));
+    (shown_bar, words)
 }
 
 fn window_words(window: &str) -> &str {
@@ -296,22 +280,16 @@ fn bar(percentage: f64) -> String {
     "█".repeat(filled) + &"░".repeat(BAR - filled)
 }
 
-/// A percentage as the client shows it: whole, but never 0 when something is used.
-fn percent(p: f64) -> String {
-    if p > 0.0 && p < 1.0 {
-        "<1".to_owned()
-    } else {
-        format!("{:.0}", p.clamp(0.0, 999.0).floor())
-    }
-}
-
 /// Which profile has the most room in its 5-hour window, among those whose use is known and fresh.
 fn most_room(shown: &[Shown], now: Millis) -> Option<String> {
     if shown.len() < 2 {
         return None;
     }
     let used = |s: &Shown| -> Option<f64> {
-        let r = s.snapshot.as_ref().filter(|r| !r.is_stale(now))?;
+        let r = s
+            .snapshot
+            .as_ref()
+            .filter(|r| r.has_limits() && !r.is_stale(now))?;
         if s.report.limit.is_some() || r.limited_until(now).is_some() {
             return None;
         }
@@ -320,14 +298,17 @@ fn most_room(shown: &[Shown], now: Millis) -> Option<String> {
             .filter(|w| w.resets_at.saturating_mul(SECOND) > now);
         Some(w.map_or(0.0, |w| w.used_percentage))
     };
-    let (best, pct) = shown
-        .iter()
-        .filter_map(|s| Some((s, used(s)?)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let known: Vec<(&Shown, f64)> = shown.iter().filter_map(|s| Some((s, used(s)?))).collect();
+    let (best, pct) = known.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let among = if known.len() < shown.len() {
+        format!(" (of {} whose use is known)", known.len())
+    } else {
+        String::new()
+    };
     Some(format!(
-        "most room now: {} ({}% of its 5-hour limit used)\n",
+        "most room now{among}: {} ({}% of its 5-hour limit used)\n",
         best.name,
-        percent(pct)
+        percent(*pct)
     ))
 }
 
@@ -352,8 +333,6 @@ mod tests {
         assert_eq!(bar(42.0), "████░░░░░░");
         assert_eq!(bar(100.0), "██████████");
         assert_eq!(bar(250.0), "██████████");
-        assert_eq!(percent(0.4), "<1");
-        assert_eq!(percent(42.9), "42");
         assert_eq!(human(950), "950");
         assert_eq!(human(12_345), "12.3k");
         assert_eq!(human(4_500_000), "4.5M");

@@ -5,7 +5,8 @@
 //! - `line`: one transcript line (usage, limit), `dedup`: which records are copies, `tally`: the
 //!   sums (in all, 7 days, the 5-hour block), `limits`: the client's limit messages;
 //! - `scan`: finding transcripts and reading what is new, `cache`: what was counted per file;
-//! - `snapshot`: the rate limits `ccs statusline` records per profile;
+//! - `snapshot`: the rate limits `ccs statusline` records per profile, `settings_file`: editing
+//!   its line into Claude Code's `settings.json`;
 //! - `time`: instants, parsed and shown.
 //!
 //! Counting agrees with ccusage (checked against ccusage 20.0.24 in tests/usage.rs), which
@@ -16,6 +17,7 @@ pub mod dedup;
 pub mod limits;
 pub mod line;
 pub mod scan;
+pub mod settings_file;
 pub mod snapshot;
 pub mod tally;
 pub mod time;

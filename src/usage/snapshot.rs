@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::time::{Millis, SECOND};
+use super::time::{Millis, SECOND, age, clock};
 use crate::fsx;
 use crate::names::RATE_LIMITS_DIR;
 use crate::profile_name::ProfileName;
@@ -41,11 +41,27 @@ pub struct Snapshot {
     pub five_hour: Option<Window>,
     #[serde(default)]
     pub seven_day: Option<Window>,
-    /// Unix seconds.
+    /// Unix seconds; 0 when the client has not reported any limits.
     pub observed_at: i64,
+    /// The account the status line shows, kept so that a refresh does not parse the profile's
+    /// `.claude.json` (megabytes, in a long-used profile) while it is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<SeenAccount>,
+}
+
+/// The account's words, and the state of the files they were read from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenAccount {
+    pub text: String,
+    pub files: String,
 }
 
 impl Snapshot {
+    /// Whether the client ever reported limits in it.
+    pub fn has_limits(&self) -> bool {
+        self.five_hour.is_some() || self.seven_day.is_some()
+    }
+
     pub fn is_stale(&self, now: Millis) -> bool {
         now - self.observed_at.saturating_mul(SECOND) > STALE_AFTER
     }
@@ -58,6 +74,46 @@ impl Snapshot {
             .filter(|w| w.used_percentage >= 100.0 && w.resets_at.saturating_mul(SECOND) > now)
             .map(|w| w.resets_at)
             .max()
+    }
+}
+
+impl Snapshot {
+    /// For a person: `5h 42% · resets 14:00 · 7d 17%`, with `· 2h ago` when stale; `None`
+    /// when the client reported no limits.
+    pub fn summary(&self, now: Millis, zone: &jiff::tz::TimeZone) -> Option<String> {
+        if !self.has_limits() {
+            return None;
+        }
+        let running = |w: &&Window| w.resets_at.saturating_mul(SECOND) > now;
+        let mut words = Vec::new();
+        match &self.five_hour {
+            Some(w) if running(&w) => words.push(format!(
+                "5h {}% · resets {}",
+                percent(w.used_percentage),
+                clock(w.resets_at, now, zone)
+            )),
+            Some(w) => words.push(format!("5h reset {}", clock(w.resets_at, now, zone))),
+            None => {}
+        }
+        if let Some(w) = self.seven_day.as_ref().filter(running) {
+            words.push(format!("7d {}%", percent(w.used_percentage)));
+        }
+        if self.is_stale(now) {
+            words.push(format!(
+                "{} ago",
+                age(self.observed_at.saturating_mul(SECOND), now)
+            ));
+        }
+        Some(words.join(" · "))
+    }
+}
+
+/// A percentage as the client shows it: whole, and `<1` rather than 0 when something is used.
+pub fn percent(p: f64) -> String {
+    if p > 0.0 && p < 1.0 {
+        "<1".to_owned()
+    } else {
+        format!("{:.0}", p.clamp(0.0, 999.0).floor())
     }
 }
 
@@ -130,11 +186,42 @@ mod tests {
                 resets_at: 1_795_168_800 + 86_400,
             }),
             observed_at: 1_795_168_800 - 10 * 60,
+            account: None,
         };
         assert!(!s.is_stale(now));
         assert!(s.is_stale(now + 6 * 60 * SECOND));
         assert_eq!(s.limited_until(now), Some(1_795_168_860));
         assert_eq!(s.limited_until(now + 60 * SECOND), None, "reset");
+    }
+
+    #[test]
+    fn summaries_say_use_reset_and_age() {
+        let utc = jiff::tz::TimeZone::UTC;
+        let now = 1_795_168_800_000; // 10:00
+        let mut s = Snapshot {
+            five_hour: Some(Window {
+                used_percentage: 42.9,
+                resets_at: 1_795_168_800 + 4 * 3600,
+            }),
+            seven_day: Some(Window {
+                used_percentage: 0.3,
+                resets_at: 1_795_168_800 + 2 * 86_400,
+            }),
+            observed_at: 1_795_168_800,
+            account: None,
+        };
+        assert_eq!(
+            s.summary(now, &utc).unwrap(),
+            "5h 42% · resets 14:00 · 7d <1%"
+        );
+        let later = now + 5 * 3600 * SECOND;
+        assert_eq!(
+            s.summary(later, &utc).unwrap(),
+            "5h reset 14:00 · 7d <1% · 5h ago"
+        );
+        s.five_hour = None;
+        s.seven_day = None;
+        assert_eq!(s.summary(now, &utc), None);
     }
 
     #[test]

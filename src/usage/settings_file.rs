@@ -1,0 +1,268 @@
+//! Editing one member of a JSON object in a file a person also edits (Claude Code's
+//! `settings.json`), without touching anything else: the member is found in the text and only its
+//! bytes change, so key order, spacing and every other member stay as the person wrote them.
+//! (Parsing and writing the whole file back would sort its keys and reformat it.)
+//!
+//! The text is checked to be a JSON object with `serde_json` first; the scanner below only finds
+//! where members start and end in text already known to be valid.
+
+use std::ops::Range;
+
+/// A member of an object: `"key": value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub key: String,
+    /// From the key's opening quote to the value's last byte.
+    pub span: Range<usize>,
+    pub value: Range<usize>,
+}
+
+/// The members of the object whose `{` is at `open`, in order.
+pub fn members(text: &str, open: usize) -> Option<Vec<Member>> {
+    let b = text.as_bytes();
+    if b.get(open) != Some(&b'{') {
+        return None;
+    }
+    let mut at = skip_space(b, open + 1);
+    let mut found = Vec::new();
+    if b.get(at) == Some(&b'}') {
+        return Some(found);
+    }
+    loop {
+        let key_end = string_end(b, at)?;
+        let key: String = serde_json::from_str(&text[at..key_end]).ok()?;
+        let colon = skip_space(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            return None;
+        }
+        let value_start = skip_space(b, colon + 1);
+        let value_end = value_end(b, value_start)?;
+        found.push(Member {
+            key,
+            span: at..value_end,
+            value: value_start..value_end,
+        });
+        let next = skip_space(b, value_end);
+        match b.get(next)? {
+            b',' => at = skip_space(b, next + 1),
+            b'}' => return Some(found),
+            _ => return None,
+        }
+    }
+}
+
+/// Where the top-level object of `text` opens.
+pub fn top_level(text: &str) -> Option<usize> {
+    let at = skip_space(text.as_bytes(), 0);
+    (text.as_bytes().get(at) == Some(&b'{')).then_some(at)
+}
+
+/// `text` with `value` (JSON text) as the top-level member `key`: replacing its value, or added
+/// as the first member, indented like the members around it.
+pub fn set(text: &str, key: &str, value: &str) -> Option<String> {
+    let open = top_level(text)?;
+    let all = members(text, open)?;
+    if let Some(m) = all.iter().find(|m| m.key == key) {
+        return Some(format!(
+            "{}{}{}",
+            &text[..m.value.start],
+            indent_after_first_line(value, &indent_of(text, m.span.start)),
+            &text[m.value.end..]
+        ));
+    }
+    let quoted = serde_json::to_string(key).ok()?;
+    let (indent, newline) = match all.first() {
+        Some(first) => (
+            indent_of(text, first.span.start),
+            text[open + 1..first.span.start].contains('\n'),
+        ),
+        None => ("  ".to_owned(), true),
+    };
+    let value = indent_after_first_line(value, &indent);
+    let (before, after) = (&text[..open + 1], &text[open + 1..]);
+    let member = format!("{quoted}: {value}");
+    Some(match (all.is_empty(), newline) {
+        (true, _) => format!("{before}\n{indent}{member}\n{}", after.trim_start()),
+        (false, true) => format!("{before}\n{indent}{member},{after}"),
+        (false, false) => format!("{before}{member}, {}", after.trim_start()),
+    })
+}
+
+/// `text` without the top-level member `key` (and the comma that separated it).
+pub fn remove(text: &str, key: &str) -> Option<String> {
+    let open = top_level(text)?;
+    let all = members(text, open)?;
+    let at = all.iter().position(|m| m.key == key)?;
+    let b = text.as_bytes();
+    let cut = if at + 1 < all.len() {
+        // Up to the next member, whose indentation then takes this one's place.
+        all[at].span.start..all[at + 1].span.start
+    } else if at > 0 {
+        // The last member: from the end of the one before (its comma goes too).
+        all[at - 1].span.end..all[at].span.end
+    } else {
+        let end = skip_space(b, all[at].span.end);
+        open + 1..end
+    };
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..cut.start]);
+    if at == 0 && all.len() == 1 {
+        out.push('\n');
+    }
+    out.push_str(&text[cut.end..]);
+    Some(out)
+}
+
+/// The whitespace before `at` on its line.
+fn indent_of(text: &str, at: usize) -> String {
+    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let before = &text[line_start..at];
+    if before.chars().all(char::is_whitespace) {
+        before.to_owned()
+    } else {
+        String::new()
+    }
+}
+
+fn indent_after_first_line(value: &str, indent: &str) -> String {
+    value.replace('\n', &format!("\n{indent}"))
+}
+
+fn skip_space(b: &[u8], mut at: usize) -> usize {
+    while b
+        .get(at)
+        .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        at += 1;
+    }
+    at
+}
+
+/// The index after the string whose opening quote is at `at`.
+fn string_end(b: &[u8], at: usize) -> Option<usize> {
+    if b.get(at) != Some(&b'"') {
+        return None;
+    }
+    let mut i = at + 1;
+    loop {
+        match b.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The index after the value starting at `at`.
+fn value_end(b: &[u8], at: usize) -> Option<usize> {
+    match b.get(at)? {
+        b'"' => string_end(b, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match b.get(i)? {
+                    b'"' => {
+                        i = string_end(b, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let len = b[at..]
+                .iter()
+                .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(b.len() - at);
+            (len > 0).then_some(at + len)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALUE: &str = "{\n  \"type\": \"command\"\n}";
+
+    fn valid(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    }
+
+    #[test]
+    fn members_are_found_with_their_spans() {
+        let text = r#" { "a" : 1, "b\"}": {"x": [1, "]}"]}, "c": null } "#;
+        let found = members(text, top_level(text).unwrap()).unwrap();
+        let keys: Vec<&str> = found.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["a", "b\"}", "c"]);
+        assert_eq!(&text[found[1].value.clone()], r#"{"x": [1, "]}"]}"#);
+        assert_eq!(&text[found[2].span.clone()], r#""c": null"#);
+    }
+
+    #[test]
+    fn setting_changes_only_that_member() {
+        let text = "{\n  \"theme\": \"dark\",\n  \"statusLine\": {\"type\": \"command\", \"command\": \"old\"},\n  \"zeta\": 1\n}\n";
+        let out = set(text, "statusLine", VALUE).unwrap();
+        assert_eq!(
+            out,
+            "{\n  \"theme\": \"dark\",\n  \"statusLine\": {\n    \"type\": \"command\"\n  },\n  \"zeta\": 1\n}\n"
+        );
+        valid(&out);
+    }
+
+    #[test]
+    fn adding_puts_the_member_first_in_the_file_s_style() {
+        let pretty = "{\n    \"theme\": \"dark\"\n}\n";
+        let out = set(pretty, "statusLine", VALUE).unwrap();
+        assert_eq!(
+            out,
+            "{\n    \"statusLine\": {\n      \"type\": \"command\"\n    },\n    \"theme\": \"dark\"\n}\n"
+        );
+        for text in [
+            "{}",
+            "{ }\n",
+            "{\"a\":1}",
+            "  {\n}\n",
+            "{\"a\":{\"b\":2},\"c\":[]}",
+        ] {
+            let out = set(text, "statusLine", VALUE).unwrap();
+            assert_eq!(
+                valid(&out)["statusLine"]["type"],
+                "command",
+                "{text} -> {out}"
+            );
+            let back = remove(&out, "statusLine").unwrap();
+            assert_eq!(valid(&back), valid(text), "{text} -> {out} -> {back}");
+        }
+    }
+
+    #[test]
+    fn removing_takes_its_comma_along() {
+        let text = "{\n  \"a\": 1,\n  \"statusLine\": {\"x\": \"}\"},\n  \"b\": 2\n}\n";
+        assert_eq!(
+            remove(text, "statusLine").unwrap(),
+            "{\n  \"a\": 1,\n  \"b\": 2\n}\n"
+        );
+        let last = "{\n  \"a\": 1,\n  \"statusLine\": 2\n}\n";
+        assert_eq!(remove(last, "statusLine").unwrap(), "{\n  \"a\": 1\n}\n");
+        let only = "{\n  \"statusLine\": 2\n}\n";
+        assert_eq!(valid(&remove(only, "statusLine").unwrap()), valid("{}"));
+        assert_eq!(remove("{\"a\":1}", "statusLine"), None);
+    }
+
+    #[test]
+    fn text_that_is_not_an_object_is_not_edited() {
+        for text in ["[]", "1", "", "\"{\""] {
+            assert_eq!(set(text, "statusLine", VALUE), None, "{text}");
+        }
+    }
+}
