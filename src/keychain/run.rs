@@ -1,0 +1,206 @@
+//! Talking to `security`: the secret as it goes in and out (never on a command line), the user
+//! it runs for, and a run of a program bounded in time.
+
+use std::env;
+use std::io::{Read, Write};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+
+use super::DEFAULT_TIMEOUT;
+
+/// The longest line `security -i` takes whole, newline included: it reads into 4096 bytes and
+/// runs the rest of a longer line as another command. Claude Code's own limit.
+const INTERACTIVE_LINE_MAX: usize = 4032;
+
+/// A secret as read from the Keychain. Neither Debug nor Display, so no message can show it.
+#[derive(PartialEq, Eq)]
+pub(super) struct Secret(pub(super) Vec<u8>);
+
+/// `security -i`'s line that stores `secret`, exactly as Claude Code writes it.
+pub(super) fn add_command(account: &str, service: &str, secret: &Secret) -> Result<String> {
+    // The line is split on quotes and backslashes: none may be in a quoted value. Neither an
+    // account (see `account_name`) nor one of our service names has one; checked all the same.
+    for value in [account, service] {
+        ensure!(
+            !value.contains(['"', '\\']) && !value.contains(char::is_control),
+            "cannot pass {value:?} to security -i"
+        );
+    }
+    let line = format!(
+        "add-generic-password -U -a \"{account}\" -s \"{service}\" -X \"{}\"\n",
+        hex(&secret.0)
+    );
+    // Too long for one line, Claude Code passes the secret as an argument. ccs never does:
+    // such a login is not moved (it stays under the old name) and Claude Code asks for /login.
+    ensure!(
+        line.len() <= INTERACTIVE_LINE_MAX,
+        "the Keychain item '{service}' is too long for security -i, and ccs never puts a secret on a command line"
+    );
+    Ok(line)
+}
+
+/// The secret `security find-generic-password -w` printed: its stdout less the newline.
+pub(super) fn secret_from_stdout(stdout: &[u8]) -> Result<Secret> {
+    let Some(secret) = stdout.strip_suffix(b"\n") else {
+        bail!("security printed no complete line");
+    };
+    // `-w` prints a secret with any byte outside printable ASCII as hex digits instead, which
+    // no one can tell from a secret made of hex digits. Claude Code stores printable ASCII
+    // only (JSON with \uXXXX escapes, base64), so such an answer is refused rather than
+    // guessed at: a wrong guess would store a different secret.
+    ensure!(
+        secret.is_empty() || secret.len() % 2 == 1 || !secret.iter().all(u8::is_ascii_hexdigit),
+        "its secret reads as hex digits, which may be security's rendering of binary data"
+    );
+    Ok(Secret(secret.to_vec()))
+}
+
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `$USER`, else the OS user name: what Claude Code (a Node program) takes.
+pub(super) fn user_from_env() -> String {
+    match env::var_os("USER").filter(|u| !u.is_empty()) {
+        // A name that is not UTF-8 cannot fit the account pattern either way.
+        Some(user) => user.to_string_lossy().into_owned(),
+        None => os_user_name().unwrap_or_default(),
+    }
+}
+
+/// The OS user name, as `os.userInfo().username` reads it (the password database's entry for
+/// the effective user), asked of `id` so that ccs needs no unsafe code for it.
+fn os_user_name() -> Option<String> {
+    let mut id = Command::new("id");
+    id.arg("-un");
+    let out = run_bounded(id, Vec::new(), DEFAULT_TIMEOUT).ok()?;
+    let name = String::from_utf8(out.stdout).ok()?;
+    (out.code == Some(0)).then(|| name.trim_end_matches('\n').to_owned())
+}
+
+// --- a bounded run ------------------------------------------------------------------------------
+
+pub(super) struct Output {
+    pub(super) code: Option<i32>,
+    pub(super) stdout: Vec<u8>,
+    pub(super) stderr: Vec<u8>,
+}
+
+/// Runs `command` with `input` on its stdin and its stdout and stderr captured, for at most
+/// `timeout`: then it is killed and the run is an error. Pipes are served by threads, so
+/// neither a program that never reads its stdin nor one that leaves a child holding its
+/// stdout open can hold ccs past the deadline.
+pub(super) fn run_bounded(
+    mut command: Command,
+    input: Vec<u8>,
+    timeout: Duration,
+) -> Result<Output> {
+    let deadline = Instant::now() + timeout;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run it")?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // Dropped at the end of the thread: the program sees the end of its input.
+        thread::spawn(move || stdin.write_all(&input));
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let Some(status) = wait_until(&mut child, deadline)? else {
+        bail!("no answer within {timeout:?}; stopped it");
+    };
+    let gathered = |pipe: Receiver<Vec<u8>>| match pipe
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+    {
+        Ok(bytes) => Ok(bytes),
+        Err(RecvTimeoutError::Disconnected) => Ok(Vec::new()),
+        Err(RecvTimeoutError::Timeout) => Err(anyhow!(
+            "it exited, but something it started kept its output open past {timeout:?}"
+        )),
+    };
+    Ok(Output {
+        code: status.code(),
+        stdout: gathered(stdout)?,
+        stderr: gathered(stderr)?,
+    })
+}
+
+/// Everything `pipe` yields, from a thread, once it is closed.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> Receiver<Vec<u8>> {
+    let (sender, receiver) = mpsc::channel();
+    if let Some(mut pipe) = pipe {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            let _ = sender.send(bytes);
+        });
+    }
+    receiver
+}
+
+/// The child's exit status, or None once `deadline` has passed: the child is killed then.
+fn wait_until(child: &mut Child, deadline: Instant) -> Result<Option<ExitStatus>> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        if let Some(status) = child.try_wait().context("cannot wait for it")? {
+            return Ok(Some(status));
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_add_command_is_claude_codes() {
+        let secret = Secret(b"{\"a\":1}".to_vec());
+        assert_eq!(
+            add_command("me", "Claude Code-credentials-7cba2e47", &secret).unwrap(),
+            "add-generic-password -U -a \"me\" -s \"Claude Code-credentials-7cba2e47\" -X \"7b2261223a317d\"\n"
+        );
+        assert!(add_command("m\"e", "s", &secret).is_err());
+        assert!(add_command("me", "s\n", &secret).is_err());
+    }
+
+    #[test]
+    fn a_secret_too_long_for_one_line_is_refused() {
+        let service = "Claude Code-credentials-7cba2e47";
+        let fixed = add_command("me", service, &Secret(Vec::new()))
+            .unwrap()
+            .len();
+        let fits = (INTERACTIVE_LINE_MAX - fixed) / 2;
+        assert!(add_command("me", service, &Secret(vec![b'x'; fits])).is_ok());
+        assert!(add_command("me", service, &Secret(vec![b'x'; fits + 1])).is_err());
+    }
+
+    #[test]
+    fn secrets_are_read_exactly() {
+        let read = |s: &[u8]| secret_from_stdout(s).map(|s| s.0);
+        assert_eq!(
+            read(b"{\"a\": \"b\\\\\"}\n").unwrap(),
+            b"{\"a\": \"b\\\\\"}"
+        );
+        // Only the one newline security adds is taken off.
+        assert_eq!(read(b" x \n\n").unwrap(), b" x \n");
+        assert_eq!(read(b"\n").unwrap(), b"");
+        assert_eq!(read(b"abc\n").unwrap(), b"abc");
+        assert!(read(b"no newline").is_err());
+        // Hex digits could be security's rendering of binary data.
+        assert!(read(b"00ff\n").is_err());
+    }
+}
