@@ -96,9 +96,8 @@ fn a_new_profile_links_the_users_configuration_by_absolute_path() {
             "{own} must not come from ~/.claude"
         );
     }
-    for own in ["session-env"] {
-        assert!(link_of(&work.join(own)).is_none() && work.join(own).is_dir());
-    }
+    let own = work.join("session-env");
+    assert!(link_of(&own).is_none() && own.is_dir());
     assert_eq!(
         snapshot(&claude),
         before,
