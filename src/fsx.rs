@@ -38,9 +38,25 @@ pub fn normalised_absolute(path: &Path) -> Result<PathBuf> {
     if path.components().any(|c| c == Component::ParentDir) {
         let resolved =
             fs::canonicalize(path).with_context(|| format!("cannot resolve '..' in {text:?}"))?;
+        let resolved = resolved.to_str().map_or(resolved.clone(), |t| {
+            PathBuf::from(without_verbatim_prefix(t))
+        });
         return normalised_absolute(&resolved);
     }
     Ok(path.components().collect())
+}
+
+/// `path` without the `\\?\` prefix Windows' canonical form puts before a plain drive or UNC
+/// path (`\\?\C:\Users` is `C:\Users`): Claude Code, shells and users know only the plain
+/// form, and the config dir must be one string. Other paths are returned as they are.
+pub fn without_verbatim_prefix(path: &str) -> String {
+    if let Some(rest) = path.strip_prefix(r"\\?\UNC\") {
+        return format!(r"\\{rest}");
+    }
+    match path.strip_prefix(r"\\?\") {
+        Some(rest) if rest.as_bytes().get(1) == Some(&b':') => rest.to_owned(),
+        _ => path.to_owned(),
+    }
 }
 
 // --- private directories and files ------------------------------------------------------------
@@ -288,6 +304,19 @@ mod tests {
                 Path::new(want),
                 "{raw}"
             );
+        }
+    }
+
+    #[test]
+    fn the_verbatim_prefix_goes_from_drive_and_unc_paths_only() {
+        for (raw, want) in [
+            (r"\\?\C:\Users\me\.ccs", r"C:\Users\me\.ccs"),
+            (r"\\?\UNC\server\share\.ccs", r"\\server\share\.ccs"),
+            (r"\\?\Volume{abc}\x", r"\\?\Volume{abc}\x"),
+            (r"C:\plain", r"C:\plain"),
+            ("/home/me", "/home/me"),
+        ] {
+            assert_eq!(without_verbatim_prefix(raw), want, "{raw}");
         }
     }
 

@@ -89,7 +89,24 @@ fn problem_with(raw: &str) -> Option<&'static str> {
     if crate::client::is_lock_name(raw) {
         return Some("it ends in '.lock', as Claude Code's lock beside a profile does");
     }
+    if raw.ends_with('.') {
+        return Some("it ends in '.', which Windows drops from a file name");
+    }
+    if is_windows_device(raw) {
+        return Some("it is a device name on Windows (con, nul, aux, prn, com1-9, lpt1-9)");
+    }
     None
+}
+
+/// Windows opens a device, not a directory, for these names, also with an extension
+/// (`nul.work`) and in any case. Refused on every system, so that a profile can move between
+/// systems (a store on a shared disk, a restored backup).
+fn is_windows_device(raw: &str) -> bool {
+    let stem = raw.split('.').next().unwrap_or(raw).to_ascii_lowercase();
+    matches!(stem.as_str(), "con" | "nul" | "aux" | "prn")
+        || (stem.len() == 4
+            && (stem.starts_with("com") || stem.starts_with("lpt"))
+            && matches!(stem.as_bytes()[3], b'1'..=b'9'))
 }
 
 fn is_name_char(c: char) -> bool {
@@ -121,6 +138,11 @@ mod tests {
             "x_y",
             "0",
             &"a".repeat(64),
+            "console",
+            "com10",
+            "com0",
+            "nully",
+            "lpt",
         ] {
             assert_eq!(ProfileName::parse(name).unwrap().as_str(), name);
         }

@@ -27,7 +27,9 @@ impl Init {
     /// switch to the default profile for a shell that inherited none, and the opt-ins.
     pub fn run(self) -> Result<Outcome> {
         let syntax = self.shell.syntax();
-        let mut hook = syntax.hook();
+        // LF only, even from a checkout that turned the hook files' line ends into CRLF (see
+        // .gitattributes): a CR breaks the POSIX shells.
+        let mut hook = syntax.hook().replace("\r\n", "\n");
         hook.push_str(&syntax.wrap_completion(completion::registration(self.shell)));
         hook.push_str(&default_profile_code(self.shell));
         if self.prompt {
