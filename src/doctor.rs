@@ -107,10 +107,10 @@ fn check_leftovers(store: &Store) -> Vec<Finding> {
     let mut look = |dir: &Path, what_is: &dyn Fn(&str) -> Option<(u32, &'static str)>| {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = entry.file_name();
-            if let Some((pid, what)) = name.to_str().and_then(what_is) {
-                if !process_runs(pid) {
-                    found.push((entry.path(), what));
-                }
+            if let Some((pid, what)) = name.to_str().and_then(what_is)
+                && !process_runs(pid)
+            {
+                found.push((entry.path(), what));
             }
         }
     };

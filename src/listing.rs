@@ -153,10 +153,10 @@ fn measure(dir: &Path, meta: Option<&fs::Metadata>, source: Option<&Path>) -> Me
 fn state_of(dir: &Path, meta: Option<&fs::Metadata>) -> Option<Vec<(&'static str, StatKey)>> {
     let mut keys = vec![(".", StatKey::of(meta?)?)];
     for item in Item::ALL.map(Item::file_name) {
-        if let Ok(meta) = fs::symlink_metadata(dir.join(item)) {
-            if meta.is_dir() {
-                keys.push((item, StatKey::of(&meta)?));
-            }
+        if let Ok(meta) = fs::symlink_metadata(dir.join(item))
+            && meta.is_dir()
+        {
+            keys.push((item, StatKey::of(&meta)?));
         }
     }
     Some(keys)

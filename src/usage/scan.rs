@@ -138,10 +138,10 @@ pub fn walk(projects: &Path) -> Walk {
 pub fn session_of_path(rel: &str) -> Key {
     let parts: Vec<&str> = rel.split('/').collect();
     let n = parts.len();
-    if n == 2 {
-        if let Some(stem) = parts[1].strip_suffix(".jsonl").filter(|s| !s.is_empty()) {
-            return key(stem);
-        }
+    if n == 2
+        && let Some(stem) = parts[1].strip_suffix(".jsonl").filter(|s| !s.is_empty())
+    {
+        return key(stem);
     }
     if n >= 4 && parts[n - 2] == "subagents" {
         return key(parts[n - 3]);
