@@ -95,9 +95,7 @@ impl Store {
         let Some(flipped) = name.with_case_flipped() else {
             return Ok(name.clone());
         };
-        let same_dir = fs::symlink_metadata(self.instance_dir(&flipped))
-            .is_ok_and(|other| same_file(meta, &other));
-        if !same_dir {
+        if !self.same_directory(name, meta, &flipped)? {
             return Ok(name.clone());
         }
         Ok(self
@@ -105,6 +103,44 @@ impl Store {
             .into_iter()
             .next()
             .unwrap_or_else(|| name.clone()))
+    }
+
+    /// Whether `b` names the same directory as `a` (whose metadata is `a_meta`): one directory
+    /// under two spellings, on a case-insensitive disk.
+    fn same_directory(
+        &self,
+        a: &ProfileName,
+        a_meta: &fs::Metadata,
+        b: &ProfileName,
+    ) -> Result<bool> {
+        let Ok(b_meta) = fs::symlink_metadata(self.instance_dir(b)) else {
+            return Ok(false);
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = a;
+            Ok((a_meta.dev(), a_meta.ino()) == (b_meta.dev(), b_meta.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            // No inode to compare (std has none on Windows): two spellings of one name that both
+            // open, while the listing holds only one of them, are one directory.
+            let _ = (a_meta, b_meta);
+            if !a.as_str().eq_ignore_ascii_case(b.as_str()) {
+                return Ok(false);
+            }
+            let listed = self.in_any_case(a)?;
+            Ok(!(listed.contains(a) && listed.contains(b)))
+        }
+    }
+
+    /// `name` as spelled on disk, when it is a profile (see [`Store::find`]); else `name`.
+    pub fn spelled(&self, name: ProfileName) -> ProfileName {
+        match self.find(&name) {
+            Ok((spelled, _)) => spelled,
+            Err(_) => name,
+        }
     }
 
     fn named_in_another_case(&self, name: &ProfileName) -> Result<Option<ProfileName>> {
@@ -162,9 +198,15 @@ impl Store {
     }
 
     /// The profile a `CLAUDE_CONFIG_DIR` value points at, if it points into this store.
+    /// On Windows and macOS, whose disks ignore case, `C:\USERS\me\.ccs\instances` is this
+    /// store too; the name is returned as written (see [`Store::spelled`]).
     pub fn profile_for_config_dir(&self, config_dir: &OsStr) -> Option<ProfileName> {
         let dir = normalised_absolute(Path::new(config_dir)).ok()?;
-        if dir.parent()? != self.instances {
+        let parent = dir.parent()?;
+        let ours = parent == self.instances
+            || (cfg!(any(windows, target_os = "macos"))
+                && parent.to_str()?.to_lowercase() == self.instances.to_str()?.to_lowercase());
+        if !ours {
             return None;
         }
         ProfileName::from_disk(dir.file_name()?.to_str()?)
@@ -205,9 +247,13 @@ impl Store {
         let target = self.instance_dir(name);
         let is_renamed_one = |n: &ProfileName| renaming == Some(n);
         if let Ok(meta) = fs::symlink_metadata(&target) {
-            let same_dir = renaming
-                .and_then(|old| fs::symlink_metadata(self.instance_dir(old)).ok())
-                .is_some_and(|old| same_file(&old, &meta));
+            let same_dir = match renaming {
+                Some(old) => fs::symlink_metadata(self.instance_dir(old))
+                    .map_or(Ok(false), |old_meta| {
+                        self.same_directory(old, &old_meta, name)
+                    })?,
+                None => false,
+            };
             if !same_dir {
                 // On a case-insensitive disk `target` may be another spelling's directory:
                 // name the profile as it is spelled on disk.
@@ -343,17 +389,6 @@ fn build_instance(staging: &Path, populate: impl FnOnce(&Path) -> Result<()>) ->
         make_private_dir(&staging.join(sub))?;
     }
     populate(staging)
-}
-
-#[cfg(unix)]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    (a.dev(), a.ino()) == (b.dev(), b.ino())
-}
-
-#[cfg(not(unix))]
-fn same_file(_a: &fs::Metadata, _b: &fs::Metadata) -> bool {
-    false
 }
 
 /// Renames a directory to a profile's place. The rename fails once the target holds anything,

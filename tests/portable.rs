@@ -86,3 +86,21 @@ fn files_shells_read_are_lf_in_every_checkout() {
         assert!(!bytes.contains(&b'\r'), "{file} holds a CR");
     }
 }
+
+/// A config dir spelled in another case (as Windows and macOS disks allow) means the profile as
+/// spelled on disk, in `current` and in `list`'s mark too.
+#[test]
+fn current_names_the_profile_as_spelled_on_disk() {
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let shouted = work.with_file_name("WORK");
+    let run = |args: &[&str]| {
+        sandbox
+            .ccs(args)
+            .env("CLAUDE_CONFIG_DIR", &shouted)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(common::stdout(&run(&["current"])), "work\n");
+    assert!(common::stdout(&run(&["list"])).starts_with("* work"));
+}

@@ -28,6 +28,7 @@ impl Current {
             ));
             return Ok(Outcome::no());
         };
+        let name = store.spelled(name);
         let dir = store.instance_dir(&name);
         if !dir.is_dir() {
             notice::warn(format_args!(

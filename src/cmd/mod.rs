@@ -169,7 +169,8 @@ pub fn command_names() -> Vec<String> {
 /// The profile active in this shell, read from `CLAUDE_CONFIG_DIR` (the truth; `CCS_PROFILE` is
 /// only for prompts).
 fn active_profile(store: &Store) -> Option<ProfileName> {
-    store.profile_for_config_dir(&std::env::var_os(CONFIG_DIR_VAR)?)
+    let named = store.profile_for_config_dir(&std::env::var_os(CONFIG_DIR_VAR)?)?;
+    Some(store.spelled(named))
 }
 
 /// The profiles a command that takes `[NAME | --all]` acts on. Without either: every profile,

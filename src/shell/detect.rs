@@ -1,5 +1,6 @@
 //! Which shell to write for when `--shell` is not given: `CCS_SHELL`, then the parent process
-//! (the shell running `eval "$(ccs use …)"`), then the login shell in `$SHELL`.
+//! (the shell running `eval "$(ccs use …)"`), then the login shell in `$SHELL`, and on Windows,
+//! where there is no `$SHELL` but in Git Bash and the like, PowerShell.
 
 use std::ffi::OsStr;
 
@@ -23,6 +24,9 @@ pub fn detect() -> Result<Shell> {
     {
         return Ok(shell);
     }
+    if cfg!(windows) {
+        return Ok(Shell::Powershell);
+    }
     bail!(
         "cannot tell which shell to write for: pass --shell bash|zsh|fish|powershell \
          or set CCS_SHELL"
@@ -39,8 +43,9 @@ pub fn explicit_or_detected(explicit: Option<Shell>) -> Result<Shell> {
 
 fn from_program_name(name: &str) -> Option<Shell> {
     // A login shell's argv[0] starts with '-'; a path may come from $SHELL.
-    let name = name.trim_start_matches('-').rsplit('/').next()?;
-    let name = name.strip_suffix(".exe").unwrap_or(name);
+    let name = name.trim_start_matches('-').rsplit(['/', '\\']).next()?;
+    let lower = name.to_ascii_lowercase();
+    let name = lower.strip_suffix(".exe").unwrap_or(&lower);
     Shell::ALL
         .into_iter()
         .find(|shell| shell.syntax().program_names().contains(&name))
@@ -80,6 +85,8 @@ mod tests {
             ("/opt/homebrew/bin/fish", Shell::Fish),
             ("pwsh", Shell::Powershell),
             ("powershell.exe", Shell::Powershell),
+            (r"C:\Program Files\Git\usr\bin\bash.exe", Shell::Bash),
+            ("PWSH.EXE", Shell::Powershell),
         ] {
             assert_eq!(from_program_name(name), Some(shell), "{name}");
         }
