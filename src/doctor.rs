@@ -368,7 +368,7 @@ fn check_home_project_files(home_claude: Option<&Path>) -> Option<Finding> {
 }
 
 fn check_claude_on_path() -> Finding {
-    match find_on_path("claude") {
+    match crate::program::find(std::ffi::OsStr::new("claude")) {
         Some(path) => finding(Level::Ok, format!("claude is {}", path.display()), None),
         None => finding(
             Level::Warn,
@@ -376,24 +376,6 @@ fn check_claude_on_path() -> Finding {
             Some("install Claude Code: npm install -g @anthropic-ai/claude-code".into()),
         ),
     }
-}
-
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    env::split_paths(&env::var_os("PATH")?)
-        .map(|dir| dir.join(program))
-        .find(|p| is_executable(p))
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
 }
 
 fn check_hook() -> Finding {

@@ -20,6 +20,7 @@ pub mod names;
 pub mod notice;
 pub mod parts;
 pub mod profile_name;
+pub mod program;
 pub mod routes;
 pub mod share;
 pub mod shell;

@@ -39,7 +39,13 @@ pub(super) fn run_as_profile(name: &ProfileName, command: &[OsString]) -> Result
     let (name, dir) = Store::from_env()?.find(name)?;
     warn_about_login_routes(&name, &dir);
     let (program, args) = command.split_first().context("no command given after --")?;
-    let mut cmd = std::process::Command::new(program);
+    // On Windows, found as its shells find it, through PATHEXT (`claude` is the `claude.cmd` of
+    // an npm install), which Rust's lookup does not try. On Unix exec searches PATH itself and
+    // keeps the name the user typed as the program's argv[0].
+    let found = cfg!(windows)
+        .then(|| crate::program::find(program))
+        .flatten();
+    let mut cmd = std::process::Command::new(found.as_deref().unwrap_or(program.as_ref()));
     cmd.args(args)
         .env(CONFIG_DIR_VAR, &dir)
         .env(PROFILE_VAR, name.as_str())
@@ -63,10 +69,46 @@ fn run_in_place(cmd: &mut std::process::Command) -> std::io::Error {
     cmd.exec()
 }
 
-#[cfg(not(unix))]
+/// Windows has no exec: ccs runs the command and exits with its status. A Ctrl+C in the console
+/// reaches every process attached to it; ccs takes it as handled and waits, so the command
+/// decides what Ctrl+C means (claude interrupts a turn and goes on), as it would run alone.
+#[cfg(windows)]
+fn run_in_place(cmd: &mut std::process::Command) -> std::io::Error {
+    windows_console::survive_ctrl_c();
+    match cmd.status() {
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+        Err(e) => e,
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 fn run_in_place(cmd: &mut std::process::Command) -> std::io::Error {
     match cmd.status() {
         Ok(status) => std::process::exit(status.code().unwrap_or(1)),
         Err(e) => e,
+    }
+}
+
+#[cfg(windows)]
+mod windows_console {
+    type Handler = unsafe extern "system" fn(u32) -> i32;
+
+    unsafe extern "system" {
+        /// kernel32 (which std links): adds `handler` to the process's console control handlers.
+        fn SetConsoleCtrlHandler(handler: Option<Handler>, add: i32) -> i32;
+    }
+
+    /// Takes every console control event (Ctrl+C, Ctrl+Break) as handled, in this process
+    /// only: a handler is not inherited, where ignoring them (a null handler) would be, by the
+    /// command too.
+    unsafe extern "system" fn handled(_event: u32) -> i32 {
+        1
+    }
+
+    pub fn survive_ctrl_c() {
+        // SAFETY: registers a function that only returns; failure leaves the default handler.
+        unsafe {
+            SetConsoleCtrlHandler(Some(handled), 1);
+        }
     }
 }
