@@ -133,7 +133,7 @@ pub fn remove<'a>(parts: impl IntoIterator<Item = &'a PartPlan>) -> Removed {
         let result = if victim.is_dir {
             fs::remove_dir(&victim.path)
         } else {
-            fs::remove_file(&victim.path)
+            crate::fsx::remove_link(&victim.path)
         };
         match result {
             Ok(()) => {

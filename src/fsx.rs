@@ -192,24 +192,67 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool> {
         .is_none())
 }
 
-/// A symlink at `to` pointing at `from`.
-#[cfg(unix)]
+/// A link at `to` pointing at `from`: a symlink; on Windows, where a symlink needs Developer Mode
+/// or an administrator, a directory falls back to a junction, which needs neither. A link is
+/// made only when it resolves: Wine's symlink call, for one, reports success and makes nothing.
+/// A file that cannot be linked fails with [`links_unavailable`] true: the caller copies it.
 pub fn symlink(from: &Path, to: &Path) -> std::io::Result<()> {
+    make_symlink(from, to)?;
+    if fs::symlink_metadata(to).is_ok() && to.exists() {
+        return Ok(());
+    }
+    let _ = remove_link(to);
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "the link was made but does not resolve",
+    ))
+}
+
+#[cfg(unix)]
+fn make_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
     std::os::unix::fs::symlink(from, to)
 }
 
 #[cfg(windows)]
-pub fn symlink(from: &Path, to: &Path) -> std::io::Result<()> {
-    if from.is_dir() {
-        std::os::windows::fs::symlink_dir(from, to)
-    } else {
-        std::os::windows::fs::symlink_file(from, to)
+fn make_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
+    if !from.is_dir() {
+        return std::os::windows::fs::symlink_file(from, to);
+    }
+    match std::os::windows::fs::symlink_dir(from, to) {
+        Ok(()) if to.exists() => Ok(()),
+        Ok(()) => {
+            let _ = fs::remove_dir(to);
+            junction::create(from, to)
+        }
+        Err(_) => junction::create(from, to),
     }
 }
 
 #[cfg(not(any(unix, windows)))]
-pub fn symlink(_from: &Path, _to: &Path) -> std::io::Result<()> {
+fn make_symlink(_from: &Path, _to: &Path) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Whether `err` says links cannot be made here (no symlink privilege on Windows, or links that
+/// do not resolve), rather than that this one failed.
+pub fn links_unavailable(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| {
+            // ERROR_PRIVILEGE_NOT_HELD: symlinks need Developer Mode or an administrator.
+            e.kind() == std::io::ErrorKind::Unsupported || e.raw_os_error() == Some(1314)
+        })
+}
+
+/// Removes a link, never its target: on Windows a link to a directory (and a junction) goes
+/// with `remove_dir`, which removes the link, not what it points to.
+pub fn remove_link(path: &Path) -> std::io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if cfg!(windows) && fs::symlink_metadata(path).is_ok() => {
+            fs::remove_dir(path).map_err(|_| e)
+        }
+        other => other,
+    }
 }
 
 /// A name beside `path` for work in progress on it, unique to this process.
@@ -223,7 +266,7 @@ pub fn sibling(path: &Path, purpose: &str) -> PathBuf {
 pub fn remove_any(path: &Path) -> std::io::Result<()> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
-        Ok(_) => fs::remove_file(path),
+        Ok(_) => remove_link(path),
         Err(e) => Err(e),
     }
 }

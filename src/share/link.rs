@@ -96,17 +96,21 @@ fn make_link(from: &Path, to: &Path) -> Result<()> {
     })
 }
 
-/// Replaces whatever link is at `to` with one to `from`, in one rename: the item never vanishes
-/// from a Claude Code session running meanwhile.
+/// Replaces whatever link is at `to` with one to `from`, in one rename where the system allows
+/// it: the item never vanishes from a Claude Code session running meanwhile. Windows renames
+/// nothing over a link to a directory: there the old link goes first.
 fn replace_with_link(from: &Path, to: &Path) -> Result<()> {
     let temp = sibling(to, "link");
-    let _ = fs::remove_file(&temp);
+    let _ = crate::fsx::remove_link(&temp);
     make_link(from, &temp)?;
+    if cfg!(windows) {
+        remove_link(to)?;
+    }
     fs::rename(&temp, to).with_context(|| format!("cannot replace {}", to.display()))
 }
 
 fn remove_link(to: &Path) -> Result<()> {
-    fs::remove_file(to).with_context(|| format!("cannot remove the link {}", to.display()))
+    crate::fsx::remove_link(to).with_context(|| format!("cannot remove the link {}", to.display()))
 }
 
 /// Link mode for an item shared entry by entry (one the client keeps per-account entries in):

@@ -94,7 +94,20 @@ fn apply(instance: &Path, source: &Path, sharing: &mut Sharing) -> Result<Vec<Ch
             instance.join(item.file_name()),
         );
         let change = match sharing.mode {
-            Mode::Link if item.per_account().is_empty() => link::link_item(&from, &to, source),
+            // A file that could not be linked here (Windows without symlink privilege) is a copy
+            // ccs keeps in step, as in copy mode: its fingerprint is recorded.
+            Mode::Link if sharing.copied.contains_key(&item) => {
+                copy::copy_item(item, &from, &to, &mut sharing.copied)
+            }
+            Mode::Link if item.per_account().is_empty() => {
+                match link::link_item(&from, &to, source) {
+                    Err(e) if !item.is_dir() && fsx::links_unavailable(&e) => {
+                        copy::copy_item(item, &from, &to, &mut sharing.copied)
+                            .map(|step| step.map(|(action, detail)| (action, format!("{detail} (links need Developer Mode here: a copy ccs keeps in step)"))))
+                    }
+                    other => other,
+                }
+            }
             Mode::Link => link::link_entries(&from, &to, source, item.per_account()),
             Mode::Copy => copy::copy_item(item, &from, &to, &mut sharing.copied),
             Mode::Isolated => Ok(None),
