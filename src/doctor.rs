@@ -454,6 +454,21 @@ fn check_active_profile(store: &Store) -> Vec<Finding> {
 }
 
 fn check_permissions(store: &Store) -> Vec<Finding> {
+    if !cfg!(unix) {
+        // Windows keeps access in ACLs, which ccs neither sets nor reads: say so rather than
+        // call the profiles private.
+        return vec![finding(
+            Level::Note,
+            format!(
+                "ccs cannot check who may read the profiles here: {} gets the access rights of the folder it is in (by default, you and administrators)",
+                store.instances_dir().display()
+            ),
+            Some(format!(
+                "icacls \"{}\" to see them",
+                store.instances_dir().display()
+            )),
+        )];
+    }
     let mut findings = Vec::new();
     let names = store.names().unwrap_or_default();
     for name in &names {
