@@ -32,10 +32,10 @@ use crate::names::LIST_CACHE_FILE as CACHE_FILE;
 use crate::profile_name::ProfileName;
 use crate::share::{self, Item, Mode, Sharing, Status};
 use crate::size;
-use crate::store::Store;
+use crate::store::{Profile, Store};
 
 /// The first line of the cache; a file from another version of the format is ignored.
-const FORMAT: &str = "ccs list cache 2";
+const FORMAT: &str = "ccs list cache 3";
 pub const SIZE_MAX_AGE: Duration = Duration::from_secs(3600);
 pub const SETTLE: Duration = Duration::from_secs(2);
 
@@ -47,7 +47,19 @@ pub struct Facts {
     pub size: u64,
     /// `None` when `.ccs.json` is unreadable.
     pub sharing: Option<SharingFacts>,
+    /// The client's `sessions/` holds records of running sessions (whether their processes
+    /// still run is checked at each listing: one killed outright leaves its record).
+    pub session_records: bool,
 }
+
+/// The entries of every profile the listing stats beside its directory, on the same threads:
+/// `skills/`, a real directory in every sharing profile, whose state decides its status. Any
+/// other watched entry (an own `commands/`) costs one `stat` more, on this thread.
+///
+/// The client's `sessions/` is not watched: the client rewrites `.claude.json` when a session
+/// starts, which changes the profile's directory, and whether recorded sessions still run is
+/// checked at each listing anyway.
+pub const WATCHED: [&str; 1] = ["skills"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SharingFacts {
@@ -59,8 +71,8 @@ pub struct SharingFacts {
 }
 
 /// The facts of each profile, from the cache where it is still true. `profiles` come with their
-/// instance directory's metadata, as [`Store::profiles_with_metadata`] lists them.
-pub fn facts(store: &Store, profiles: &[(ProfileName, Option<fs::Metadata>)]) -> Vec<Facts> {
+/// metadata, as [`Store::profiles_with_metadata`] lists them with [`WATCHED`].
+pub fn facts(store: &Store, profiles: &[Profile]) -> Vec<Facts> {
     let source = share::source_dir().ok();
     let path = store.root().join(CACHE_FILE);
     let source_key = source_key(source.as_deref());
@@ -72,7 +84,8 @@ pub fn facts(store: &Store, profiles: &[(ProfileName, Option<fs::Metadata>)]) ->
     let mut added = false;
     let facts = profiles
         .iter()
-        .map(|(name, meta)| {
+        .map(|profile| {
+            let (name, meta) = (&profile.name, &profile.meta);
             let hit = cached
                 .binary_search_by(|(cached_name, _)| (*cached_name).cmp(name.as_str()))
                 .ok()
@@ -80,7 +93,7 @@ pub fn facts(store: &Store, profiles: &[(ProfileName, Option<fs::Metadata>)]) ->
                     let line = cached[at].1;
                     Some((line, Entry::parse(line)?))
                 })
-                .filter(|(_, entry)| entry.holds(store, name, meta.as_ref(), now));
+                .filter(|(_, entry)| entry.holds(store, profile, now));
             if let Some((line, entry)) = hit {
                 kept.push(Cow::Borrowed(line));
                 return entry.facts;
@@ -141,10 +154,25 @@ fn measure(dir: &Path, meta: Option<&fs::Metadata>, source: Option<&Path>) -> Me
             account: Account::read(dir),
             size: size::disk_usage(dir),
             sharing,
+            session_records: has_session_records(dir),
         },
         keys,
         depends_outside,
     }
+}
+
+/// Whether the client's `sessions/` holds a record (`<pid>.json`).
+fn has_session_records(dir: &Path) -> bool {
+    fs::read_dir(dir.join("sessions"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 /// The state of the instance directory and of each item in it that is a real directory: the
@@ -152,7 +180,11 @@ fn measure(dir: &Path, meta: Option<&fs::Metadata>, source: Option<&Path>) -> Me
 /// not change the instance directory's mtime.
 fn state_of(dir: &Path, meta: Option<&fs::Metadata>) -> Option<Vec<(&'static str, StatKey)>> {
     let mut keys = vec![(".", StatKey::of(meta?)?)];
-    for item in Item::ALL.map(Item::file_name) {
+    for item in Item::ALL
+        .map(Item::file_name)
+        .into_iter()
+        .chain(["sessions"])
+    {
         if let Ok(meta) = fs::symlink_metadata(dir.join(item))
             && meta.is_dir()
         {
@@ -188,20 +220,22 @@ impl Entry {
 
     /// Whether the entry still describes profile `name` (whose instance directory's metadata is
     /// `meta`): nothing it was measured from has changed since, and its size is not too old.
-    fn holds(
-        &self,
-        store: &Store,
-        name: &ProfileName,
-        meta: Option<&fs::Metadata>,
-        now: SystemTime,
-    ) -> bool {
+    fn holds(&self, store: &Store, profile: &Profile, now: SystemTime) -> bool {
         let size_age = seconds(now).saturating_sub(self.sized_at);
+        // Every watched entry that is there now has a key, and each key still holds.
+        let watched_match = WATCHED.iter().zip(&profile.children).all(|(child, meta)| {
+            meta.as_ref().is_none_or(|m| !m.is_dir())
+                || self.keys.iter().any(|(item, _)| item == child)
+        });
         size_age < SIZE_MAX_AGE.as_secs()
+            && watched_match
             && self.keys.iter().all(|(item, key)| {
                 let now = if *item == "." {
-                    meta.and_then(StatKey::of)
+                    profile.meta.as_ref().and_then(StatKey::of)
+                } else if let Some(at) = WATCHED.iter().position(|w| w == item) {
+                    profile.children[at].as_ref().and_then(StatKey::of)
                 } else {
-                    fs::symlink_metadata(store.instance_dir(name).join(item))
+                    fs::symlink_metadata(store.instance_dir(&profile.name).join(item))
                         .ok()
                         .and_then(|m| StatKey::of(&m))
                 };
@@ -315,7 +349,7 @@ fn source_key(source: Option<&Path>) -> String {
 // Line 1: FORMAT. Line 2: the source's key. Then one line per profile, fields separated by tabs:
 // name, keys (`name=key` joined by `/`), sized_at, size, logged_in (0/1), subscription, e-mail,
 // organisation, mode (empty: `.ccs.json` unreadable), the status word of each item in
-// `Item::ALL` order (joined by `,`), summary.
+// `Item::ALL` order (joined by `,`), summary, session records (0/1).
 // Tabs and newlines cannot occur in a field: account fields are stripped of control characters
 // when read, and the rest is ccs's own words.
 
@@ -362,7 +396,7 @@ impl Entry {
         let mut next = || fields.next();
         let (_name, keys, sized_at, size) = (next()?, next()?, next()?, next()?);
         let (logged_in, subscription, email, organization) = (next()?, next()?, next()?, next()?);
-        let (mode, items, summary) = (next()?, next()?, next()?);
+        let (mode, items, summary, sessions) = (next()?, next()?, next()?, next()?);
         if next().is_some() {
             return None;
         }
@@ -407,6 +441,11 @@ impl Entry {
                 },
                 size: size.parse().ok()?,
                 sharing,
+                session_records: match sessions {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                },
             },
         })
     }
@@ -438,6 +477,7 @@ impl Entry {
             mode,
             &items,
             summary,
+            if self.facts.session_records { "1" } else { "0" },
         ]
         .join("\t")
     }

@@ -448,8 +448,21 @@ fn a_profile_with_a_running_client_is_not_moved_or_deleted() {
     let work = sandbox.create("work");
     fs::create_dir_all(work.join("projects/old")).unwrap();
     fs::write(work.join("projects/old/a.jsonl"), "{}\n").unwrap();
+    // Listed once the profile has settled, so that it is cached: what the client does when it
+    // starts must make the listing look again.
+    std::thread::sleep(Duration::from_millis(2100));
+    sandbox.ok(["list"]);
+    let cache = fs::read_to_string(sandbox.ccs_home.join("list-cache.tsv")).unwrap();
+    assert!(cache.lines().any(|l| l.starts_with("work\t")), "{cache}");
     let mut child = running_client(&sandbox, &claude, &work, &api_url);
     let record = session_record(&work, &child);
+    assert!(
+        sandbox.ok(["list"]).contains("1 running"),
+        "{}",
+        sandbox.ok(["list"])
+    );
+    let listed: serde_json::Value = serde_json::from_str(&sandbox.ok(["list", "--json"])).unwrap();
+    assert_eq!(listed[0]["running_sessions"], 1);
     for args in [
         &["rename", "work", "job"][..],
         &["remove", "work", "--yes"],
@@ -478,6 +491,7 @@ fn a_profile_with_a_running_client_is_not_moved_or_deleted() {
     child.wait().unwrap();
     drop(api);
     assert!(record.is_file(), "a killed client leaves its record");
+    assert!(!sandbox.ok(["list"]).contains("running"));
     let out = sandbox.run(["rename", "work", "job"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");

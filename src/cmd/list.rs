@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{Outcome, active_profile, note_no_profiles};
 use crate::account::Account;
+use crate::client;
 use crate::listing::{self, Facts, SharingFacts};
 use crate::names::SHARING_FILE;
 use crate::profile_name::ProfileName;
@@ -35,6 +36,8 @@ struct Row<'a> {
     /// The account's last known use, as the client reported it to `ccs statusline`; `null`
     /// when never reported.
     rate_limits: Option<RateLimitsRow<'a>>,
+    /// Claude Code sessions running on the profile now.
+    running_sessions: usize,
 }
 
 /// `{"five_hour": {"used_percentage", "resets_at"}, "seven_day": …, "observed_at", "stale"}`
@@ -66,13 +69,17 @@ impl List {
     pub fn run(self) -> Result<Outcome> {
         let store = Store::from_env()?;
         let active = active_profile(&store);
-        let listed = store.profiles_with_metadata()?;
+        let listed = store.profiles_with_metadata(&listing::WATCHED)?;
         let facts = listing::facts(&store, &listed);
         let profiles: Vec<_> = listed
             .iter()
             .zip(&facts)
-            .map(|((name, _), facts)| (name, Some(name) == active.as_ref(), facts))
+            .map(|(profile, facts)| {
+                let name = &profile.name;
+                (name, Some(name) == active.as_ref(), facts)
+            })
             .collect();
+        let running = running_sessions(&store, &profiles);
         let limits = rate_limits(&store, &profiles);
         let now = time::now_millis();
         if self.json {
@@ -84,7 +91,8 @@ impl List {
                 .iter()
                 .zip(&paths)
                 .zip(&limits)
-                .map(|(((name, active, facts), path), limits)| Row {
+                .zip(&running)
+                .map(|((((name, active, facts), path), limits), running)| Row {
                     name: name.as_str(),
                     path: path.to_str(),
                     active: *active,
@@ -97,6 +105,7 @@ impl List {
                         observed_at: r.observed_at,
                         stale: r.is_stale(now),
                     }),
+                    running_sessions: *running,
                 })
                 .collect();
             return Ok(Outcome::print(serde_json::to_string(&rows)? + "\n"));
@@ -113,8 +122,23 @@ impl List {
         } else {
             Vec::new()
         };
-        Ok(Outcome::print(table(&profiles, &uses)))
+        Ok(Outcome::print(table(&profiles, &running, &uses)))
     }
+}
+
+/// How many Claude Code sessions run on each profile: its records checked only where the
+/// listing's facts say there are any (most profiles have none, most of the time).
+fn running_sessions(store: &Store, profiles: &[(&ProfileName, bool, &Facts)]) -> Vec<usize> {
+    profiles
+        .iter()
+        .map(|(name, _, facts)| {
+            if facts.session_records {
+                client::running_sessions(&store.instance_dir(name)).len()
+            } else {
+                0
+            }
+        })
+        .collect()
 }
 
 /// Each profile's last reported rate limits: one listing of `$CCS_HOME/rate-limits/` (most
@@ -138,7 +162,26 @@ fn rate_limits(store: &Store, profiles: &[(&ProfileName, bool, &Facts)]) -> Vec<
 ///
 /// Columns padded by hand into one buffer sized for the whole table: with a thousand profiles,
 /// `format!`'s width machinery was a tenth of the listing's instructions (README, performance).
-fn table(profiles: &[(&ProfileName, bool, &Facts)], uses: &[Option<String>]) -> String {
+fn table(
+    profiles: &[(&ProfileName, bool, &Facts)],
+    running: &[usize],
+    uses: &[Option<String>],
+) -> String {
+    let running: Vec<String> = if running.iter().any(|&n| n > 0) {
+        running
+            .iter()
+            .map(|&n| {
+                if n > 0 {
+                    format!("{n} running")
+                } else {
+                    String::new()
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let running_width = running.iter().map(String::len).max().unwrap_or(0);
     let name_width = profiles
         .iter()
         .map(|(n, ..)| n.as_str().len())
@@ -172,7 +215,15 @@ fn table(profiles: &[(&ProfileName, bool, &Facts)], uses: &[Option<String>]) -> 
         let size = size::human_size(facts.size);
         pad(&mut out, 7usize.saturating_sub(size.chars().count()));
         out.push_str(&size);
-        if let Some(Some(used)) = uses.get(i) {
+        let used = uses.get(i).and_then(Option::as_deref);
+        if let Some(text) = running.get(i).filter(|t| !t.is_empty() || used.is_some()) {
+            out.push_str("  ");
+            out.push_str(text);
+            if used.is_some() {
+                pad(&mut out, running_width - text.len());
+            }
+        }
+        if let Some(used) = used {
             out.push_str("  ");
             out.push_str(used);
         }
