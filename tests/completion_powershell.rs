@@ -32,6 +32,8 @@ fn invoked_command(registration: &str) -> String {
 fn powershell_registration_parses_and_asks_with_the_right_variable() {
     let sandbox = Sandbox::new();
     let registration = sandbox.ok(["completions", POWERSHELL.name]);
+    // PowerShell reads it in the console's code page (`ccs init powershell | Out-String`).
+    pwsh::assert_ascii(&registration, "ccs completions powershell");
     let tree = parse_clean(&registration, "ccs completions powershell");
 
     // One top-level command: Register-ArgumentCompleter, native, for `ccs`.

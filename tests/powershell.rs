@@ -1,7 +1,12 @@
 //! PowerShell cannot run on every test machine, so what ccs prints for it is checked against a
 //! PowerShell grammar (tree-sitter-powershell) instead: the hook and the `use`/`off` code must
 //! parse without an ERROR or MISSING node, and every path must come back byte for byte when the
-//! string literal assigned to `$env:CLAUDE_CONFIG_DIR` is decoded by PowerShell's own rules.
+//! value assigned to `$env:CLAUDE_CONFIG_DIR` is decoded by PowerShell's own rules.
+//!
+//! PowerShell decodes a native command's output with the console's code page, so everything ccs
+//! prints for it must be ASCII: a value with other characters is assigned as a parenthesized sum
+//! of verbatim strings and `[char]` casts of integers, `('C:\Users\Jos' + [char]0x00E9)`. The
+//! decoder below accepts exactly that form besides one verbatim string, and nothing else.
 //!
 //! The grammar knows only the ASCII `'` as a single quote, while PowerShell also treats U+2018,
 //! U+2019, U+201A and U+201B as one. So the decoder below does not trust the grammar's idea of
@@ -15,7 +20,7 @@ mod pwsh;
 
 use ccs::shell::Shell;
 use common::Sandbox;
-use pwsh::{descendants, parse_clean, parser, syntax_problems, text};
+use pwsh::{assert_ascii, descendants, parse_clean, parser, syntax_problems, text};
 use tree_sitter::{Node, Parser, Tree};
 
 // ---------------------------------------------------------------------------------------------
@@ -103,26 +108,58 @@ fn decode_verbatim(literal: &str) -> Result<String, String> {
     }
 }
 
-/// The value of an assignment whose right-hand side must be exactly one verbatim string.
-fn assigned_string(value: Node<'_>, src: &str) -> Result<String, String> {
-    let literals: Vec<Node<'_>> = descendants(value)
-        .into_iter()
-        .filter(|n| n.kind() == "string_literal")
-        .collect();
-    let [literal] = literals.as_slice() else {
-        return Err(format!(
-            "the value {:?} holds {} string literals, not 1",
-            text(value, src),
-            literals.len()
-        ));
-    };
-    if text(*literal, src) != text(value, src) {
-        return Err(format!(
-            "the value {:?} is more than its string literal {:?}",
-            text(value, src),
-            text(*literal, src)
-        ));
+/// Grammar nodes that stand for their one child: precedence levels the value does not use.
+const WRAPPERS: &[&str] = &[
+    "pipeline",
+    "pipeline_chain",
+    "logical_expression",
+    "bitwise_expression",
+    "comparison_expression",
+    "additive_expression",
+    "multiplicative_expression",
+    "format_expression",
+    "range_expression",
+    "array_literal_expression",
+    "unary_expression",
+    "expression_with_unary_operator",
+];
+
+/// All the children of `node`, anonymous ones (`(`, `+`) and comments included.
+fn children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+/// `node` without the wrappers that hold only it.
+fn unwrapped(mut node: Node<'_>) -> Node<'_> {
+    while WRAPPERS.contains(&node.kind()) {
+        match children(node).as_slice() {
+            [only] => node = *only,
+            _ => break,
+        }
     }
+    node
+}
+
+/// The value of an assignment whose right-hand side must be exactly one verbatim string, or one
+/// parenthesized `+`-concatenation of verbatim strings and `[char]` casts of integer literals
+/// that starts with a string (so that `+` concatenates strings): the form ccs prints a non-ASCII
+/// value in. No variable, subexpression, double-quoted string or other operator is accepted.
+fn assigned_string(value: Node<'_>, src: &str) -> Result<String, String> {
+    let node = unwrapped(value);
+    match node.kind() {
+        "string_literal" => verbatim_string(node, src),
+        "parenthesized_expression" => concatenation(node, src),
+        kind => Err(format!(
+            "the value {:?} is neither a verbatim string nor a parenthesized concatenation, \
+             but {kind}",
+            text(value, src)
+        )),
+    }
+}
+
+/// A `string_literal` node that must be a verbatim string, decoded.
+fn verbatim_string(literal: Node<'_>, src: &str) -> Result<String, String> {
     let kinds: Vec<&str> = {
         let mut cursor = literal.walk();
         literal
@@ -133,10 +170,85 @@ fn assigned_string(value: Node<'_>, src: &str) -> Result<String, String> {
     if kinds != ["verbatim_string_characters"] {
         return Err(format!(
             "{:?} is not a verbatim string but {kinds:?}",
-            text(*literal, src)
+            text(literal, src)
         ));
     }
-    decode_verbatim(text(*literal, src))
+    decode_verbatim(text(literal, src))
+}
+
+/// `('a' + [char]0x00E9 + …)` decoded: the strings' UTF-16 units and the casts' units, joined.
+fn concatenation(parens: Node<'_>, src: &str) -> Result<String, String> {
+    let what = text(parens, src);
+    let sum = match children(parens).as_slice() {
+        [open, inner, close] if open.kind() == "(" && close.kind() == ")" => unwrapped(*inner),
+        _ => return Err(format!("{what:?} is not one parenthesized expression")),
+    };
+    // `+` is left-associative: the first term is the deepest.
+    let mut terms = Vec::new();
+    let mut left = sum;
+    while left.kind() == "additive_expression" {
+        let [lhs, op, rhs] = children(left)[..] else {
+            return Err(format!("{what:?}: {:?} is not a sum", text(left, src)));
+        };
+        if op.kind() != "+" {
+            return Err(format!("{what:?}: {:?} is not a `+`", text(op, src)));
+        }
+        terms.push(unwrapped(rhs));
+        left = unwrapped(lhs);
+    }
+    terms.push(left);
+    terms.reverse();
+    if terms.len() < 2 {
+        return Err(format!("{what:?} is not a concatenation"));
+    }
+    let mut units: Vec<u16> = Vec::new();
+    for (i, term) in terms.into_iter().enumerate() {
+        match term.kind() {
+            "string_literal" => units.extend(verbatim_string(term, src)?.encode_utf16()),
+            // A cast first would make `+` add numbers, or fail, not concatenate.
+            "cast_expression" if i > 0 => units.push(char_code(term, src)?),
+            _ => {
+                return Err(format!(
+                    "{what:?}: term {i}, {:?}, is not {}",
+                    text(term, src),
+                    if i == 0 {
+                        "a verbatim string (the first term must be one)"
+                    } else {
+                        "a verbatim string or a [char] cast of an integer"
+                    }
+                ));
+            }
+        }
+    }
+    String::from_utf16(&units).map_err(|_| format!("{what:?} holds an unpaired surrogate"))
+}
+
+/// The UTF-16 unit of `[char]<integer>`: a hexadecimal (`0xE9`) or decimal (`233`) literal with
+/// no sign, suffix or multiplier, below 0x10000.
+fn char_code(cast: Node<'_>, src: &str) -> Result<u16, String> {
+    let what = text(cast, src);
+    let [ty, operand] = children(cast)[..] else {
+        return Err(format!("{what:?} is not a cast of one operand"));
+    };
+    if text(ty, src) != "[char]" {
+        return Err(format!("{what:?} is not a [char] cast"));
+    }
+    let literal = unwrapped(operand);
+    if literal.kind() != "integer_literal" {
+        return Err(format!("{what:?} does not cast an integer literal"));
+    }
+    let digits = text(literal, src);
+    let code = match digits.strip_prefix("0x") {
+        Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            u32::from_str_radix(hex, 16).ok()
+        }
+        None if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            digits.parse().ok()
+        }
+        _ => None,
+    };
+    code.and_then(|c| u16::try_from(c).ok())
+        .ok_or_else(|| format!("{what:?}: {digits:?} is not a UTF-16 unit as a plain integer"))
 }
 
 /// Checks that `quoted`, assigned as `$env:X = <quoted>;`, is one statement that gives `$env:X`
@@ -187,6 +299,7 @@ fn function_names(tree: &Tree, src: &str) -> Vec<String> {
 #[test]
 fn hook_file_parses() {
     let src = hook_file();
+    assert_ascii(&src, "shell/ccs.ps1");
     let tree = parse_clean(&mut parser(), &src, "shell/ccs.ps1");
     assert_eq!(
         function_names(&tree, &src),
@@ -212,6 +325,7 @@ fn init_output_is_the_hook_and_parses() {
         "then completion"
     );
     assert_eq!(sandbox.ok(["init", "pwsh"]), out, "the pwsh alias");
+    assert_ascii(&out, "ccs init powershell");
     let tree = parse_clean(&mut parser(), &out, "ccs init powershell");
     let names = function_names(&tree, &out);
     assert!(names.contains(&"global:ccs".to_owned()), "{names:?}");
@@ -228,6 +342,7 @@ fn init_prompt_output_parses_and_enables_the_prefix_at_top_level() {
     assert_eq!(text(last, &out), "__ccs_enable_prompt_prefix");
     // Likewise the auto-switch opt-in, after the prompt one.
     let auto = sandbox.ok(["init", "powershell", "--prompt", "--auto"]);
+    assert_ascii(&auto, "ccs init powershell --prompt --auto");
     let auto_tree = parse_clean(&mut parser(), &auto, "ccs init powershell --prompt --auto");
     let statements = top_level_statements(&auto_tree);
     let tail: Vec<&str> = statements[statements.len() - 2..]
@@ -286,6 +401,7 @@ fn off_prints_two_null_assignments() {
         out,
         "$env:CLAUDE_CONFIG_DIR = $null;\n$env:CCS_PROFILE = $null;\n"
     );
+    assert_ascii(&out, "ccs off");
     let tree = parse_clean(&mut parser(), &out, "ccs off");
     assert_eq!(top_level_statements(&tree).len(), 2);
     let assigned: Vec<(String, &str)> = assignments(&tree, &out)
@@ -340,6 +456,14 @@ const HOSTILE_NAMES: &[&str] = &[
     "amp & pipe | redirect > 2>&1 <",
     "tab\tand\u{a0}nbsp",
     "-dash \u{2013}en \u{2014}em",
+    "Jos\u{e9}",
+    "\u{65e5}\u{672c}\u{8a9e}",
+    "crab \u{1f980} and \u{1f1eb}\u{1f1f7}",
+    "\u{2018}\u{2019}\u{201A}\u{201B}",
+    "\u{2019}' ''\u{2018}",
+    "e\u{301}\u{308} a\u{30a}",
+    "' + [char]0x41 + '\u{e9}",
+    "\u{e9}')",
 ];
 
 #[test]
@@ -352,6 +476,7 @@ fn use_round_trips_hostile_paths() {
         let dir = dir.to_str().unwrap();
         let out = sandbox.ok(["use", "work", "--shell", "powershell"]);
         let what = format!("ccs use work with CCS_HOME {name:?}");
+        assert_ascii(&out, &what);
         let tree = parse_clean(&mut parser, &out, &what);
         // A quote that ended the string early would start a statement of its own.
         assert_eq!(top_level_statements(&tree).len(), 2, "{what}:\n{out}");
@@ -369,6 +494,58 @@ fn use_round_trips_hostile_paths() {
             "{what}"
         );
     }
+}
+
+/// The hook's `ccs rename` re-points a shell on the renamed profile with the same code as `use`:
+/// ASCII, and decoding to the new path exactly.
+#[test]
+fn rename_re_points_to_hostile_paths_in_ascii() {
+    let mut parser = parser();
+    for name in HOSTILE_NAMES {
+        let sandbox = Sandbox::with_ccs_home(name);
+        let work = sandbox.create("work");
+        let out = sandbox
+            .ccs(["rename", "--shell", "powershell", "work", "job"])
+            .env("CLAUDE_CONFIG_DIR", &work)
+            .output()
+            .unwrap();
+        let what = format!("ccs rename --shell powershell with CCS_HOME {name:?}");
+        assert!(out.status.success(), "{what}: {}", common::stderr(&out));
+        let out = common::stdout(&out);
+        assert_ascii(&out, &what);
+        let tree = parse_clean(&mut parser, &out, &what);
+        assert_eq!(top_level_statements(&tree).len(), 2, "{what}:\n{out}");
+        let assigned: Vec<(String, Result<String, String>)> = assignments(&tree, &out)
+            .into_iter()
+            .map(|(target, value)| (target, assigned_string(value, &out)))
+            .collect();
+        let job = sandbox.instance("job");
+        assert_eq!(
+            assigned,
+            [
+                (
+                    "$env:CLAUDE_CONFIG_DIR".to_owned(),
+                    Ok(job.to_str().unwrap().to_owned())
+                ),
+                ("$env:CCS_PROFILE".to_owned(), Ok("job".to_owned())),
+            ],
+            "{what}:\n{out}"
+        );
+    }
+}
+
+/// Nothing of the hook or the completion registration depends on where ccs keeps its files.
+#[test]
+fn init_output_is_ascii_whatever_the_home() {
+    let sandbox = Sandbox::with_ccs_home("Jos\u{e9} \u{65e5}\u{672c} \u{1f980}\u{2019}");
+    sandbox.create("work");
+    let out = sandbox.ok(["init", "powershell", "--prompt", "--auto"]);
+    assert_ascii(&out, "ccs init powershell under a non-ASCII CCS_HOME");
+    parse_clean(
+        &mut parser(),
+        &out,
+        "ccs init powershell under a non-ASCII CCS_HOME",
+    );
 }
 
 /// PowerShell splits a native command's output at CR too, so a CR could not arrive intact:
@@ -446,6 +623,111 @@ fn the_check_rejects_broken_quoting() {
     assert!(check_quoting(&mut parser, "$x", "\"$x\"").is_err());
 }
 
+/// The concatenation ccs prints for a non-ASCII value, decoded as PowerShell evaluates it, in
+/// each spelling PowerShell gives the same string.
+#[test]
+fn decoder_reads_concatenations_of_strings_and_char_codes() {
+    let mut parser = parser();
+    for (value, code) in [
+        ("a\u{e9}", "('a' + [char]0x00E9)"),
+        ("a\u{e9}", "('a' + [char]0xe9)"),
+        ("a\u{e9}", "('a' + [char]233)"),
+        ("a\u{e9}", "('a'+[char]0x00E9)"),
+        ("\u{e9}", "('' + [char]0x00E9)"),
+        ("it's\u{e9}", "('it''s' + [char]0x00E9 + '')"),
+        ("\u{1f980}", "('' + [char]0xD83E + [char]0xDD80)"),
+        ("x\u{2019}y", "('x' + [char]0x2019 + 'y')"),
+        ("ab", "('a' + 'b')"),
+    ] {
+        assert_eq!(check_quoting(&mut parser, value, code), Ok(()), "{code}");
+    }
+}
+
+/// Anything but a verbatim string or that one form of concatenation is refused, even where
+/// PowerShell would give the same string: the decoder accepts only what it fully understands.
+#[test]
+fn the_check_rejects_other_expressions() {
+    let mut parser = parser();
+    for code in [
+        // Not parenthesized, or not only once.
+        "'a' + [char]0x00E9",
+        "(('a') + [char]0x00E9)",
+        "(('a' + [char]0x00E9))",
+        // No `+` at all.
+        "('a\u{e9}')",
+        // A cast first: `[char] + …` adds numbers or fails, it does not concatenate.
+        "([char]0x0061 + [char]0x00E9)",
+        "([char]0x0061 + '' + [char]0x00E9)",
+        // Other operators, casts and operands.
+        "('a' - [char]0x00E9)",
+        "('a' * [char]0x00E9)",
+        "('a' + [int]0x00E9)",
+        "('a' + [string][char]0x00E9)",
+        "('a' + [char]-0x00E9)",
+        "('a' + [char]0x00E9kb)",
+        "('a' + [char]0x00E9L)",
+        "('a' + [char]0x100E9)",
+        "('a' + [char]$e)",
+        "('a' + [char]'\u{e9}')",
+        "('a' + [char]($x))",
+        "('a' + $e)",
+        "('a' + $(\"\u{e9}\"))",
+        "('a' + \"\u{e9}\")",
+        "('a' + @'\n\u{e9}\n'@)",
+        "('a' <# c #> + [char]0x00E9)",
+        "('a' + [char]0x00E9; 'b')",
+        "('a' + [char]0x00E9 | Out-String)",
+        // The wrong character, or half of a surrogate pair.
+        "('a' + [char]0x00E8)",
+        "('a' + [char]0x00E9 + [char]0x00E9)",
+        "('a' + [char]0xD83E)",
+        // A string inside that PowerShell ends early at a typographic quote.
+        "('a\u{2019}' + [char]0x00E9)",
+    ] {
+        let value = "a\u{e9}";
+        assert!(
+            check_quoting(&mut parser, value, code).is_err(),
+            "{code} was accepted"
+        );
+    }
+    assert!(check_quoting(&mut parser, "a\u{1f980}", "('a' + [char]0xD83E)").is_err());
+}
+
+/// Values no ASCII character can stand for, quoted: ASCII, and decoding to exactly the value.
+#[test]
+fn non_ascii_values_are_quoted_in_ascii() {
+    let mut parser = parser();
+    for value in [
+        "",
+        "\u{e9}",
+        "C:\\Users\\Jos\u{e9}\\.ccs\\instances\\work",
+        "\u{65e5}\u{672c}",
+        "\u{1f980}",
+        "a\u{1f980}b\u{10ffff}",
+        "\u{2018}",
+        "\u{2018}\u{2019}\u{201A}\u{201B}",
+        "'\u{2019}''\u{201B}'",
+        "e\u{301}",
+        "\u{301}\u{308}",
+        "\u{feff}\u{a0}\u{85}\u{2028}",
+        "\u{e9}\n'@\n\u{e9}",
+    ] {
+        let quoted = Shell::Powershell.quote(value);
+        assert_ascii(&quoted, &format!("the quoting of {value:?}"));
+        assert_eq!(
+            check_quoting(&mut parser, value, &quoted),
+            Ok(()),
+            "{quoted}"
+        );
+    }
+    // An ASCII value stays one verbatim string, as ever.
+    assert_eq!(Shell::Powershell.quote("C:\\it's"), "'C:\\it''s'");
+    assert_eq!(
+        Shell::Powershell.quote("C:\\Users\\Jos\u{e9}\\.ccs\\instances\\work"),
+        "('C:\\Users\\Jos' + [char]0x00E9 + '\\.ccs\\instances\\work')"
+    );
+}
+
 /// A tiny deterministic PRNG (xorshift64*), so a failure is reproducible from its seed.
 struct XorShift(u64);
 
@@ -498,6 +780,12 @@ const HOSTILE_PIECES: &[&str] = &[
     "\r\n",
     "';",
     "'+'",
+    "' + [char]0x41 + '",
+    "('' + ",
+    "e\u{301}",
+    "\u{e9}",
+    "\u{1f980}",
+    "\u{65e5}\u{672c}",
 ];
 
 fn random_string(rng: &mut XorShift) -> String {
@@ -545,9 +833,17 @@ fn quote_round_trips_random_hostile_strings() {
         | 1; // xorshift must not start from 0
     let mut rng = XorShift(seed);
     let mut parser = parser();
+    let mut non_ascii = 0;
     for case in 0..CASES {
         let value = random_string(&mut rng);
         let quoted = Shell::Powershell.quote(&value);
+        non_ascii += usize::from(!value.is_ascii());
+        if !quoted.is_ascii() {
+            panic!(
+                "case {case} of seed {seed:#x} (rerun with CCS_PWSH_SEED={seed:#x}):\n\
+                 value  {value:?}\nquoted {quoted:?}\nis not ASCII"
+            );
+        }
         if let Err(why) = check_quoting(&mut parser, &value, &quoted) {
             panic!(
                 "case {case} of seed {seed:#x} (rerun with CCS_PWSH_SEED={seed:#x}):\n\
@@ -555,4 +851,9 @@ fn quote_round_trips_random_hostile_strings() {
             );
         }
     }
+    // Most values hold a non-ASCII character, and so take the concatenated form.
+    assert!(
+        non_ascii > CASES / 2,
+        "only {non_ascii} of {CASES} values are non-ASCII"
+    );
 }

@@ -8,21 +8,39 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     // Environment values cannot hold NUL, and ccs refuses non-UTF-8 paths before quoting.
-    let Ok(value) = std::str::from_utf8(data) else { return };
+    let Ok(value) = std::str::from_utf8(data) else {
+        return;
+    };
     if value.contains('\0') {
         return;
     }
     for (shell, parse) in [
-        (Shell::Bash, posix_word as fn(&str) -> Result<String, String>),
+        (
+            Shell::Bash,
+            posix_word as fn(&str) -> Result<String, String>,
+        ),
         (Shell::Zsh, posix_word),
         (Shell::Fish, fish_word),
     ] {
         let quoted = shell.quote(value);
-        assert_eq!(parse(&quoted).as_deref(), Ok(value), "{shell:?} quoted {value:?} as {quoted:?}");
+        assert_eq!(
+            parse(&quoted).as_deref(),
+            Ok(value),
+            "{shell:?} quoted {value:?} as {quoted:?}"
+        );
     }
     if !value.contains('\r') {
         let quoted = Shell::Powershell.quote(value);
-        assert_eq!(powershell_word(&quoted).as_deref(), Ok(value), "quoted {value:?} as {quoted:?}");
+        // PowerShell reads a native command's output in the console's code page.
+        assert!(
+            quoted.is_ascii(),
+            "quoted {value:?} as {quoted:?}, not ASCII"
+        );
+        assert_eq!(
+            powershell_word(&quoted).as_deref(),
+            Ok(value),
+            "quoted {value:?} as {quoted:?}"
+        );
     }
 });
 
@@ -82,22 +100,73 @@ fn fish_word(word: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// One PowerShell verbatim string: `'` and U+2018–U+201B all open and close it, and two of them
-/// in a row stand for one (the second).
+/// One PowerShell value: a verbatim string, or `(` a verbatim string, then ` + ` and a verbatim
+/// string or `[char]` and an integer (`0x` and hex digits, or decimal digits) as often as one
+/// likes, `)`. The result is the UTF-16 units of the terms, joined.
 fn powershell_word(word: &str) -> Result<String, String> {
+    let Some(mut rest) = word.strip_prefix('(') else {
+        let (out, rest) = powershell_verbatim(word)?;
+        return if rest.is_empty() {
+            Ok(out)
+        } else {
+            Err(format!("{rest:?} after the string"))
+        };
+    };
+    let mut units: Vec<u16> = Vec::new();
+    let mut terms = 0;
+    loop {
+        if let Some(after) = rest.strip_prefix("[char]").filter(|_| terms > 0) {
+            let end = after.find([' ', ')']).unwrap_or(after.len());
+            let (digits, after) = after.split_at(end);
+            let code = match digits.strip_prefix("0x") {
+                Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    u32::from_str_radix(hex, 16).ok()
+                }
+                None if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                    digits.parse().ok()
+                }
+                _ => None,
+            };
+            let code = code.and_then(|c| u16::try_from(c).ok());
+            units.push(code.ok_or_else(|| format!("[char]{digits} is not a UTF-16 unit"))?);
+            rest = after;
+        } else {
+            // The first term must be a string: `[char] + …` would add numbers.
+            let (out, after) = powershell_verbatim(rest)?;
+            units.extend(out.encode_utf16());
+            rest = after;
+        }
+        terms += 1;
+        if let Some(after) = rest.strip_prefix(" + ") {
+            rest = after;
+        } else if rest == ")" && terms > 1 {
+            return String::from_utf16(&units).map_err(|_| "an unpaired surrogate".into());
+        } else {
+            return Err(format!(
+                "{rest:?} where ` + ` or the closing `)` of a sum belongs"
+            ));
+        }
+    }
+}
+
+/// One PowerShell verbatim string at the start of `code`, and what follows it: `'` and
+/// U+2018–U+201B all open and close it, and two of them in a row stand for one (the second).
+fn powershell_verbatim(code: &str) -> Result<(String, &str), String> {
     let is_quote = |c: char| matches!(c, '\'' | '\u{2018}'..='\u{201B}');
-    let mut chars = word.chars();
-    if !chars.next().is_some_and(is_quote) {
-        return Err("not a verbatim string".into());
+    let mut chars = code.char_indices();
+    if !chars.next().is_some_and(|(_, c)| is_quote(c)) {
+        return Err(format!("{code:?} does not start with a verbatim string"));
     }
     let mut out = String::new();
     let mut chars = chars.peekable();
-    while let Some(c) = chars.next() {
+    while let Some((i, c)) = chars.next() {
         if is_quote(c) {
-            match chars.next() {
-                Some(second) if is_quote(second) => out.push(second),
-                Some(_) => return Err("a single quote ends the string early".into()),
-                None => return Ok(out),
+            match chars.peek() {
+                Some(&(_, second)) if is_quote(second) => {
+                    out.push(second);
+                    chars.next();
+                }
+                _ => return Ok((out, &code[i + c.len_utf8()..])),
             }
         } else {
             out.push(c);

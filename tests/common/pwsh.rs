@@ -76,3 +76,16 @@ pub fn parse_clean(parser: &mut Parser, src: &str, what: &str) -> Tree {
     );
     tree
 }
+
+/// Fails the test, naming the first offending character, unless `code` is ASCII: PowerShell
+/// decodes a native command's output with the console's code page, in which only ASCII is sure
+/// to read the same.
+pub fn assert_ascii(code: &str, what: &str) {
+    if let Some((at, c)) = code.char_indices().find(|(_, c)| !c.is_ascii()) {
+        let line = code[..at].matches('\n').count() + 1;
+        panic!(
+            "{what} is not ASCII: {c:?} (U+{:04X}) on line {line}\n{code}",
+            c as u32
+        );
+    }
+}
