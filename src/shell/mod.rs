@@ -176,13 +176,13 @@ mod tests {
             (
                 Shell::Powershell,
                 "a\u{2018}b\u{201B}",
-                "'a\u{2018}\u{2018}b\u{201B}\u{201B}'",
+                "('a' + [char]0x2018 + 'b' + [char]0x201B)",
             ),
             (Shell::Powershell, "$env:X `n", "'$env:X `n'"),
             (
                 Shell::Powershell,
                 "\u{201C}double\u{201D}",
-                "'\u{201C}double\u{201D}'",
+                "('' + [char]0x201C + 'double' + [char]0x201D)",
             ),
         ] {
             assert_eq!(shell.quote(raw), want, "{shell:?} {raw:?}");
