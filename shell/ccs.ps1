@@ -15,8 +15,8 @@ function global:ccs {
         # first, so that this command wins over it.
         if ($global:__ccs_auto_on) { __ccs_auto_switch }
         $rest = @($args | Select-Object -Skip 1)
-        # Read the binary's output as UTF-8 whatever the console's code page, so a profile path
-        # with non-ASCII characters arrives intact.
+        # The code is ASCII whatever the path (see src/shell/powershell.rs); the messages on
+        # stderr are UTF-8, which the console shows right under this encoding.
         $encoding = [Console]::OutputEncoding
         $succeeded = $false
         try {
@@ -33,9 +33,17 @@ function global:ccs {
             Invoke-Expression ($code -join "`n")
         }
     } else {
-        # CCS_HOOK tells `ccs doctor` that the hook is installed here.
+        # CCS_HOOK tells `ccs doctor` that the hook is installed here. The output is read as
+        # UTF-8 here too: `ccs path`, `ccs show` and `ccs list` print paths and names as they are.
+        $encoding = [Console]::OutputEncoding
         $env:CCS_HOOK = 'powershell'
-        try { & $global:__ccs_binary @args } finally { $env:CCS_HOOK = $null }
+        try {
+            [Console]::OutputEncoding = [System.Text.Encoding]::UTF8
+            & $global:__ccs_binary @args
+        } finally {
+            [Console]::OutputEncoding = $encoding
+            $env:CCS_HOOK = $null
+        }
     }
 }
 
