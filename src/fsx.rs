@@ -255,6 +255,12 @@ pub fn remove_link(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Sets `path`'s modification time to now, as a sign that what is under it changed; best
+/// effort (where a directory cannot be opened as a file, Windows, ccs caches nothing by it).
+pub fn touch(path: &Path) {
+    let _ = fs::File::open(path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+}
+
 /// A name beside `path` for work in progress on it, unique to this process.
 pub fn sibling(path: &Path, purpose: &str) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();

@@ -163,16 +163,15 @@ impl Store {
         Ok(names)
     }
 
-    /// All profiles, sorted, each with its instance directory's metadata and that of the entries
-    /// `children` names inside it (`None` where one could not be read, or is not there).
-    /// Cheaper than a `stat` of each path: the listing's own directory handle is used, so no
-    /// path is looked up again, and a store of hundreds of profiles is stat'ed on a few threads.
-    pub fn profiles_with_metadata(&self, children: &[&str]) -> Result<Vec<Profile>> {
+    /// All profiles, sorted, each with its instance directory's metadata (`None` when it could
+    /// not be read). Cheaper than a `stat` of each path: the listing's own directory handle is
+    /// used, so no path is looked up again.
+    pub fn profiles_with_metadata(&self) -> Result<Vec<Profile>> {
         let mut entries = Vec::new();
         self.each_profile(|name, entry| entries.push((name, entry)))?;
         // Sorted before the metadata is attached: moving small entries is cheaper.
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(stat_in_parallel(entries, children))
+        Ok(stat_in_parallel(entries))
     }
 
     fn each_profile(&self, mut found: impl FnMut(ProfileName, fs::DirEntry)) -> Result<()> {
@@ -356,14 +355,11 @@ pub struct Profile {
     pub name: ProfileName,
     /// Its instance directory's metadata.
     pub meta: Option<fs::Metadata>,
-    /// The metadata of the entries asked for, in that order (links not followed).
-    pub children: Vec<Option<fs::Metadata>>,
 }
 
-/// Each entry's metadata, and its children's. A `stat` is a system call of a microsecond or
-/// two, so a store of hundreds of profiles spreads them over a few threads; a small one stays on
-/// this one.
-fn stat_in_parallel(entries: Vec<(ProfileName, fs::DirEntry)>, children: &[&str]) -> Vec<Profile> {
+/// Each entry's metadata. A `stat` is a system call of a microsecond or two, so a store of
+/// hundreds of profiles spreads them over a few threads; a small one stays on this one.
+fn stat_in_parallel(entries: Vec<(ProfileName, fs::DirEntry)>) -> Vec<Profile> {
     const PER_THREAD: usize = 256;
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -374,20 +370,11 @@ fn stat_in_parallel(entries: Vec<(ProfileName, fs::DirEntry)>, children: &[&str]
     // 160 KB, and every copy of them would touch fresh memory.
     let mut listed: Vec<Profile> = names
         .into_iter()
-        .map(|name| Profile {
-            name,
-            meta: None,
-            children: Vec::new(),
-        })
+        .map(|name| Profile { name, meta: None })
         .collect();
     let stat = |into: &mut [Profile], from: &[fs::DirEntry]| {
         for (profile, entry) in into.iter_mut().zip(from) {
             profile.meta = entry.metadata().ok();
-            let dir = entry.path();
-            profile.children = children
-                .iter()
-                .map(|child| fs::symlink_metadata(dir.join(child)).ok())
-                .collect();
         }
     };
     if threads <= 1 {

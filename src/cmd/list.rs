@@ -69,7 +69,7 @@ impl List {
     pub fn run(self) -> Result<Outcome> {
         let store = Store::from_env()?;
         let active = active_profile(&store);
-        let listed = store.profiles_with_metadata(&listing::WATCHED)?;
+        let listed = store.profiles_with_metadata()?;
         let facts = listing::facts(&store, &listed);
         let profiles: Vec<_> = listed
             .iter()

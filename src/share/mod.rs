@@ -108,7 +108,15 @@ fn apply(instance: &Path, source: &Path, sharing: &mut Sharing) -> Result<Vec<Ch
                     other => other,
                 }
             }
-            Mode::Link => link::link_entries(&from, &to, source, item.per_account()),
+            Mode::Link => link::link_entries(&from, &to, source, item.per_account()).inspect(
+                |step| {
+                    // The links inside the item changed, not the profile's directory: touch it,
+                    // so that `ccs list`'s cache, which watches only the directory, sees it.
+                    if step.is_some() {
+                        fsx::touch(instance);
+                    }
+                },
+            ),
             Mode::Copy => copy::copy_item(item, &from, &to, &mut sharing.copied),
             Mode::Isolated => Ok(None),
         }
