@@ -180,7 +180,11 @@ impl Plan {
                     changed = true;
                     problems.unreadable.push((found.path, e));
                 }
-                Slot::Read(_) => unreachable!("every file to read was read"),
+                Slot::Read(_) => {
+                    problems
+                        .unreadable
+                        .push((found.path, io::Error::other("not read")));
+                }
             }
         }
         for (rel, c) in &kept {

@@ -179,6 +179,15 @@ impl Counted {
 
 /// Reads `path`, going on from `before` where the file only grew since.
 pub fn read(path: &Path, rel: &str, before: Option<Counted>) -> io::Result<Counted> {
+    read_in_chunks(path, rel, before, CHUNK)
+}
+
+fn read_in_chunks(
+    path: &Path,
+    rel: &str,
+    before: Option<Counted>,
+    chunk: usize,
+) -> io::Result<Counted> {
     let mut file = File::open(path)?;
     // The state is taken before reading: what is appended while reading shows as growth next
     // time, never as a state already seen.
@@ -190,20 +199,49 @@ pub fn read(path: &Path, rel: &str, before: Option<Counted>) -> io::Result<Count
     };
     counted.stat = stat;
     counted.tail.clear();
-    let from = counted.consumed;
-    file.seek(SeekFrom::Start(from))?;
-    let mut data = Vec::with_capacity(stat.size.saturating_sub(from) as usize + 1);
-    file.read_to_end(&mut data)?;
-    let complete = memchr::memrchr(b'\n', &data).map_or(0, |at| at + 1);
-    each_usage_line(&data[..complete], |line| counted.add(line, session, false));
-    let tail = &data[complete..];
-    if !tail.is_empty() {
-        counted.add(tail, session, true);
+    file.seek(SeekFrom::Start(counted.consumed))?;
+    // In chunks, so that a transcript of gigabytes never sits in memory whole: only its complete
+    // lines are handed on, and the rest of the last one waits for the next chunk.
+    let mut data: Vec<u8> = Vec::new();
+    loop {
+        let start = data.len();
+        data.resize(start + chunk, 0);
+        let n = read_some(&mut file, &mut data[start..])?;
+        data.truncate(start + n);
+        if n == 0 {
+            break;
+        }
+        let Some(last) = memchr::memrchr(b'\n', &data[start..]) else {
+            continue;
+        };
+        let complete = start + last + 1;
+        each_usage_line(&data[..complete], |line| counted.add(line, session, false));
+        counted.consumed += complete as u64;
+        data.drain(..complete);
     }
-    counted.consumed = from + complete as u64;
+    if !data.is_empty() {
+        counted.add(&data, session, true);
+    }
     counted.head = hash_range(&mut file, 0, counted.consumed.min(PROBE))?;
     counted.anchor = anchor_of(&mut file, counted.consumed)?;
     Ok(counted)
+}
+
+/// How much is read at a time.
+const CHUNK: usize = 8 << 20;
+
+/// Fills `buffer` as far as the file goes (a `read` may return less than asked before the end).
+fn read_some(file: &mut File, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// Whether the file in state `stat` is `before`'s with lines appended: the same file, longer,
@@ -324,6 +362,29 @@ mod tests {
         assert_eq!(session_of_path("proj/abc/chat.jsonl"), key("abc"));
         assert_eq!(session_of_path("x.jsonl"), key("x.jsonl"));
         assert_eq!(session_of_path("proj/.jsonl"), key("proj"));
+    }
+
+    #[test]
+    fn lines_across_chunks_count_as_in_one_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let line = |n: u64| {
+            format!(
+                r#"{{"type":"assistant","timestamp":"2026-11-20T10:00:00.000Z","requestId":"r{n}","message":{{"id":"m{n}","model":"x","content":[{{"type":"text","text":"{}"}}],"usage":{{"input_tokens":{n},"output_tokens":1}}}}}}"#,
+                "z".repeat(n as usize * 13)
+            )
+        };
+        let mut text: String = (1..20).map(|n| line(n) + "\n").collect();
+        text.push_str(&line(99)); // unterminated, whole
+        std::fs::write(&path, &text).unwrap();
+        let whole = read_in_chunks(&path, "p/s.jsonl", None, 1 << 20).unwrap();
+        assert_eq!(whole.entries.len(), 19);
+        assert_eq!(whole.tail.len(), 1);
+        assert_eq!(whole.consumed as usize, text.rfind('\n').unwrap() + 1);
+        for chunk in [1, 7, 100, 333, 4096] {
+            let read = read_in_chunks(&path, "p/s.jsonl", None, chunk).unwrap();
+            assert_eq!(read, whole, "chunks of {chunk}");
+        }
     }
 
     #[test]
