@@ -295,7 +295,11 @@ mod tests {
             observed_at: 7,
             ..Snapshot::default()
         };
-        let padded = format!("{}{}", " ".repeat(3000), serde_json::to_string(&long).unwrap());
+        let padded = format!(
+            "{}{}",
+            " ".repeat(3000),
+            serde_json::to_string(&long).unwrap()
+        );
         fs::write(dir.join("zz.json"), padded).unwrap();
         want.push(("zz".to_owned(), long));
         for (stray, text) in [
