@@ -240,10 +240,11 @@ fn read_changed(plans: &mut [Plan]) {
         jobs.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let work = || {
+        let mut buffer = Vec::new();
         while let Some(&j) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
             let job = jobs[j].lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(job) = job {
-                let counted = scan::read(&job.path, &job.rel, job.before);
+                let counted = scan::read(&job.path, &job.rel, job.before, &mut buffer);
                 *results[j].lock().unwrap_or_else(|e| e.into_inner()) = Some(counted);
             }
         }

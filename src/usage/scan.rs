@@ -177,9 +177,15 @@ impl Counted {
     }
 }
 
-/// Reads `path`, going on from `before` where the file only grew since.
-pub fn read(path: &Path, rel: &str, before: Option<Counted>) -> io::Result<Counted> {
-    read_in_chunks(path, rel, before, CHUNK)
+/// Reads `path`, going on from `before` where the file only grew since. `buffer` is lent by the
+/// caller and reused from file to file: memory touched once is not faulted in again for each.
+pub fn read(
+    path: &Path,
+    rel: &str,
+    before: Option<Counted>,
+    buffer: &mut Vec<u8>,
+) -> io::Result<Counted> {
+    read_in_chunks(path, rel, before, CHUNK, buffer)
 }
 
 fn read_in_chunks(
@@ -187,6 +193,7 @@ fn read_in_chunks(
     rel: &str,
     before: Option<Counted>,
     chunk: usize,
+    data: &mut Vec<u8>,
 ) -> io::Result<Counted> {
     let mut file = File::open(path)?;
     // The state is taken before reading: what is appended while reading shows as growth next
@@ -202,12 +209,14 @@ fn read_in_chunks(
     file.seek(SeekFrom::Start(counted.consumed))?;
     // In chunks, so that a transcript of gigabytes never sits in memory whole: only its complete
     // lines are handed on, and the rest of the last one waits for the next chunk.
-    let mut data: Vec<u8> = Vec::new();
+    data.clear();
     loop {
         let start = data.len();
-        data.resize(start + chunk, 0);
-        let n = read_some(&mut file, &mut data[start..])?;
-        data.truncate(start + n);
+        let left = stat.size.saturating_sub(counted.consumed + start as u64);
+        // Sized for what is left of the file (most are far smaller than a chunk); `read_to_end`
+        // fills it without zeroing it first.
+        data.reserve((left as usize).clamp(1, chunk));
+        let n = (&mut file).take(chunk as u64).read_to_end(data)?;
         if n == 0 {
             break;
         }
@@ -220,7 +229,7 @@ fn read_in_chunks(
         data.drain(..complete);
     }
     if !data.is_empty() {
-        counted.add(&data, session, true);
+        counted.add(data, session, true);
     }
     counted.head = hash_range(&mut file, 0, counted.consumed.min(PROBE))?;
     counted.anchor = anchor_of(&mut file, counted.consumed)?;
@@ -229,20 +238,6 @@ fn read_in_chunks(
 
 /// How much is read at a time.
 const CHUNK: usize = 8 << 20;
-
-/// Fills `buffer` as far as the file goes (a `read` may return less than asked before the end).
-fn read_some(file: &mut File, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match file.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
 
 /// Whether the file in state `stat` is `before`'s with lines appended: the same file, longer,
 /// with the same first bytes and the same bytes before where counting stopped. (A change that
@@ -377,12 +372,13 @@ mod tests {
         let mut text: String = (1..20).map(|n| line(n) + "\n").collect();
         text.push_str(&line(99)); // unterminated, whole
         std::fs::write(&path, &text).unwrap();
-        let whole = read_in_chunks(&path, "p/s.jsonl", None, 1 << 20).unwrap();
+        let buffer = &mut Vec::new();
+        let whole = read_in_chunks(&path, "p/s.jsonl", None, 1 << 20, buffer).unwrap();
         assert_eq!(whole.entries.len(), 19);
         assert_eq!(whole.tail.len(), 1);
         assert_eq!(whole.consumed as usize, text.rfind('\n').unwrap() + 1);
         for chunk in [1, 7, 100, 333, 4096] {
-            let read = read_in_chunks(&path, "p/s.jsonl", None, chunk).unwrap();
+            let read = read_in_chunks(&path, "p/s.jsonl", None, chunk, buffer).unwrap();
             assert_eq!(read, whole, "chunks of {chunk}");
         }
     }
