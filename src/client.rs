@@ -130,12 +130,7 @@ pub fn running_sessions(dir: &Path) -> Vec<Session> {
     };
     let mut found: Vec<Session> = entries
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .and_then(|n| n.strip_suffix(".json"))
-                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
-        })
+        .filter(|e| is_session_record(&e.file_name()))
         .filter_map(|e| serde_json::from_slice::<Record>(&fs::read(e.path()).ok()?).ok())
         .filter_map(|record| {
             let certain = match liveness(&record) {
@@ -152,6 +147,13 @@ pub fn running_sessions(dir: &Path) -> Vec<Session> {
         .collect();
     found.sort_by_key(|s| s.pid);
     found
+}
+
+/// Whether `name`, in `sessions/`, is a record of a session: `<pid>.json`.
+pub fn is_session_record(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .and_then(|n| n.strip_suffix(".json"))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
 enum Liveness {

@@ -27,6 +27,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::account::Account;
+use crate::client;
 use crate::fsx;
 use crate::names::LIST_CACHE_FILE as CACHE_FILE;
 use crate::profile_name::ProfileName;
@@ -158,12 +159,7 @@ fn has_session_records(dir: &Path) -> bool {
         .into_iter()
         .flatten()
         .flatten()
-        .any(|e| {
-            e.file_name()
-                .to_str()
-                .and_then(|n| n.strip_suffix(".json"))
-                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
-        })
+        .any(|e| client::is_session_record(&e.file_name()))
 }
 
 /// The state of the instance directory and of each item in it that is a real directory: the

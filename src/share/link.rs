@@ -24,39 +24,9 @@ pub(super) fn link_item(from: &Path, to: &Path, source: &Path) -> Result<Step> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", to.display())),
     };
     if here.file_type().is_symlink() {
-        let target = fs::read_link(to).with_context(|| format!("cannot read {}", to.display()))?;
-        let resolves = to.exists();
-        return Ok(match (target == from, resolves, source_has) {
-            (true, true, _) => None,
-            // The source item went away: a link to nothing holds no data, and a later sync
-            // links it again if it comes back.
-            (true, false, _) => {
-                remove_link(to)?;
-                Some((Action::Unlinked, format!("gone from {}", source.display())))
-            }
-            (false, false, true) => {
-                replace_with_link(from, to)?;
-                Some((
-                    Action::Repaired,
-                    format!(
-                        "was a broken link to {}, now → {}",
-                        target.display(),
-                        from.display()
-                    ),
-                ))
-            }
-            (false, false, false) => Some((
-                Action::Kept,
-                format!(
-                    "a broken link to {}; nothing in {} to repair it with",
-                    target.display(),
-                    source.display()
-                ),
-            )),
-            (false, true, _) => Some((
-                Action::Kept,
-                format!("links to {}: your choice, left alone", target.display()),
-            )),
+        return relink(from, to, source, true, || {
+            replace_with_link(from, to)?;
+            Ok(format!("→ {}", from.display()))
         });
     }
     if !source_has {
@@ -84,6 +54,54 @@ pub(super) fn link_item(from: &Path, to: &Path, source: &Path) -> Result<Step> {
             from.display()
         ),
     )))
+}
+
+/// What becomes of a link the profile has at `to`, shared either way: one to the source item
+/// stays when `whole` is how the item is shared; one to nothing whose item the source has is
+/// repaired by `remake` (which replaces the link and says with what); one to a source item that
+/// is gone goes; one the user pointed elsewhere, or that nothing could repair, is kept.
+fn relink(
+    from: &Path,
+    to: &Path,
+    source: &Path,
+    whole: bool,
+    remake: impl FnOnce() -> Result<String>,
+) -> Result<Step> {
+    let target = fs::read_link(to).with_context(|| format!("cannot read {}", to.display()))?;
+    let (ours, resolves, source_has) = (target == from, to.exists(), from.exists());
+    Ok(match (ours, resolves, source_has) {
+        (true, true, _) if whole => None,
+        (true, true, true) => Some((
+            Action::Repaired,
+            format!("was a link to the whole of it; now {}", remake()?),
+        )),
+        // The source item went away: a link to nothing holds no data, and a later sync links
+        // it again if it comes back.
+        (true, _, false) => {
+            remove_link(to)?;
+            Some((Action::Unlinked, format!("gone from {}", source.display())))
+        }
+        (_, false, true) => Some((
+            Action::Repaired,
+            format!(
+                "was a broken link to {}, now {}",
+                target.display(),
+                remake()?
+            ),
+        )),
+        (false, false, false) => Some((
+            Action::Kept,
+            format!(
+                "a broken link to {}; nothing in {} to repair it with",
+                target.display(),
+                source.display()
+            ),
+        )),
+        (false, true, _) => Some((
+            Action::Kept,
+            format!("links to {}: your choice, left alone", target.display()),
+        )),
+    })
 }
 
 /// A symlink at `to` pointing at `from`, by absolute path.
@@ -139,40 +157,14 @@ pub(super) fn link_entries(
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", to.display())),
     };
     if here.file_type().is_symlink() {
-        let target = fs::read_link(to).with_context(|| format!("cannot read {}", to.display()))?;
-        let resolves = to.exists();
-        return Ok(match (target == from, resolves, source_has) {
-            // An older ccs linked the whole item: every account's synced entries landed in the
-            // one shared directory. Now a directory of entry links.
-            (true, true, true) | (_, false, true) => {
-                let was = if resolves {
-                    "was a link to the whole of it".to_owned()
-                } else {
-                    format!("was a broken link to {}", target.display())
-                };
-                remove_link(to)?;
-                let linked = build_entry_dir(from, to, per_account)?;
-                Some((
-                    Action::Repaired,
-                    format!("{was}; now each entry ({linked}), each account's own kept apart"),
-                ))
-            }
-            (true, _, false) => {
-                remove_link(to)?;
-                Some((Action::Unlinked, format!("gone from {}", source.display())))
-            }
-            (false, false, false) => Some((
-                Action::Kept,
-                format!(
-                    "a broken link to {}; nothing in {} to repair it with",
-                    target.display(),
-                    source.display()
-                ),
-            )),
-            (false, true, _) => Some((
-                Action::Kept,
-                format!("links to {}: your choice, left alone", target.display()),
-            )),
+        // An older ccs linked the whole item: every account's synced entries landed in the one
+        // shared directory. Now a directory of entry links.
+        return relink(from, to, source, false, || {
+            remove_link(to)?;
+            let linked = build_entry_dir(from, to, per_account)?;
+            Ok(format!(
+                "each entry ({linked}), each account's own kept apart"
+            ))
         });
     }
     if !here.is_dir() {
