@@ -112,6 +112,10 @@ pub struct Session {
 }
 
 #[derive(serde::Deserialize)]
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "macos")),
+    allow(dead_code, reason = "liveness reads them where it can look")
+)]
 struct Record {
     pid: u32,
     cwd: Option<String>,
@@ -156,6 +160,10 @@ pub fn is_session_record(name: &std::ffi::OsStr) -> bool {
         .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "macos")),
+    allow(dead_code, reason = "only Unknown where ccs cannot look")
+)]
 enum Liveness {
     Runs,
     Gone,
@@ -188,7 +196,32 @@ fn liveness(record: &Record) -> Liveness {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+/// macOS: what the client itself records there, `ps -o lstart=` (one process, on a command that
+/// moves or deletes a profile or lists them while records exist), in the `darwin` domain.
+#[cfg(target_os = "macos")]
+fn liveness(record: &Record) -> Liveness {
+    if record.pid_domain.as_deref().is_some_and(|d| d != "darwin") {
+        return Liveness::Unknown;
+    }
+    let out = std::process::Command::new("/bin/ps")
+        .args(["-o", "lstart=", "-p", &record.pid.to_string()])
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC")
+        .stderr(std::process::Stdio::null())
+        .output();
+    let Ok(out) = out else {
+        return Liveness::Unknown;
+    };
+    let started = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    match &record.proc_start {
+        _ if started.is_empty() => Liveness::Gone,
+        Some(recorded) if *recorded != started => Liveness::Gone,
+        _ => Liveness::Runs,
+    }
+}
+
+/// Elsewhere (Windows) ccs has no way to look: not known to be gone.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 fn liveness(_record: &Record) -> Liveness {
     Liveness::Unknown
 }
