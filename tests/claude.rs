@@ -5,6 +5,9 @@
 //! in the active config dir, and any run writes its `.claude.json` there. The home is a real
 //! one's (tests/common/home.rs). `tests/fetch-claude-code` installs the pinned version into
 //! target/claude-code; locally these tests skip with a notice without it.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

@@ -2,6 +2,9 @@
 //! keeps beside and inside a config dir, what reaches the model from where, and what ccs must
 //! never take for its own. Each case runs the real client; locally the tests skip with a notice
 //! without it.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

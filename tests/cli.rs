@@ -1,5 +1,8 @@
 //! The command-line contract: what each command prints, where, and with which exit code, and that
 //! bad input gets a clear one-line error, empty stdout and no file touched.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

@@ -6,6 +6,9 @@
 //!
 //! Tab pressed at a real prompt is `completion_tab.rs`; PowerShell's registration is
 //! `completion_powershell.rs`.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! `ccs doctor` and the warning on `ccs use`: each problem is reported with a fix, and a clean
 //! set-up passes.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

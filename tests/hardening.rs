@@ -1,4 +1,7 @@
 //! Hostile conditions: concurrent use, strict shell options, leftovers of interrupted work.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

@@ -1,6 +1,9 @@
 //! Housekeeping: `ccs du` sizes as du counts them, `ccs clean` removing session history and logs
 //! and nothing else, and `ccs rename` moving a profile and re-pointing the shell that is on it.
 //! Real files in a private HOME, real bash, zsh and fish.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

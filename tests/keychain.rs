@@ -2,6 +2,9 @@
 //! items as files and logs every call: deleting, moving and listing Claude Code's logins, and
 //! that a secret never reaches a command line. Never the real Keychain: every `Keychain` here
 //! is built on the stand-in, in a sandbox.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

@@ -4,6 +4,9 @@
 //!
 //! A profile changed in the last two seconds is never cached (a change in the same clock tick
 //! could go unseen), so each test waits that long once before the listing it wants cached.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

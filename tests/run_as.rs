@@ -1,6 +1,9 @@
 //! `ccs NAME [ARGS]...` runs claude as profile NAME, the way people arriving from the Node
 //! switcher CCS type it (`ccs work "implement feature X"`); commands keep priority; a word that
 //! is neither is a one-line usage error; bare `ccs` prints the help.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! The whole user-config set of today's Claude Code is shared, and what the client keeps per
 //! account inside a shared item (claude.ai's synced skills) stays in that account's profile.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

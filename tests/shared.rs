@@ -2,6 +2,9 @@
 //! memory from ~/.claude by link (or by copy), `ccs sync` brings them in line, and nothing the
 //! user made, in ~/.claude or in a profile, is ever created, overwritten or deleted behind their
 //! back. Real files in a private HOME.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

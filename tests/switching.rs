@@ -1,5 +1,8 @@
 //! Ways to get the right account without typing `ccs use`: `ccs exec`, the default profile for
 //! new terminals, and directories pinned with `ccs pin` (the hooks' `--auto`).
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 

@@ -4,6 +4,9 @@
 //! a line that is not UTF-8, a huge line, an unreadable file, links) is counted where sound and
 //! skipped with one notice where not; totals stay those of the sound lines, as ccusage counts
 //! them.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 mod usage_support;

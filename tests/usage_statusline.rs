@@ -3,6 +3,9 @@
 //! records the account's 5-hour and 7-day use, which `ccs list` and `ccs usage` then show;
 //! `--install` puts it into the shared settings.json without losing a status line already there.
 //! tests/usage_claude.rs drives the real client's status line.
+// Unix only: it drives Unix shells and checks Unix modes, links or signals. The Windows build is
+// proved apart (cross-compiled, and run under Wine: see README, platforms).
+#![cfg(unix)]
 
 mod common;
 mod usage_support;
