@@ -151,9 +151,9 @@ fn note_problems(name: &ProfileName, p: &Problems) {
         ));
     }
     if let Some((path, error)) = p.unreadable.first() {
+        // A folder as well as a transcript: whatever could not be read is not counted.
         notice::warn(format_args!(
-            "{name}: cannot read {} ({}: {error}{}); not counted",
-            plural(p.unreadable.len() as u64, "a transcript", "transcripts"),
+            "{name}: cannot read {}: {error}{}; not counted",
             path.display(),
             and_others(p.unreadable.len() - 1, "")
         ));
