@@ -195,7 +195,7 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool> {
 /// A link at `to` pointing at `from`: a symlink; on Windows, where a symlink needs Developer Mode
 /// or an administrator, a directory falls back to a junction, which needs neither. A link is
 /// made only when it resolves: Wine's symlink call, for one, reports success and makes nothing.
-/// A file that cannot be linked fails with [`links_unavailable`] true: the caller copies it.
+/// What cannot be linked here fails with [`links_unavailable`] true: the caller copies it.
 pub fn symlink(from: &Path, to: &Path) -> std::io::Result<()> {
     make_symlink(from, to)?;
     if fs::symlink_metadata(to).is_ok() && to.exists() {
@@ -218,14 +218,12 @@ fn make_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
     if !from.is_dir() {
         return std::os::windows::fs::symlink_file(from, to);
     }
-    match std::os::windows::fs::symlink_dir(from, to) {
-        Ok(()) if to.exists() => Ok(()),
-        Ok(()) => {
-            let _ = fs::remove_dir(to);
-            junction::create(from, to)
-        }
-        Err(_) => junction::create(from, to),
+    if std::os::windows::fs::symlink_dir(from, to).is_ok() && to.exists() {
+        return Ok(());
     }
+    let _ = fs::remove_dir(to);
+    // A disk without reparse points (FAT, exFAT, some network shares) takes no junction either.
+    junction::create(from, to).map_err(|e| std::io::Error::new(std::io::ErrorKind::Unsupported, e))
 }
 
 #[cfg(not(any(unix, windows)))]

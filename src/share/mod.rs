@@ -94,29 +94,36 @@ fn apply(instance: &Path, source: &Path, sharing: &mut Sharing) -> Result<Vec<Ch
             instance.join(item.file_name()),
         );
         let change = match sharing.mode {
-            // A file that could not be linked here (Windows without symlink privilege) is a copy
-            // ccs keeps in step, as in copy mode: its fingerprint is recorded.
+            // An item that could not be linked here (Windows without symlink privilege for a
+            // file; a disk without reparse points, FAT or a network share, for a directory) is a
+            // copy ccs keeps in step, as in copy mode: its fingerprint is recorded.
             Mode::Link if sharing.copied.contains_key(&item) => {
                 copy::copy_item(item, &from, &to, &mut sharing.copied)
             }
             Mode::Link if item.per_account().is_empty() => {
                 match link::link_item(&from, &to, source) {
-                    Err(e) if !item.is_dir() && fsx::links_unavailable(&e) => {
-                        copy::copy_item(item, &from, &to, &mut sharing.copied)
-                            .map(|step| step.map(|(action, detail)| (action, format!("{detail} (links need Developer Mode here: a copy ccs keeps in step)"))))
+                    Err(e) if fsx::links_unavailable(&e) => {
+                        copy::copy_item(item, &from, &to, &mut sharing.copied).map(|step| {
+                            step.map(|(action, detail)| {
+                                (
+                                    action,
+                                    format!("{detail} (no links here: a copy ccs keeps in step)"),
+                                )
+                            })
+                        })
                     }
                     other => other,
                 }
             }
-            Mode::Link => link::link_entries(&from, &to, source, item.per_account()).inspect(
-                |step| {
+            Mode::Link => {
+                link::link_entries(&from, &to, source, item.per_account()).inspect(|step| {
                     // The links inside the item changed, not the profile's directory: touch it,
                     // so that `ccs list`'s cache, which watches only the directory, sees it.
                     if step.is_some() {
                         fsx::touch(instance);
                     }
-                },
-            ),
+                })
+            }
             Mode::Copy => copy::copy_item(item, &from, &to, &mut sharing.copied),
             Mode::Isolated => Ok(None),
         }
