@@ -371,3 +371,33 @@ fn install_never_rewrites_a_file_it_cannot_read() {
         );
     }
 }
+
+/// The account's last reported use follows its profile: renamed, it is the new name's; removed,
+/// it goes (a profile created again under the name has none).
+#[test]
+fn the_recorded_use_follows_a_rename_and_goes_with_a_removal() {
+    let sandbox = Sandbox::new();
+    logged_in(&sandbox, "work", "me@example.com");
+    let transcript = sandbox.instance("work").join("projects/p/s.jsonl");
+    let out = statusline(
+        &sandbox,
+        Some("work"),
+        &[],
+        &client_input(&transcript, 42.0, 17.0),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    sandbox.ok(["rename", "work", "job"]);
+    assert_eq!(
+        usage_row(&sandbox, "job")["rate_limits"]["five_hour"]["used_percentage"],
+        42.0
+    );
+    sandbox.ok(["remove", "job", "--yes"]);
+    sandbox.create("job");
+    assert_eq!(usage_row(&sandbox, "job")["rate_limits"], Value::Null);
+    assert!(
+        fs::read_dir(sandbox.ccs_home.join("rate-limits"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
+}

@@ -49,6 +49,7 @@ impl Remove {
             report.push_str("This shell still points at it; switch away with: ccs off\n");
         }
         report.push_str(&forget_keychain_login(&dir));
+        crate::usage::forget(&store, &name);
         if forget_default(&store, &name) {
             report.push_str(&format!(
                 "'{name}' was the default; new terminals start on ~/.claude again\n"

@@ -66,6 +66,7 @@ impl Rename {
             "other terminals on '{old}' need `ccs use {new}`, and pins of it `ccs pin {new}`"
         ));
         move_keychain_login(&old_dir, &dir, &new);
+        crate::usage::follow_rename(&store, &old, &new);
         Ok(Outcome::print(code))
     }
 }

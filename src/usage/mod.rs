@@ -98,6 +98,20 @@ pub fn measure(store: &Store, profiles: &[(ProfileName, PathBuf)], now: Millis) 
     plans.into_iter().map(|plan| plan.finish(now)).collect()
 }
 
+/// What ccs keeps about a profile's usage beside the store follows the profile: on a rename the
+/// account's last reported use moves with it (what was counted is counted afresh once, its paths
+/// having changed); on a removal both go.
+pub fn follow_rename(store: &Store, old: &ProfileName, new: &ProfileName) {
+    let _ = std::fs::remove_file(store.root().join(USAGE_CACHE_DIR).join(old.as_str()));
+    snapshot::rename(store, old, new);
+}
+
+/// See [`follow_rename`].
+pub fn forget(store: &Store, name: &ProfileName) {
+    let _ = std::fs::remove_file(store.root().join(USAGE_CACHE_DIR).join(name.as_str()));
+    snapshot::remove(store, name);
+}
+
 /// Removes the caches of profiles that no longer exist (renamed or removed).
 pub fn prune(store: &Store, profiles: &[ProfileName]) {
     let dir = store.root().join(USAGE_CACHE_DIR);

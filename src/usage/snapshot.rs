@@ -125,6 +125,16 @@ fn path(store: &Store, name: &ProfileName) -> PathBuf {
     dir(store).join(format!("{name}.json"))
 }
 
+/// Moves a profile's snapshot to its new name (nothing to move is no error).
+pub fn rename(store: &Store, old: &ProfileName, new: &ProfileName) {
+    let _ = std::fs::rename(path(store, old), path(store, new));
+}
+
+/// Deletes a profile's snapshot, if it has one.
+pub fn remove(store: &Store, name: &ProfileName) {
+    let _ = std::fs::remove_file(path(store, name));
+}
+
 /// The profile's last snapshot, if any (a broken file counts as none).
 pub fn load(store: &Store, name: &ProfileName) -> Option<Snapshot> {
     read(&path(store, name))
