@@ -3,7 +3,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::Value;
 
@@ -12,9 +12,7 @@ use crate::account::Account;
 use crate::names::CONFIG_DIR_VAR;
 use crate::notice;
 use crate::profile_name::ProfileName;
-use crate::share;
 use crate::store::Store;
-use crate::usage::settings_file;
 use crate::usage::snapshot::{self, SeenAccount, Snapshot, Window};
 use crate::usage::time::{self, Millis, SECOND};
 
@@ -44,16 +42,19 @@ pub struct Statusline {
 const INPUT_LIMIT: u64 = 4 << 20;
 /// A snapshot with the same numbers is written again only after this, to say it is still true.
 const REFRESH: Millis = 60 * SECOND;
+/// The file and the key `--install` edits.
 const SETTINGS_FILE: &str = "settings.json";
 const KEY: &str = "statusLine";
+
+mod install;
 
 impl Statusline {
     pub fn run(self) -> Result<Outcome> {
         if self.install {
-            return install();
+            return install::install();
         }
         if self.uninstall {
-            return uninstall();
+            return install::uninstall();
         }
         let mut input = Vec::new();
         std::io::stdin()
@@ -241,188 +242,9 @@ fn run_chained(command: &str, input: &[u8]) -> String {
 
 // --- installing -------------------------------------------------------------------------------
 
-/// The settings.json profiles share (a link to a file is followed: the person's dotfiles keep
-/// their link).
-fn shared_settings() -> Result<PathBuf> {
-    let path = share::source_dir()?.join(SETTINGS_FILE);
-    Ok(fs::canonicalize(&path).unwrap_or(path))
-}
-
-/// This binary's path, as the command the client runs.
-fn this_command() -> Result<String> {
-    let exe = std::env::current_exe().context("cannot tell where ccs is installed")?;
-    let exe = exe.to_str().context("ccs's path is not UTF-8")?;
-    Ok(format!(
-        "{} statusline",
-        shell_escape::unix::escape(exe.into())
-    ))
-}
-
-/// Whether a statusLine command is one `--install` wrote: `<…/ccs> statusline …`.
-fn is_ours(command: &str) -> bool {
-    let Some((program, rest)) = shell_word(command.trim_start()) else {
-        return false;
-    };
-    let ccs = Path::new(&program).file_name().is_some_and(|f| f == "ccs");
-    ccs && rest.split_whitespace().next() == Some("statusline")
-}
-
-fn read_settings(path: &Path) -> Result<Option<(String, Value)>> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let value: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not valid JSON; nothing changed", path.display()))?;
-    if !value.is_object() {
-        bail!("{} is not a JSON object; nothing changed", path.display());
-    }
-    Ok(Some((text, value)))
-}
-
-fn install() -> Result<Outcome> {
-    let path = shared_settings()?;
-    let ours = this_command()?;
-    let (text, value) = read_settings(&path)?.unwrap_or_else(|| ("{}\n".to_owned(), Value::Null));
-    let old = value.get(KEY);
-    let old_command = old.and_then(|o| o.get("command")).and_then(Value::as_str);
-    if old_command.is_some_and(is_ours) {
-        return Ok(Outcome::report(&format!(
-            "{} already runs ccs statusline\n",
-            path.display()
-        )));
-    }
-    let command = match old_command {
-        Some(old) => format!("{ours} --then {}", shell_escape::unix::escape(old.into())),
-        None => ours,
-    };
-    let member = status_line_value(&text, &command)?;
-    let edited = settings_file::set(&text, KEY, &member)
-        .with_context(|| format!("cannot edit {}", path.display()))?;
-    crate::fsx::write_atomically(&path, edited.as_bytes(), 0o644)?;
-    let kept = old_command.map_or_else(String::new, |c| {
-        format!("kept the status line that was there; it runs after: {c}\n")
-    });
-    Ok(Outcome::report(&format!(
-        "{}: statusLine runs {command}\n{kept}",
-        path.display()
-    )))
-}
-
-/// The statusLine object: `type` and `command`, then the fields the old one had besides
-/// (`padding`, `refreshInterval`, …) exactly as written.
-fn status_line_value(text: &str, command: &str) -> Result<String> {
-    let mut fields = vec![
-        "\"type\": \"command\"".to_owned(),
-        format!("\"command\": {}", serde_json::to_string(command)?),
-    ];
-    let open = settings_file::top_level(text).context("not a JSON object")?;
-    let old = settings_file::members(text, open)
-        .unwrap_or_default()
-        .into_iter()
-        .find(|m| m.key == KEY);
-    if let Some(old) = old.filter(|m| text.as_bytes()[m.value.start] == b'{') {
-        for m in settings_file::members(text, old.value.start).unwrap_or_default() {
-            if m.key != "type" && m.key != "command" {
-                fields.push(text[m.span.clone()].to_owned());
-            }
-        }
-    }
-    Ok(format!("{{\n  {}\n}}", fields.join(",\n  ")))
-}
-
-fn uninstall() -> Result<Outcome> {
-    let path = shared_settings()?;
-    let Some((text, value)) = read_settings(&path)? else {
-        return Ok(Outcome::report(&format!(
-            "{} does not exist\n",
-            path.display()
-        )));
-    };
-    let command = value
-        .get(KEY)
-        .and_then(|o| o.get("command"))
-        .and_then(Value::as_str);
-    let Some(command) = command.filter(|c| is_ours(c)) else {
-        return Ok(Outcome::report(&format!(
-            "{} does not run ccs statusline; nothing changed\n",
-            path.display()
-        )));
-    };
-    let (edited, said) = match command.split_once(" --then ") {
-        Some((_, kept)) => {
-            let kept = unquote(kept).with_context(|| {
-                format!("cannot read the status line kept in {}", path.display())
-            })?;
-            let member = status_line_value(&text, &kept)?;
-            let edited = settings_file::set(&text, KEY, &member);
-            (edited, format!("restored the status line it kept: {kept}"))
-        }
-        None => (
-            settings_file::remove(&text, KEY),
-            "removed the status line".to_owned(),
-        ),
-    };
-    let edited = edited.with_context(|| format!("cannot edit {}", path.display()))?;
-    crate::fsx::write_atomically(&path, edited.as_bytes(), 0o644)?;
-    Ok(Outcome::report(&format!("{}: {said}\n", path.display())))
-}
-
-/// The shell word at the start of `text` (as `shell_escape` quotes one: plain characters,
-/// single-quoted pieces, backslash escapes), and the rest after it.
-fn shell_word(text: &str) -> Option<(String, &str)> {
-    let mut word = String::new();
-    let mut chars = text.char_indices();
-    while let Some((at, c)) = chars.next() {
-        match c {
-            '\'' => loop {
-                match chars.next()?.1 {
-                    '\'' => break,
-                    c => word.push(c),
-                }
-            },
-            '\\' => word.push(chars.next()?.1),
-            c if c.is_whitespace() => return Some((word, &text[at..])),
-            c => word.push(c),
-        }
-    }
-    Some((word, ""))
-}
-
-/// The command `--then` keeps, from its quoted form: exactly one word.
-fn unquote(text: &str) -> Option<String> {
-    let (word, rest) = shell_word(text)?;
-    rest.is_empty().then_some(word)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_kept_command_reads_back_as_it_was_quoted() {
-        for command in [
-            "~/.claude/statusline.sh",
-            "jq -r '.model.display_name'",
-            "printf '%s' \"$(pwd)\" | tr a-z A-Z",
-            "it's",
-            "",
-        ] {
-            let quoted = shell_escape::unix::escape(command.into());
-            assert_eq!(unquote(&quoted).as_deref(), Some(command), "{quoted}");
-        }
-    }
-
-    #[test]
-    fn only_ccs_statusline_is_ours() {
-        assert!(is_ours("/home/me/.cargo/bin/ccs statusline"));
-        assert!(is_ours("'/a b/ccs' statusline --then 'x'"));
-        assert!(is_ours("ccs statusline"));
-        assert!(!is_ours("ccusage statusline"));
-        assert!(!is_ours("~/.claude/statusline.sh"));
-        assert!(!is_ours("ccs list"));
-    }
 
     #[test]
     fn the_line_says_profile_account_and_use() {
