@@ -12,7 +12,7 @@ use crate::names::SHARING_FILE;
 use crate::profile_name::ProfileName;
 use crate::size;
 use crate::store::Store;
-use crate::usage::snapshot::{self, Snapshot, Window};
+use crate::usage::snapshot::{self, Snapshot};
 use crate::usage::time;
 
 /// List profiles with their accounts, marking the one active in this shell with '*'
@@ -35,18 +35,9 @@ struct Row<'a> {
     sharing: Option<SharingRow>,
     /// The account's last known use, as the client reported it to `ccs statusline`; `null`
     /// when never reported.
-    rate_limits: Option<RateLimitsRow<'a>>,
+    rate_limits: Option<snapshot::Shown<'a>>,
     /// Claude Code sessions running on the profile now.
     running_sessions: usize,
-}
-
-/// `{"five_hour": {"used_percentage", "resets_at"}, "seven_day": …, "observed_at", "stale"}`
-#[derive(Serialize)]
-struct RateLimitsRow<'a> {
-    five_hour: Option<&'a Window>,
-    seven_day: Option<&'a Window>,
-    observed_at: i64,
-    stale: bool,
 }
 
 /// `{"mode": "link", "items": {"commands": "shared", …}}`
@@ -99,12 +90,7 @@ impl List {
                     account: &facts.account,
                     size_bytes: facts.size,
                     sharing: facts.sharing.as_ref().map(SharingRow::of),
-                    rate_limits: limits.as_ref().map(|r| RateLimitsRow {
-                        five_hour: r.five_hour.as_ref(),
-                        seven_day: r.seven_day.as_ref(),
-                        observed_at: r.observed_at,
-                        stale: r.is_stale(now),
-                    }),
+                    rate_limits: limits.as_ref().map(|r| r.shown(now)),
                     running_sessions: *running,
                 })
                 .collect();

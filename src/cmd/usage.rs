@@ -10,7 +10,7 @@ use crate::completion::profile_names;
 use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
-use crate::usage::snapshot::{self, Snapshot, Window, percent};
+use crate::usage::snapshot::{self, Snapshot, percent};
 use crate::usage::tally::{Block, Tally};
 use crate::usage::time::{self, Millis, SECOND};
 use crate::usage::{self, Problems, Report};
@@ -43,7 +43,7 @@ struct Row<'a> {
     five_hour: Option<&'a Block>,
     seven_days: &'a Tally,
     limit: Option<LimitRow<'a>>,
-    rate_limits: Option<RateLimitsRow<'a>>,
+    rate_limits: Option<snapshot::Shown<'a>>,
 }
 
 /// `{"resets_at": …, "since": …, "window": "five_hour"}`: a limit the client hit, still holding.
@@ -54,14 +54,6 @@ struct LimitRow<'a> {
     since: i64,
     /// Which limit, when the client said (`five_hour`, `seven_day`, …).
     window: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct RateLimitsRow<'a> {
-    five_hour: Option<&'a Window>,
-    seven_day: Option<&'a Window>,
-    observed_at: i64,
-    stale: bool,
 }
 
 /// Everything shown for one profile.
@@ -128,12 +120,7 @@ fn row(s: &Shown, now: Millis) -> Row<'_> {
             .snapshot
             .as_ref()
             .filter(|r| r.has_limits())
-            .map(|r| RateLimitsRow {
-                five_hour: r.five_hour.as_ref(),
-                seven_day: r.seven_day.as_ref(),
-                observed_at: r.observed_at,
-                stale: r.is_stale(now),
-            }),
+            .map(|r| r.shown(now)),
     }
 }
 

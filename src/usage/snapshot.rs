@@ -125,6 +125,27 @@ fn path(store: &Store, name: &ProfileName) -> PathBuf {
     dir(store).join(format!("{name}.json"))
 }
 
+/// A snapshot as `ccs list --json` and `ccs usage --json` show it: `{"five_hour":
+/// {"used_percentage", "resets_at"}, "seven_day": …, "observed_at", "stale"}`.
+#[derive(serde::Serialize)]
+pub struct Shown<'a> {
+    five_hour: Option<&'a Window>,
+    seven_day: Option<&'a Window>,
+    observed_at: i64,
+    stale: bool,
+}
+
+impl Snapshot {
+    pub fn shown(&self, now: Millis) -> Shown<'_> {
+        Shown {
+            five_hour: self.five_hour.as_ref(),
+            seven_day: self.seven_day.as_ref(),
+            observed_at: self.observed_at,
+            stale: self.is_stale(now),
+        }
+    }
+}
+
 /// Moves a profile's snapshot to its new name (nothing to move is no error).
 pub fn rename(store: &Store, old: &ProfileName, new: &ProfileName) {
     let _ = std::fs::rename(path(store, old), path(store, new));
