@@ -66,7 +66,16 @@ fn files_shells_read_are_lf_in_every_checkout() {
         .unwrap()
         .map(|e| format!("shell/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
-    files.extend(["completions/ccs.bash", "tests/fetch-claude-code", ".ci/run"].map(String::from));
+    files.extend(
+        [
+            "completions/ccs.bash",
+            "tests/fetch-claude-code",
+            ".ci/run",
+            "tests/cross/setup",
+            "tests/cross/env",
+        ]
+        .map(String::from),
+    );
     let out = Command::new("git")
         .args(["check-attr", "eol", "--"])
         .args(&files)
