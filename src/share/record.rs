@@ -44,7 +44,8 @@ pub struct Sharing {
     pub mode: Mode,
     /// Items this profile opted out of: ccs neither links nor copies them.
     pub not_shared: BTreeSet<Item>,
-    /// Copy mode: a fingerprint of each item as ccs last copied it.
+    /// A fingerprint of each item as ccs last copied it: every item in copy mode; in link
+    /// mode, each item that could not be linked here and is a copy ccs keeps in step instead.
     pub(super) copied: BTreeMap<Item, String>,
 }
 
@@ -107,7 +108,7 @@ impl Sharing {
     }
 
     pub fn save(&self, instance: &Path) -> Result<()> {
-        let copied = (self.mode == Mode::Copy).then(|| {
+        let copied = (self.mode == Mode::Copy || !self.copied.is_empty()).then(|| {
             self.copied
                 .iter()
                 .map(|(item, print)| (item.file_name().to_owned(), print.clone()))
@@ -143,6 +144,21 @@ mod tests {
         );
         let mut sharing = Sharing::new(Mode::Copy, [Item::Settings, Item::Memory]);
         sharing.copied.insert(Item::Commands, "fnv1a64:1".into());
+        sharing.save(dir.path()).unwrap();
+        assert_eq!(Sharing::load(dir.path()).unwrap(), sharing);
+    }
+
+    /// Where no link could be made (Windows without Developer Mode, FAT, Wine), a linking
+    /// profile keeps copies instead: their fingerprints must outlive the command that made them,
+    /// or `sync` takes the copies for the profile's own and never refreshes them.
+    #[test]
+    fn a_linking_profile_keeps_the_fingerprints_of_its_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sharing = Sharing::new(Mode::Link, []);
+        sharing.save(dir.path()).unwrap();
+        let text = fs::read_to_string(dir.path().join(SHARING_FILE)).unwrap();
+        assert!(!text.contains("copied"), "{text}");
+        sharing.copied.insert(Item::Settings, "fnv1a64:1".into());
         sharing.save(dir.path()).unwrap();
         assert_eq!(Sharing::load(dir.path()).unwrap(), sharing);
     }
