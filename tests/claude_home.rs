@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+use common::api::{self, Options, StandIn};
 use common::home::{self, real_home};
-use common::{Sandbox, api, claude, stderr, stdout};
+use common::{Sandbox, claude, stderr, stdout};
 
 /// A login whose access token has expired: the client refreshes it before anything else.
 fn expired_login(dir: &Path) {
@@ -113,7 +114,7 @@ fn the_clients_lock_beside_a_profile_is_never_a_profile() {
 }
 
 /// Runs one whole turn of the real client in `profile`, from `cwd`, against `api`.
-fn real_turn(sandbox: &Sandbox, claude: &Path, profile: &Path, cwd: &Path, api: &api::FakeApi) {
+fn real_turn(sandbox: &Sandbox, claude: &Path, profile: &Path, cwd: &Path, api: &StandIn) {
     let mut run = Command::new(claude);
     sandbox.env(&mut run);
     let out = run
@@ -126,7 +127,7 @@ fn real_turn(sandbox: &Sandbox, claude: &Path, profile: &Path, cwd: &Path, api: 
         .output()
         .unwrap();
     assert!(
-        out.status.success() && stdout(&out).contains("ok"),
+        out.status.success() && stdout(&out).contains(api::ANSWER),
         "claude -p: {}{}",
         stdout(&out),
         stderr(&out)
@@ -139,7 +140,7 @@ fn real_turn(sandbox: &Sandbox, claude: &Path, profile: &Path, cwd: &Path, api: 
 #[test]
 fn du_and_clean_know_what_todays_client_writes() {
     let Some(claude) = claude() else { return };
-    let api = api::FakeApi::start(api::Usage::default());
+    let api = StandIn::start(Options::default());
     let sandbox = Sandbox::new();
     let home_claude = real_home(&sandbox);
     let untouched = home::snapshot(&home_claude);
@@ -178,7 +179,7 @@ fn du_and_clean_know_what_todays_client_writes() {
 #[test]
 fn the_shared_configuration_reaches_the_model() {
     let Some(claude) = claude() else { return };
-    let api = api::FakeApi::start(api::Usage::default());
+    let api = StandIn::start(Options::default());
     let sandbox = Sandbox::new();
     let home_claude = real_home(&sandbox);
     let untouched = home::snapshot(&home_claude);
@@ -204,7 +205,7 @@ fn the_shared_configuration_reaches_the_model() {
 #[test]
 fn an_isolated_profile_under_home_still_gets_the_home_claude_md() {
     let Some(claude) = claude() else { return };
-    let api = api::FakeApi::start(api::Usage::default());
+    let api = StandIn::start(Options::default());
     let sandbox = Sandbox::new();
     let home_claude = real_home(&sandbox);
     let untouched = home::snapshot(&home_claude);
@@ -228,7 +229,7 @@ fn an_isolated_profile_under_home_still_gets_the_home_claude_md() {
         );
     }
 
-    let api = api::FakeApi::start(api::Usage::default());
+    let api = StandIn::start(Options::default());
     let under_home = home::project(&sandbox);
     real_turn(&sandbox, &claude, &solo, &under_home, &api);
     let sent = api.instructions();

@@ -1,5 +1,5 @@
-//! `ccs usage` and `ccs statusline` against the real Claude Code, run offline against a stand-in
-//! for the Messages API on 127.0.0.1 (tests/usage_support/standin.rs) that answers with known
+//! `ccs usage` and `ccs statusline` against the real Claude Code, run offline against the
+//! stand-in for the Messages API on 127.0.0.1 (tests/common/api.rs) that answers with known
 //! usage: what the client writes into its transcripts (a reply per content block, a subagent's
 //! transcript, its own error reply at a usage limit) adds up to exactly what the stand-in sent,
 //! and the client's own status line input carries the account's use to `ccs list`.
@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use common::api::{Limits, Mode, Options, Sent, StandIn, USE_AGENT};
 use common::tmux::{BASH, Term, can_run};
 use common::{Sandbox, stderr, stdout};
-use usage_support::standin::{Limits, Mode, Sent, StandIn, USE_AGENT};
 use usage_support::{Totals, ccs_usage, ccusage, ccusage_totals, diff, now_millis};
 
 /// How long one run of the client may take.
@@ -101,7 +101,7 @@ fn run_client(mut cmd: Command, cwd: &Path) -> Output {
 fn sent_totals(sent: &[Sent]) -> Totals {
     let mut totals = Totals::default();
     for s in sent.iter().filter(|s| s.streamed) {
-        totals.add(&s.model, s.usage);
+        totals.add(&s.model, s.usage.tokens());
     }
     totals
 }
@@ -131,7 +131,10 @@ fn usage_equals_what_the_api_told_the_real_client() {
     let sandbox = Sandbox::new();
     let dir = sandbox.create("work");
     let project = project(&sandbox);
-    let api = StandIn::start(Mode::Answer, limits());
+    let api = StandIn::start(Options {
+        limits: Some(limits()),
+        ..Options::default()
+    });
     let mut cmd = Command::new(&claude);
     client_env(&mut cmd, &sandbox, &dir, &api);
     cmd.env("ANTHROPIC_API_KEY", "sk-ant-api03-dummy").args([
@@ -189,7 +192,10 @@ fn a_limit_the_real_client_hits_shows_until_when() {
     let project = project(&sandbox);
     subscriber(&dir, &project);
     let resets_at = now_millis() / 1000 / 3600 * 3600 + 4 * 3600;
-    let api = StandIn::start(Mode::Limited { resets_at }, limits());
+    let api = StandIn::start(Options {
+        mode: Mode::Limited { resets_at },
+        ..Options::default()
+    });
     let mut cmd = Command::new(&claude);
     client_env(&mut cmd, &sandbox, &dir, &api);
     cmd.args(["-p", "hello"]);
@@ -227,7 +233,10 @@ fn the_real_client_s_status_line_records_the_account_s_use() {
     let project = project(&sandbox);
     subscriber(&dir, &project);
     let limits = limits();
-    let api = StandIn::start(Mode::Answer, limits);
+    let api = StandIn::start(Options {
+        limits: Some(limits),
+        ..Options::default()
+    });
 
     let term = Term::start(&sandbox, BASH);
     term.type_line(&format!(
