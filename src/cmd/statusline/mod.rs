@@ -1,4 +1,3 @@
-use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -184,7 +183,7 @@ fn account(dir: &Path, seen: Option<&SeenAccount>) -> SeenAccount {
 #[cfg(unix)]
 fn file_state(path: &Path) -> String {
     use std::os::unix::fs::MetadataExt;
-    fs::metadata(path).map_or_else(
+    std::fs::metadata(path).map_or_else(
         |_| "-".to_owned(),
         |m| format!("{}:{}:{}:{}", m.ino(), m.size(), m.mtime(), m.mtime_nsec()),
     )
