@@ -130,7 +130,7 @@ fn measure(dir: &Path, meta: Option<&fs::Metadata>, source: Option<&Path>) -> Me
         .as_ref()
         .map(|s| share::status(dir, s, source))
         .unwrap_or_default();
-    let depends_outside = sharing.as_ref().is_some_and(|s| s.mode == Mode::Copy)
+    let depends_outside = sharing.as_ref().is_some_and(Sharing::keeps_copies)
         || statuses
             .iter()
             .any(|s| matches!(s.status, Status::Broken | Status::Elsewhere(_)));

@@ -108,7 +108,7 @@ impl Sharing {
     }
 
     pub fn save(&self, instance: &Path) -> Result<()> {
-        let copied = (self.mode == Mode::Copy || !self.copied.is_empty()).then(|| {
+        let copied = self.keeps_copies().then(|| {
             self.copied
                 .iter()
                 .map(|(item, print)| (item.file_name().to_owned(), print.clone()))
@@ -121,6 +121,12 @@ impl Sharing {
         };
         let text = serde_json::to_string_pretty(&file)? + "\n";
         write_atomically(&instance.join(SHARING_FILE), text.as_bytes(), 0o600)
+    }
+
+    /// Whether the profile holds copies ccs keeps in step (copy mode, or items that could not
+    /// be linked here): whether they are up to date depends on the source's files.
+    pub fn keeps_copies(&self) -> bool {
+        self.mode == Mode::Copy || !self.copied.is_empty()
     }
 
     /// The items this profile takes from the source, in their usual order.

@@ -15,7 +15,8 @@ use crate::fsx::is_empty_dir;
 pub enum Status {
     /// A link to the source item.
     Shared,
-    /// Copy mode: ccs's copy, the same as the source (or `outdated`: sync refreshes it).
+    /// ccs's copy, the same as the source (or `outdated`: sync refreshes it): in copy mode, or
+    /// in link mode where no link could be made.
     Copied { outdated: bool },
     /// A real file or non-empty directory that is the profile's own.
     Own,
@@ -113,6 +114,8 @@ fn item_status(
         };
     };
     let by_entry = !item.per_account().is_empty();
+    // What could not be linked here is a copy ccs keeps in step, as in copy mode.
+    let copies = sharing.mode == Mode::Copy || sharing.copied.contains_key(&item);
     if here.file_type().is_symlink() {
         let target = fs::read_link(to).unwrap_or_default();
         return if !to.exists() {
@@ -132,14 +135,14 @@ fn item_status(
             Status::Absent
         };
     }
-    if let Some(from) = from.filter(|_| offered && by_entry && sharing.mode == Mode::Link) {
+    if let Some(from) = from.filter(|_| offered && by_entry && !copies) {
         return if link::entries_all_linked(from, to, item.per_account()) {
             Status::Shared
         } else {
             Status::Pending
         };
     }
-    let Some(from) = from.filter(|_| offered && sharing.mode == Mode::Copy) else {
+    let Some(from) = from.filter(|_| offered && copies) else {
         return Status::Own;
     };
     let skip = item.per_account();
@@ -190,7 +193,8 @@ pub fn summary(sharing: &Sharing, statuses: &[ItemStatus]) -> String {
     }
 }
 
-/// One line for `create`: which items the new profile shares, and how.
+/// One line for `create`: which items the new profile shares, and how: linked, or copied
+/// (`--copy`, or where no link could be made).
 pub fn creation_summary(instance: &Path, source: Option<&Path>) -> String {
     let Ok(sharing) = Sharing::load(instance) else {
         return String::new();
@@ -198,19 +202,33 @@ pub fn creation_summary(instance: &Path, source: Option<&Path>) -> String {
     if sharing.mode == Mode::Isolated {
         return "It shares nothing (isolated).".to_owned();
     }
-    let shared: Vec<String> = status(instance, &sharing, source)
-        .iter()
-        .filter(|s| matches!(s.status, Status::Shared | Status::Copied { .. }))
-        .map(|s| s.item.to_string())
-        .collect();
+    let statuses = status(instance, &sharing, source);
+    let items = |copies: bool| {
+        statuses
+            .iter()
+            .filter(|s| match s.status {
+                Status::Shared => !copies,
+                Status::Copied { .. } => copies,
+                _ => false,
+            })
+            .map(|s| s.item.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (linked, copied) = (items(false), items(true));
     let from = source.map_or_else(|| "~/.claude".to_owned(), |s| s.display().to_string());
-    match (shared.is_empty(), sharing.mode) {
-        (true, _) => format!(
+    let kept = "(no links here: copies ccs keeps in step)";
+    match (linked.is_empty(), copied.is_empty(), sharing.mode) {
+        (true, true, _) => format!(
             "Nothing to share in {from} yet; `ccs sync {}` shares what appears there.",
             instance.file_name().unwrap_or_default().to_string_lossy()
         ),
-        (false, Mode::Copy) => format!("It has copies of {} from {from}.", shared.join(" ")),
-        (false, _) => format!("It shares {} with {from} (linked).", shared.join(" ")),
+        (_, _, Mode::Copy) => format!("It has copies of {copied} from {from}."),
+        (false, true, _) => format!("It shares {linked} with {from} (linked)."),
+        (true, false, _) => format!("It shares {copied} with {from}, copied {kept}."),
+        (false, false, _) => {
+            format!("It shares {linked} with {from} (linked), and {copied} copied {kept}.")
+        }
     }
 }
 
@@ -247,6 +265,60 @@ pub fn describe(status: &ItemStatus, sharing: &Sharing, source: Option<&Path>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A linking profile where some items could not be linked (Windows without Developer Mode
+    /// for files; FAT, a network share or Wine for all): those are copies ccs keeps in step,
+    /// shared like the links, and `create` says which is which.
+    #[cfg(unix)]
+    #[test]
+    fn copies_made_for_want_of_links_are_shared_and_named_as_copies() {
+        let root = tempfile::tempdir().unwrap();
+        let (source, instance) = (root.path().join("claude"), root.path().join("work"));
+        fs::create_dir_all(source.join("commands")).unwrap();
+        fs::create_dir_all(source.join("skills/review")).unwrap();
+        fs::write(source.join("commands/deploy.md"), "Deploy.").unwrap();
+        fs::write(source.join("skills/review/SKILL.md"), "Review.").unwrap();
+        fs::write(source.join("settings.json"), "{}").unwrap();
+        fs::create_dir(&instance).unwrap();
+        std::os::unix::fs::symlink(source.join("commands"), instance.join("commands")).unwrap();
+        let mut sharing = Sharing::new(Mode::Link, []);
+        for item in [Item::Skills, Item::Settings] {
+            let (from, to) = (
+                source.join(item.file_name()),
+                instance.join(item.file_name()),
+            );
+            if item.is_dir() {
+                crate::fsx::copy_tree(&from, &to).unwrap();
+            } else {
+                crate::fsx::copy_file(&from, &to).unwrap();
+            }
+            let print = Tree::read(&from, item.per_account()).unwrap().fingerprint();
+            sharing.copied.insert(item, print);
+        }
+        sharing.save(&instance).unwrap();
+        let of = |item: Item| {
+            status(&instance, &Sharing::load(&instance).unwrap(), Some(&source))
+                .into_iter()
+                .find(|s| s.item == item)
+                .unwrap()
+                .status
+        };
+        assert_eq!(of(Item::Commands), Status::Shared);
+        assert_eq!(of(Item::Skills), Status::Copied { outdated: false });
+        assert_eq!(of(Item::Settings), Status::Copied { outdated: false });
+        assert_eq!(
+            creation_summary(&instance, Some(&source)),
+            format!(
+                "It shares commands/ with {} (linked), and skills/ settings.json copied (no links \
+                 here: copies ccs keeps in step).",
+                source.display()
+            )
+        );
+        fs::write(source.join("settings.json"), "{\"model\":\"opus\"}").unwrap();
+        assert_eq!(of(Item::Settings), Status::Copied { outdated: true });
+        fs::write(instance.join("settings.json"), "mine").unwrap();
+        assert_eq!(of(Item::Settings), Status::Own);
+    }
 
     #[test]
     fn every_status_word_is_known_and_only_those() {
