@@ -430,20 +430,24 @@ fn links_inside_projects_are_not_followed_but_projects_may_be_one() {
 #[test]
 fn caches_of_profiles_gone_are_removed() {
     let sandbox = Sandbox::new();
-    for (seed, name) in [(1, "work"), (2, "old")] {
+    for (seed, name) in [(1, "work"), (2, "old"), (3, "gone")] {
         let dir = sandbox.create(name);
         history(&mut Rng::new(seed), 2, 1, now_millis()).write(&dir);
     }
     sandbox.ok(["usage"]);
     let caches = sandbox.ccs_home.join("usage-cache");
     assert!(caches.join("old").is_file());
+    // `ccs remove` takes the profile's cache with it.
     sandbox.ok(["remove", "old", "--yes"]);
+    assert!(!caches.join("old").exists(), "removed with its profile");
+    // A profile deleted by hand leaves its cache until a count of every profile prunes it.
+    fs::remove_dir_all(sandbox.instance("gone")).unwrap();
     sandbox.ok(["usage", "work"]);
     assert!(
-        caches.join("old").is_file(),
+        caches.join("gone").is_file(),
         "only a count of every profile prunes"
     );
     sandbox.ok(["usage"]);
-    assert!(!caches.join("old").exists());
+    assert!(!caches.join("gone").exists());
     assert!(caches.join("work").is_file());
 }
