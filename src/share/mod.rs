@@ -103,27 +103,25 @@ fn apply(instance: &Path, source: &Path, sharing: &mut Sharing) -> Result<Vec<Ch
             Mode::Link if item.per_account().is_empty() => {
                 match link::link_item(&from, &to, source) {
                     Err(e) if fsx::links_unavailable(&e) => {
-                        copy::copy_item(item, &from, &to, &mut sharing.copied).map(|step| {
-                            step.map(|(action, detail)| {
-                                (
-                                    action,
-                                    format!("{detail} (no links here: a copy ccs keeps in step)"),
-                                )
-                            })
-                        })
+                        copy_for_want_of_links(item, &from, &to, &mut sharing.copied)
                     }
                     other => other,
                 }
             }
-            Mode::Link => {
-                link::link_entries(&from, &to, source, item.per_account()).inspect(|step| {
+            Mode::Link => match link::link_entries(&from, &to, source, item.per_account()) {
+                // The links are assembled beside the item and dropped when one cannot be made:
+                // nothing half-linked stays, and the item can be a copy instead.
+                Err(e) if fsx::links_unavailable(&e) => {
+                    copy_for_want_of_links(item, &from, &to, &mut sharing.copied)
+                }
+                other => other.inspect(|step| {
                     // The links inside the item changed, not the profile's directory: touch it,
                     // so that `ccs list`'s cache, which watches only the directory, sees it.
                     if step.is_some() {
                         fsx::touch(instance);
                     }
-                })
-            }
+                }),
+            },
             Mode::Copy => copy::copy_item(item, &from, &to, &mut sharing.copied),
             Mode::Isolated => Ok(None),
         }
@@ -135,6 +133,20 @@ fn apply(instance: &Path, source: &Path, sharing: &mut Sharing) -> Result<Vec<Ch
         }));
     }
     Ok(changes)
+}
+
+/// Copy mode for one item of a linking profile, where links cannot be made, saying so.
+fn copy_for_want_of_links(
+    item: Item,
+    from: &Path,
+    to: &Path,
+    copied: &mut std::collections::BTreeMap<Item, String>,
+) -> Result<Step> {
+    let step = copy::copy_item(item, from, to, copied)?;
+    Ok(step.map(|(action, detail)| {
+        let note = "(no links here: a copy ccs keeps in step)";
+        (action, format!("{detail} {note}"))
+    }))
 }
 
 /// One thing `sync` did or declined to do.
