@@ -1,0 +1,211 @@
+//! The profile store: `$CCS_HOME/instances/<profile>/`, one Claude Code config dir per profile.
+//!
+//! Every path the store hands out is built lexically from one normalised root, so the same
+//! profile always yields the same string: Claude Code on macOS keys its Keychain login on the
+//! exact config-dir string, and `ccs current` recognises a profile by comparing strings.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::fsx::{self, make_private_dir, make_private_dir_all, normalised_absolute};
+use crate::names::{DEFAULT_STORE_DIR, HOME_VAR, INSTANCES_DIR};
+use crate::profile_name::ProfileName;
+
+mod case;
+mod leftover;
+mod listing;
+
+pub use leftover::Leftover;
+pub use listing::Profile;
+
+/// The directories every new instance starts with, of those Claude Code 2.1.332 uses (it makes
+/// the rest itself; `todos/` and `logs/`, which older ccs made, it only sweeps now).
+/// `commands/` and `skills/` come from the sharing step (`share::populate`).
+pub const INSTANCE_DIRS: &[&str] = &["session-env"];
+
+pub struct Store {
+    root: PathBuf,
+    instances: PathBuf,
+}
+
+impl Store {
+    /// The store named by `CCS_HOME`, or `~/.ccs`.
+    pub fn from_env() -> Result<Self> {
+        match std::env::var_os(HOME_VAR).filter(|v| !v.is_empty()) {
+            Some(root) => Self::at(Path::new(&root)).context("CCS_HOME is unusable"),
+            None => Self::at(&fsx::home_dir()?.join(DEFAULT_STORE_DIR)),
+        }
+    }
+
+    pub fn at(root: &Path) -> Result<Self> {
+        let root = normalised_absolute(root)?;
+        let instances = root.join(INSTANCES_DIR);
+        Ok(Self { root, instances })
+    }
+
+    /// Where the instances are: `<root>/instances`.
+    pub fn instances_dir(&self) -> &Path {
+        &self.instances
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the profile lives, whether or not it exists yet.
+    pub fn instance_dir(&self, name: &ProfileName) -> PathBuf {
+        self.instances.join(name.as_str())
+    }
+
+    /// The profile a `CLAUDE_CONFIG_DIR` value points at, if it points into this store.
+    /// On Windows and macOS, whose disks ignore case, `C:\USERS\me\.ccs\instances` is this
+    /// store too; the name is returned as written (see [`Store::spelled`]).
+    pub fn profile_for_config_dir(&self, config_dir: &OsStr) -> Option<ProfileName> {
+        let dir = normalised_absolute(Path::new(config_dir)).ok()?;
+        let parent = dir.parent()?;
+        let ours = parent == self.instances
+            || (cfg!(any(windows, target_os = "macos"))
+                && parent.to_str()?.to_lowercase() == self.instances.to_str()?.to_lowercase());
+        if !ours {
+            return None;
+        }
+        ProfileName::from_disk(dir.file_name()?.to_str()?)
+    }
+
+    /// Makes a new instance: Claude Code's directories, then whatever `populate` adds (the
+    /// shared configuration).
+    ///
+    /// The instance is assembled in a temporary directory and renamed into place, so a profile
+    /// appears whole or not at all, and of several concurrent creations exactly one wins: the
+    /// rename fails once the target holds anything.
+    pub fn create(
+        &self,
+        name: &ProfileName,
+        populate: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<PathBuf> {
+        let target = self.instance_dir(name);
+        self.refuse_existing(name, None)?;
+        make_private_dir_all(&self.instances)?;
+        no_links_inside(&self.instances)?;
+        let staging = self
+            .instances
+            .join(Leftover::Creating.dir_name(name, std::process::id()));
+        let built = build_instance(&staging, populate).and_then(|()| {
+            move_into_place(&staging, &target, name)
+                .with_context(|| format!("cannot create {}", target.display()))
+        });
+        if built.is_err() {
+            let _ = fs::remove_dir_all(&staging);
+        }
+        built.map(|()| target)
+    }
+
+    /// Renames a profile's instance in one step; returns its new directory. Links inside it are
+    /// absolute, so they keep working from the new place.
+    pub fn rename(&self, old: &ProfileName, new: &ProfileName) -> Result<PathBuf> {
+        let (old, from) = self.find(old)?;
+        let old = &old;
+        if old == new {
+            bail!("profile '{old}' already has that name");
+        }
+        self.refuse_existing(new, Some(old))?;
+        let to = self.instance_dir(new);
+        // rename(2) would replace an empty directory at `to` (created since the check above);
+        // it holds nothing, and a non-empty one makes the rename fail, as it does for create.
+        move_into_place(&from, &to, new)
+            .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))?;
+        Ok(to)
+    }
+
+    /// Deletes a profile. The instance is first renamed out of the way, so an interrupted removal
+    /// never leaves a half-deleted profile that still looks usable.
+    pub fn remove(&self, name: &ProfileName) -> Result<()> {
+        let (name, dir) = self.find(name)?;
+        let doomed = self
+            .instances
+            .join(Leftover::Removing.dir_name(&name, std::process::id()));
+        fs::rename(&dir, &doomed).with_context(|| format!("cannot remove {}", dir.display()))?;
+        // remove_dir_all does not follow symlinks: a linked item's target is never touched.
+        fs::remove_dir_all(&doomed).with_context(|| {
+            format!(
+                "profile '{name}' is gone, but {} could not be deleted fully",
+                doomed.display()
+            )
+        })
+    }
+}
+
+fn build_instance(staging: &Path, populate: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    make_private_dir(staging)?;
+    for sub in INSTANCE_DIRS {
+        make_private_dir(&staging.join(sub))?;
+    }
+    populate(staging)
+}
+
+/// Renames a directory to a profile's place. The rename fails once the target holds anything,
+/// so of two processes racing for one name exactly one wins; the loser hears why.
+fn move_into_place(from: &Path, to: &Path, name: &ProfileName) -> Result<()> {
+    match fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty
+            ) =>
+        {
+            bail!("profile '{name}' already exists (created at the same time)")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `CCS_HOME` itself may be a link (a user's dotfiles often are), but everything below it is
+/// ccs's own making: a link there was planted, and writing through it would write outside the
+/// store.
+fn no_links_inside(instances: &Path) -> Result<()> {
+    let meta = fs::symlink_metadata(instances)
+        .with_context(|| format!("cannot read {}", instances.display()))?;
+    if !meta.is_dir() {
+        bail!(
+            "{} is not a directory (a symbolic link inside the store is not followed)",
+            instances.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_relative_roots() {
+        let err = Store::at(Path::new("relative/.ccs"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("not an absolute path"), "{err}");
+    }
+
+    #[test]
+    fn recognises_its_own_instances_only() {
+        let store = Store::at(Path::new("/h/.ccs")).unwrap();
+        let work = |s: &str| {
+            store
+                .profile_for_config_dir(OsStr::new(s))
+                .map(|n| n.to_string())
+        };
+        assert_eq!(work("/h/.ccs/instances/work").as_deref(), Some("work"));
+        assert_eq!(work("/h/.ccs/instances/work/").as_deref(), Some("work"));
+        assert_eq!(work("/h/.ccs/instances/.creating-work-1"), None);
+        assert_eq!(work("/h/.ccs/instances"), None);
+        assert_eq!(work("/h/.claude"), None);
+        assert_eq!(work("relative/instances/work"), None);
+        assert_eq!(work(""), None);
+    }
+}
