@@ -401,3 +401,40 @@ fn the_recorded_use_follows_a_rename_and_goes_with_a_removal() {
             .is_none()
     );
 }
+
+/// Names where one is another's with a suffix (`work`, `work-2`, `work.eu`): each profile's
+/// recorded use is found for it (snapshots were looked up in file-name order, where
+/// `work-2.json` sorts before `work.json`).
+#[test]
+fn every_profile_finds_its_recorded_use_whatever_the_names() {
+    let sandbox = Sandbox::new();
+    for (name, used) in [
+        ("work", 10.0),
+        ("work-2", 20.0),
+        ("work.eu", 30.0),
+        ("personal", 40.0),
+    ] {
+        logged_in(&sandbox, name, &format!("{name}@example.com"));
+        let transcript = sandbox.instance(name).join("projects/p/s.jsonl");
+        let out = statusline(
+            &sandbox,
+            Some(name),
+            &[],
+            &client_input(&transcript, used, 1.0),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let rows: Value = serde_json::from_str(&sandbox.ok(["list", "--json"])).unwrap();
+    for row in rows.as_array().unwrap() {
+        let want = match row["name"].as_str().unwrap() {
+            "work" => 10.0,
+            "work-2" => 20.0,
+            "work.eu" => 30.0,
+            _ => 40.0,
+        };
+        assert_eq!(
+            row["rate_limits"]["five_hour"]["used_percentage"], want,
+            "{row}"
+        );
+    }
+}

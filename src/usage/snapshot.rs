@@ -191,7 +191,9 @@ pub fn load_all(store: &Store) -> Vec<(String, Snapshot)> {
             Some(name)
         })
         .collect();
-    names.sort_unstable();
+    // Sorted by profile name, which callers search by halving: not by file name, where
+    // `work-2.json` comes before `work.json`.
+    names.sort_unstable_by(|a, b| a.trim_end_matches(".json").cmp(b.trim_end_matches(".json")));
     let mut read: Vec<Option<Snapshot>> = vec![None; names.len()];
     let read_into = |into: &mut [Option<Snapshot>], from: &[String]| {
         for (slot, name) in into.iter_mut().zip(from) {
