@@ -330,9 +330,18 @@ fn install_without_a_status_line_adds_one_and_uninstall_removes_it() {
     // the link stays.
     let real = dotfiles.join("settings.json");
     fs::write(&real, "{\n  \"theme\": \"dark\"\n}\n").unwrap();
+    // Private, as a settings file holding keys in its env block is: it stays so.
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
     std::os::unix::fs::symlink(&real, claude.join("settings.json")).unwrap();
     sandbox.ok(["statusline", "--install"]);
     assert!(claude.join("settings.json").is_symlink());
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&real),
+        0o600,
+        "--install made the settings readable by others"
+    );
     let installed: Value = serde_json::from_slice(&fs::read(&real).unwrap()).unwrap();
     assert!(
         installed["statusLine"]["command"]
@@ -345,6 +354,11 @@ fn install_without_a_status_line_adds_one_and_uninstall_removes_it() {
     assert_eq!(
         fs::read_to_string(&real).unwrap(),
         "{\n  \"theme\": \"dark\"\n}\n"
+    );
+    assert_eq!(
+        mode(&real),
+        0o600,
+        "--uninstall made the settings readable by others"
     );
 
     // None at all: created.

@@ -35,7 +35,9 @@ fn is_ours(command: &str) -> bool {
     let Some((program, rest)) = shell_word(command.trim_start()) else {
         return false;
     };
-    let ccs = Path::new(&program).file_name().is_some_and(|f| f == "ccs");
+    // `…/ccs`, or `…\ccs.exe` on Windows (what current_exe names there).
+    let file = program.rsplit(['/', '\\']).next().unwrap_or(&program);
+    let ccs = file.eq_ignore_ascii_case("ccs") || file.eq_ignore_ascii_case("ccs.exe");
     ccs && rest.split_whitespace().next() == Some("statusline")
 }
 
@@ -72,7 +74,7 @@ pub(super) fn install() -> Result<Outcome> {
     let member = status_line_value(&text, &command)?;
     let edited = settings_file::set(&text, KEY, &member)
         .with_context(|| format!("cannot edit {}", path.display()))?;
-    crate::fsx::write_atomically(&path, edited.as_bytes(), 0o644)?;
+    crate::fsx::write_atomically(&path, edited.as_bytes(), mode_of(&path))?;
     let kept = old_command.map_or_else(String::new, |c| {
         format!("kept the status line that was there; it runs after: {c}\n")
     });
@@ -137,8 +139,22 @@ pub(super) fn uninstall() -> Result<Outcome> {
         ),
     };
     let edited = edited.with_context(|| format!("cannot edit {}", path.display()))?;
-    crate::fsx::write_atomically(&path, edited.as_bytes(), 0o644)?;
+    crate::fsx::write_atomically(&path, edited.as_bytes(), mode_of(&path))?;
     Ok(Outcome::report(&format!("{}: {said}\n", path.display())))
+}
+
+/// The permissions the settings file has (its `env` block may hold keys: a private file stays
+/// private), or 0644 for a new one.
+fn mode_of(path: &Path) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(path) {
+            return meta.permissions().mode() & 0o777;
+        }
+    }
+    let _ = path;
+    0o644
 }
 
 /// The shell word at the start of `text` (as `shell_escape` quotes one: plain characters,
@@ -191,7 +207,10 @@ mod tests {
         assert!(is_ours("/home/me/.cargo/bin/ccs statusline"));
         assert!(is_ours("'/a b/ccs' statusline --then 'x'"));
         assert!(is_ours("ccs statusline"));
+        assert!(is_ours("'C:\\Users\\me\\.cargo\\bin\\ccs.exe' statusline"));
+        assert!(is_ours("CCS.EXE statusline"));
         assert!(!is_ours("ccusage statusline"));
+        assert!(!is_ours("ccs.sh statusline"));
         assert!(!is_ours("~/.claude/statusline.sh"));
         assert!(!is_ours("ccs list"));
     }

@@ -189,9 +189,21 @@ fn file_state(path: &Path) -> String {
     )
 }
 
+/// Without an inode: the size and modification time, which Claude Code's rename into place
+/// changes too.
 #[cfg(not(unix))]
-fn file_state(_path: &Path) -> String {
-    "?".to_owned()
+fn file_state(path: &Path) -> String {
+    std::fs::metadata(path).map_or_else(
+        |_| "-".to_owned(),
+        |m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", m.len())
+        },
+    )
 }
 
 fn worth_writing(before: Option<&Snapshot>, next: &Snapshot, now: Millis) -> bool {
