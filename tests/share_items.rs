@@ -190,3 +190,62 @@ fn a_refreshed_copy_keeps_the_accounts_synced_skills() {
         "mine\n"
     );
 }
+
+/// Whichever rename of a copy refresh fails (strace injects the error), the account's synced
+/// skills are not lost: they are in the profile's skills/ or, when moving them failed, in the
+/// old copy the error names. (They were deleted with the staged copy when a refresh failed.)
+#[test]
+fn a_failed_copy_refresh_loses_no_synced_skill() {
+    if !common::have("strace") {
+        return;
+    }
+    for when in 1..=4 {
+        let sandbox = Sandbox::new();
+        let claude = sandbox.home.join(".claude");
+        full_claude_dir(&claude);
+        let work = sandbox.instance("work");
+        sandbox.ok(["create", "work", "--copy"]);
+        let synced = work.join("skills/synced").join(ORG_A);
+        fs::create_dir_all(&synced).unwrap();
+        fs::write(synced.join("x.md"), "mine\n").unwrap();
+        fs::write(claude.join("skills/review/SKILL.md"), "review v2\n").unwrap();
+        let mut cmd = std::process::Command::new("strace");
+        sandbox.env(&mut cmd);
+        let out = cmd
+            .args([
+                "-f",
+                "-o",
+                "/dev/null",
+                "-e",
+                "trace=rename,renameat,renameat2",
+                "-e",
+            ])
+            .arg(format!(
+                "inject=rename,renameat,renameat2:error=EACCES:when={when}"
+            ))
+            .args([common::BIN, "sync", "work"])
+            .output()
+            .unwrap();
+        let kept: Vec<std::path::PathBuf> = std::iter::once(work.join("skills"))
+            .chain(
+                fs::read_dir(&work)
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.to_string_lossy().contains(".skills.ccs-old-")),
+            )
+            .map(|dir| dir.join("synced").join(ORG_A).join("x.md"))
+            .filter(|file| file.is_file())
+            .collect();
+        assert_eq!(
+            kept.len(),
+            1,
+            "rename {when}: the synced skill is gone\n{}",
+            common::stderr(&out)
+        );
+        assert!(
+            work.join("skills").is_dir(),
+            "rename {when}: no skills/ left"
+        );
+    }
+}

@@ -87,14 +87,14 @@ pub(super) fn copy_item(
 
 /// Copies `from` next to `to`, then swaps it in: the old copy is renamed away before it is
 /// deleted, so an interruption never leaves half a copy under the item's name. The source's
-/// `per_account` entries are not copied, and the profile's own are moved into the new copy:
-/// they are that account's.
+/// `per_account` entries are not copied; the profile's own are moved from the old copy into the
+/// new one after the swap, and the old copy is deleted only once they are all moved, so that a
+/// failure never loses an account's entries (they stay in the old copy, which the error names).
 fn replace_with_copy(from: &Path, to: &Path, per_account: &[&str]) -> Result<()> {
     let staged = sibling(to, "copy");
     let _ = remove_any(&staged);
     let copied = if from.is_dir() {
         copy_tree_except(from, &staged, per_account)
-            .and_then(|()| keep_account_entries(to, &staged, per_account))
     } else {
         copy_file(from, &staged)
     };
@@ -106,10 +106,20 @@ fn replace_with_copy(from: &Path, to: &Path, per_account: &[&str]) -> Result<()>
     let had_old = match fs::rename(to, &old) {
         Ok(()) => true,
         Err(e) if e.kind() == ErrorKind::NotFound => false,
-        Err(e) => return Err(e).with_context(|| format!("cannot replace {}", to.display())),
+        Err(e) => {
+            let _ = remove_any(&staged);
+            return Err(e).with_context(|| format!("cannot replace {}", to.display()));
+        }
     };
-    fs::rename(&staged, to).with_context(|| format!("cannot replace {}", to.display()))?;
+    if let Err(e) = fs::rename(&staged, to) {
+        if had_old {
+            let _ = fs::rename(&old, to);
+        }
+        let _ = remove_any(&staged);
+        return Err(e).with_context(|| format!("cannot replace {}", to.display()));
+    }
     if had_old {
+        move_account_entries(&old, to, per_account)?;
         // remove_dir_all does not follow symlinks: a link inside the old copy is deleted as a
         // link, its target untouched.
         remove_any(&old).with_context(|| format!("cannot delete {}", old.display()))?;
@@ -117,18 +127,22 @@ fn replace_with_copy(from: &Path, to: &Path, per_account: &[&str]) -> Result<()>
     Ok(())
 }
 
-/// Moves the account's own entries of the profile's item `to` into the `staged` copy.
-fn keep_account_entries(to: &Path, staged: &Path, per_account: &[&str]) -> Result<()> {
-    if !fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
+/// Moves the account's own entries of the old copy into the new one.
+fn move_account_entries(old: &Path, to: &Path, per_account: &[&str]) -> Result<()> {
+    if !fs::symlink_metadata(old).is_ok_and(|m| m.is_dir()) {
         return Ok(());
     }
     for name in per_account {
-        let (here, there) = (to.join(name), staged.join(name));
-        match fs::rename(&here, &there) {
+        match fs::rename(old.join(name), to.join(name)) {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot keep {}", here.display()));
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot keep {name} of this account: it is still in {}",
+                        old.display()
+                    )
+                });
             }
         }
     }
