@@ -10,9 +10,11 @@ use crate::store::Store;
 /// Create a profile: a private Claude Code config dir of its own
 ///
 /// By default the profile shares your own configuration from ~/.claude (or
-/// $CCS_SHARED_FROM): commands/, skills/, agents/, settings.json and CLAUDE.md, by symlink,
-/// so an edit there is seen by every profile at once. Only what exists is linked. Logins,
-/// history and sessions are always the profile's own.
+/// $CCS_SHARED_FROM) by symlink, so an edit there is seen by every profile at once: settings,
+/// CLAUDE.md, rules, commands, skills (entry by entry: each account's synced skills stay its
+/// own), agents, output styles, keybindings, themes, workflows, routines, hooks, loop.md and
+/// agent memory (`ccs show NAME` lists them). Only what exists is linked; where no link can be
+/// made, ccs keeps a copy in step. Logins, history and sessions are always the profile's own.
 #[derive(Debug, Args)]
 pub struct Create {
     /// Letters, digits, '.', '_' and '-', starting with a letter or digit

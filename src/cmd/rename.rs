@@ -13,9 +13,9 @@ use crate::store::Store;
 
 /// Rename a profile (the hook re-points this shell if it is on it)
 ///
-/// Other terminals on the profile must switch again with `ccs use NEW`; quit Claude Code
-/// running on it first. On macOS Claude Code keys its Keychain login on the config dir's
-/// path, so the renamed profile may need /login again.
+/// Other terminals on the profile must switch again with `ccs use NEW`. Refused while Claude
+/// Code runs on the profile (--force to insist). On macOS the Keychain login, filed under the
+/// config dir's path, moves with it.
 #[derive(Debug, Args)]
 pub struct Rename {
     #[arg(add = ArgValueCandidates::new(profile_names))]
