@@ -40,7 +40,13 @@ impl Remove {
                 "nothing removed",
             )?;
         }
-        store.remove(&name)?;
+        // Once the profile is renamed away it is gone, even if deleting its files then fails
+        // part-way: what belongs to it elsewhere (Keychain, default, usage) goes all the same,
+        // and the failure is reported after.
+        let removed = store.remove(&name);
+        if removed.is_err() && dir.exists() {
+            return removed.map(|()| Outcome::nothing());
+        }
         let mut report = format!(
             "Removed profile '{name}' ({}); its login, credentials and history are gone\n",
             dir.display()
@@ -55,6 +61,7 @@ impl Remove {
                 "'{name}' was the default; new terminals start on ~/.claude again\n"
             ));
         }
+        removed?;
         Ok(Outcome::report(&report))
     }
 }
