@@ -159,8 +159,9 @@ fn profile(store: &Store, input: &Value) -> Option<(ProfileName, PathBuf)> {
             store.profile_for_config_dir(store.instances_dir().join(first).as_os_str())?
         }
     };
-    let dir = store.instance_dir(&name);
-    dir.is_dir().then_some((name, dir))
+    // As spelled on disk: a config dir typed in another case is the same profile.
+    let (name, dir) = store.find(&name).ok()?;
+    Some((name, dir))
 }
 
 /// The account's words, read again only when its files changed since `seen`.
