@@ -54,50 +54,6 @@ pub fn stale_locks(dir: &Path, now: SystemTime) -> Vec<PathBuf> {
     found
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn this_process_reads_as_running_and_a_reused_pid_as_gone() {
-        let stat = fs::read_to_string("/proc/self/stat").unwrap();
-        let ours = Record {
-            pid: std::process::id(),
-            cwd: None,
-            proc_start: start_time(&stat),
-            pid_domain: pid_domain(),
-        };
-        assert!(matches!(liveness(&ours), Liveness::Runs));
-        let reused = Record {
-            proc_start: Some("1".into()),
-            ..ours
-        };
-        assert!(matches!(liveness(&reused), Liveness::Gone));
-        let elsewhere = Record {
-            pid_domain: Some("linux:other:pid:[1]".into()),
-            proc_start: None,
-            ..reused
-        };
-        assert!(matches!(liveness(&elsewhere), Liveness::Unknown));
-        assert_eq!(
-            start_time("1 (a ) b) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 4242 x")
-                .as_deref(),
-            Some("4242")
-        );
-    }
-
-    #[test]
-    fn lock_names_in_any_case() {
-        for name in ["work.lock", "a.LOCK", ".oauth_refresh.lock", "x.Lock"] {
-            assert!(is_lock_name(name), "{name}");
-        }
-        for name in [".lock", "lock", "work", "work.locks", "worklock", "é"] {
-            assert!(!is_lock_name(name), "{name}");
-        }
-    }
-}
-
 /// A record of a running client, as the client writes it when it starts
 /// (`sessions/<pid>.json`) and removes it when it exits, also on SIGTERM; a client killed
 /// outright leaves it.
@@ -266,4 +222,48 @@ pub fn describe_sessions(sessions: &[Session]) -> String {
         })
         .collect();
     shown.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_reads_as_running_and_a_reused_pid_as_gone() {
+        let stat = fs::read_to_string("/proc/self/stat").unwrap();
+        let ours = Record {
+            pid: std::process::id(),
+            cwd: None,
+            proc_start: start_time(&stat),
+            pid_domain: pid_domain(),
+        };
+        assert!(matches!(liveness(&ours), Liveness::Runs));
+        let reused = Record {
+            proc_start: Some("1".into()),
+            ..ours
+        };
+        assert!(matches!(liveness(&reused), Liveness::Gone));
+        let elsewhere = Record {
+            pid_domain: Some("linux:other:pid:[1]".into()),
+            proc_start: None,
+            ..reused
+        };
+        assert!(matches!(liveness(&elsewhere), Liveness::Unknown));
+        assert_eq!(
+            start_time("1 (a ) b) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 4242 x")
+                .as_deref(),
+            Some("4242")
+        );
+    }
+
+    #[test]
+    fn lock_names_in_any_case() {
+        for name in ["work.lock", "a.LOCK", ".oauth_refresh.lock", "x.Lock"] {
+            assert!(is_lock_name(name), "{name}");
+        }
+        for name in [".lock", "lock", "work", "work.locks", "worklock", "é"] {
+            assert!(!is_lock_name(name), "{name}");
+        }
+    }
 }

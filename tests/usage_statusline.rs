@@ -452,3 +452,21 @@ fn every_profile_finds_its_recorded_use_whatever_the_names() {
         );
     }
 }
+
+/// A settings.json with the key twice: JSON.parse takes the last, where an edit would go to the
+/// first. --install refuses rather than write a change Claude Code would not see.
+#[test]
+fn install_refuses_a_settings_file_it_cannot_edit_safely() {
+    let sandbox = Sandbox::new();
+    let claude = sandbox.home.join(".claude");
+    fs::create_dir_all(&claude).unwrap();
+    let text = "{\"statusLine\": {\"type\": \"command\", \"command\": \"a\"},\n \"statusLine\": {\"type\": \"command\", \"command\": \"b\"}}\n";
+    fs::write(claude.join("settings.json"), text).unwrap();
+    let out = sandbox.run(["statusline", "--install"]);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    assert!(stderr(&out).contains("nothing changed"), "{}", stderr(&out));
+    assert_eq!(
+        fs::read_to_string(claude.join("settings.json")).unwrap(),
+        text
+    );
+}

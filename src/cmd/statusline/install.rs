@@ -74,6 +74,17 @@ pub(super) fn install() -> Result<Outcome> {
     let member = status_line_value(&text, &command)?;
     let edited = settings_file::set(&text, KEY, &member)
         .with_context(|| format!("cannot edit {}", path.display()))?;
+    // What Claude Code will read must be what was meant: JSON, whose statusLine (the last of
+    // duplicate keys, as JSON.parse takes it) runs this command.
+    let reads_back = serde_json::from_str::<Value>(&edited)
+        .ok()
+        .and_then(|v| v.get(KEY)?.get("command")?.as_str().map(str::to_owned));
+    if reads_back.as_deref() != Some(command.as_str()) {
+        bail!(
+            "cannot edit {} safely (a duplicate \"{KEY}\" key?): nothing changed",
+            path.display()
+        );
+    }
     crate::fsx::write_atomically(&path, edited.as_bytes(), mode_of(&path))?;
     let kept = old_command.map_or_else(String::new, |c| {
         format!("kept the status line that was there; it runs after: {c}\n")

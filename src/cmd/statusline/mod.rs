@@ -15,6 +15,8 @@ use crate::store::Store;
 use crate::usage::snapshot::{self, SeenAccount, Snapshot, Window};
 use crate::usage::time::{self, Millis, SECOND};
 
+mod install;
+
 /// The status line for Claude Code: profile, account and 5-hour use, recorded for `ccs list`
 ///
 /// Claude Code runs its statusLine command at every refresh with the session as JSON on stdin;
@@ -44,8 +46,6 @@ const REFRESH: Millis = 60 * SECOND;
 /// The file and the key `--install` edits.
 const SETTINGS_FILE: &str = "settings.json";
 const KEY: &str = "statusLine";
-
-mod install;
 
 impl Statusline {
     pub fn run(self) -> Result<Outcome> {
@@ -251,8 +251,6 @@ fn run_chained(command: &str, input: &[u8]) -> String {
         },
     )
 }
-
-// --- installing -------------------------------------------------------------------------------
 
 #[cfg(test)]
 mod tests {
