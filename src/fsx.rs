@@ -59,6 +59,31 @@ pub fn without_verbatim_prefix(path: &str) -> String {
     }
 }
 
+/// Runs `work` over `from` and `into` (pairs, in order) on up to four threads of at least
+/// `per_thread` items each: for many small file-system calls (a `stat`, a small read), which
+/// wait on the kernel more than they compute. Each thread writes its share of `into` in place.
+pub fn in_parallel<I: Sync, O: Send>(
+    from: &[I],
+    into: &mut [O],
+    per_thread: usize,
+    work: impl Fn(&mut [O], &[I]) + Sync,
+) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(4)
+        .min(from.len().div_ceil(per_thread.max(1)));
+    if threads <= 1 {
+        return work(into, from);
+    }
+    let chunk = from.len().div_ceil(threads);
+    let work = &work;
+    std::thread::scope(|scope| {
+        for (into, from) in into.chunks_mut(chunk).zip(from.chunks(chunk)) {
+            scope.spawn(move || work(into, from));
+        }
+    });
+}
+
 // --- private directories and files ------------------------------------------------------------
 
 /// Creates one directory readable by its owner only, whatever the umask.

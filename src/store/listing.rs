@@ -7,6 +7,7 @@ use std::io::ErrorKind;
 use anyhow::{Context, Result};
 
 use super::Store;
+use crate::fsx;
 use crate::profile_name::ProfileName;
 
 impl Store {
@@ -64,11 +65,6 @@ pub struct Profile {
 /// Each entry's metadata. A `stat` is a system call of a microsecond or two, so a store of
 /// hundreds of profiles spreads them over a few threads; a small one stays on this one.
 fn stat_in_parallel(entries: Vec<(ProfileName, fs::DirEntry)>) -> Vec<Profile> {
-    const PER_THREAD: usize = 256;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(4)
-        .min(entries.len().div_ceil(PER_THREAD));
     let (names, dir_entries): (Vec<_>, Vec<_>) = entries.into_iter().unzip();
     // Each thread writes its share of the one result in place: a thousand metadata records are
     // 160 KB, and every copy of them would touch fresh memory.
@@ -76,20 +72,10 @@ fn stat_in_parallel(entries: Vec<(ProfileName, fs::DirEntry)>) -> Vec<Profile> {
         .into_iter()
         .map(|name| Profile { name, meta: None })
         .collect();
-    let stat = |into: &mut [Profile], from: &[fs::DirEntry]| {
+    fsx::in_parallel(&dir_entries, &mut listed, 256, |into, from| {
         for (profile, entry) in into.iter_mut().zip(from) {
             profile.meta = entry.metadata().ok();
         }
-    };
-    if threads <= 1 {
-        stat(&mut listed, &dir_entries);
-    } else {
-        let chunk = listed.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for (into, from) in listed.chunks_mut(chunk).zip(dir_entries.chunks(chunk)) {
-                scope.spawn(move || stat(into, from));
-            }
-        });
-    }
+    });
     listed
 }

@@ -177,7 +177,6 @@ pub fn save(store: &Store, name: &ProfileName, snapshot: &Snapshot) -> anyhow::R
 /// files are read on up to four threads (a thousand snapshots take a few milliseconds on one),
 /// each with one `read`: a snapshot is a few hundred bytes, replaced whole, never appended to.
 pub fn load_all(store: &Store) -> Vec<(String, Snapshot)> {
-    const PER_THREAD: usize = 128;
     let dir = dir(store);
     let Ok(entries) = fs::read_dir(&dir) else {
         return Vec::new();
@@ -195,25 +194,11 @@ pub fn load_all(store: &Store) -> Vec<(String, Snapshot)> {
     // `work-2.json` comes before `work.json`.
     names.sort_unstable_by(|a, b| a.trim_end_matches(".json").cmp(b.trim_end_matches(".json")));
     let mut read: Vec<Option<Snapshot>> = vec![None; names.len()];
-    let read_into = |into: &mut [Option<Snapshot>], from: &[String]| {
+    fsx::in_parallel(&names, &mut read, 128, |into, from| {
         for (slot, name) in into.iter_mut().zip(from) {
             *slot = read_small(&dir.join(name));
         }
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(4)
-        .min(names.len().div_ceil(PER_THREAD));
-    if threads <= 1 {
-        read_into(&mut read, &names);
-    } else {
-        let chunk = names.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for (into, from) in read.chunks_mut(chunk).zip(names.chunks(chunk)) {
-                scope.spawn(move || read_into(into, from));
-            }
-        });
-    }
+    });
     names
         .into_iter()
         .zip(read)
