@@ -69,7 +69,7 @@ pub struct Session {
 
 #[derive(serde::Deserialize)]
 #[cfg_attr(
-    not(any(target_os = "linux", target_os = "macos")),
+    not(any(target_os = "linux", target_os = "macos", windows)),
     allow(dead_code, reason = "liveness reads them where it can look")
 )]
 struct Record {
@@ -77,6 +77,10 @@ struct Record {
     cwd: Option<String>,
     #[serde(rename = "procStart")]
     proc_start: Option<String>,
+    /// Windows: the process's creation time as a FILETIME, in decimal (the native client's).
+    #[serde(rename = "procStartFt")]
+    #[cfg_attr(not(windows), allow(dead_code, reason = "read on Windows only"))]
+    proc_start_ft: Option<String>,
     #[serde(rename = "pidDomain")]
     pid_domain: Option<String>,
 }
@@ -117,7 +121,7 @@ pub fn is_session_record(name: &std::ffi::OsStr) -> bool {
 }
 
 #[cfg_attr(
-    not(any(target_os = "linux", target_os = "macos")),
+    not(any(target_os = "linux", target_os = "macos", windows)),
     allow(dead_code, reason = "only Unknown where ccs cannot look")
 )]
 enum Liveness {
@@ -176,10 +180,144 @@ fn liveness(record: &Record) -> Liveness {
     }
 }
 
-/// Elsewhere (Windows) ccs has no way to look: not known to be gone.
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+/// Windows: the process's creation time, which the client records (`procStartFt`, or
+/// `procStart` in .NET ticks where it had to ask PowerShell), in the `win32:<host name>` domain.
+#[cfg(windows)]
+fn liveness(record: &Record) -> Liveness {
+    if record
+        .pid_domain
+        .as_deref()
+        .is_some_and(|d| Some(d) != windows_process::pid_domain().as_deref())
+    {
+        return Liveness::Unknown;
+    }
+    match windows_process::creation_time(record.pid) {
+        windows_process::Found::Gone => Liveness::Gone,
+        windows_process::Found::Unreadable => Liveness::Runs,
+        windows_process::Found::Created(filetime) => {
+            let recorded = record
+                .proc_start_ft
+                .as_deref()
+                .or(record.proc_start.as_deref());
+            match recorded.map(|r| same_start(r, filetime)) {
+                Some(false) => Liveness::Gone,
+                _ => Liveness::Runs,
+            }
+        }
+    }
+}
+
+/// Elsewhere ccs has no way to look: not known to be gone.
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 fn liveness(_record: &Record) -> Liveness {
     Liveness::Unknown
+}
+
+/// Whether a recorded Windows start time is `created` (a FILETIME: 100 ns since 1601). The
+/// client records a FILETIME, or .NET ticks (100 ns since year 1) when it asked PowerShell; the
+/// two scales part at 3·10¹⁷, as the client tells them apart. Unreadable counts as the same.
+#[cfg_attr(
+    not(windows),
+    allow(dead_code, reason = "tested everywhere, used on Windows")
+)]
+fn same_start(recorded: &str, created: u64) -> bool {
+    /// .NET ticks at 1601-01-01, the FILETIME epoch.
+    const DOTNET_TICKS_AT_1601: u64 = 504_911_232_000_000_000;
+    const SCALES_PART: u64 = 300_000_000_000_000_000;
+    let Ok(recorded) = recorded.trim().parse::<u64>() else {
+        return true;
+    };
+    if recorded > SCALES_PART {
+        recorded == created + DOTNET_TICKS_AT_1601
+    } else {
+        recorded == created
+    }
+}
+
+#[cfg(windows)]
+mod windows_process {
+    use std::os::windows::ffi::OsStringExt;
+
+    type Handle = *mut core::ffi::c_void;
+
+    #[repr(C)]
+    #[derive(Default)]
+    struct FileTime {
+        low: u32,
+        high: u32,
+    }
+
+    // kernel32, which std links.
+    unsafe extern "system" {
+        fn OpenProcess(access: u32, inherit: i32, pid: u32) -> Handle;
+        fn GetProcessTimes(
+            process: Handle,
+            creation: *mut FileTime,
+            exit: *mut FileTime,
+            kernel: *mut FileTime,
+            user: *mut FileTime,
+        ) -> i32;
+        fn GetExitCodeProcess(process: Handle, code: *mut u32) -> i32;
+        fn CloseHandle(handle: Handle) -> i32;
+        fn GetComputerNameExW(kind: u32, buffer: *mut u16, size: *mut u32) -> i32;
+    }
+
+    const PROCESS_QUERY_LIMITED_INFORMATION: u32 = 0x1000;
+    const ERROR_INVALID_PARAMETER: i32 = 87;
+    const STILL_ACTIVE: u32 = 259;
+    /// The DNS host name, what Node's `os.hostname()` returns.
+    const COMPUTER_NAME_DNS_HOSTNAME: u32 = 1;
+
+    pub enum Found {
+        /// No such process, or one that has exited (a handle someone holds keeps it listed).
+        Gone,
+        /// It exists but may not be asked (another user's, a protected one).
+        Unreadable,
+        /// It runs, created at this FILETIME.
+        Created(u64),
+    }
+
+    pub fn creation_time(pid: u32) -> Found {
+        // SAFETY: OpenProcess takes plain values; a null handle is checked before any use.
+        let process = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+        if process.is_null() {
+            let gone =
+                std::io::Error::last_os_error().raw_os_error() == Some(ERROR_INVALID_PARAMETER);
+            return if gone { Found::Gone } else { Found::Unreadable };
+        }
+        let (mut created, mut exited, mut kernel, mut user) = Default::default();
+        let mut code = 0;
+        // SAFETY: `process` is a valid handle, closed once below; each pointer is to a local.
+        let (times, exit) = unsafe {
+            let times = GetProcessTimes(process, &mut created, &mut exited, &mut kernel, &mut user);
+            let exit = GetExitCodeProcess(process, &mut code);
+            CloseHandle(process);
+            (times, exit)
+        };
+        if exit != 0 && code != STILL_ACTIVE {
+            return Found::Gone;
+        }
+        if times == 0 {
+            return Found::Unreadable;
+        }
+        let FileTime { low, high } = created;
+        Found::Created(u64::from(high) << 32 | u64::from(low))
+    }
+
+    /// `win32:<host name, lower case>`, as the client writes `pidDomain` on Windows.
+    pub fn pid_domain() -> Option<String> {
+        let mut buffer = [0u16; 256];
+        let mut size = buffer.len() as u32;
+        // SAFETY: `size` is the buffer's length in UTF-16 units; on success it holds the name's.
+        let ok = unsafe {
+            GetComputerNameExW(COMPUTER_NAME_DNS_HOSTNAME, buffer.as_mut_ptr(), &mut size)
+        };
+        if ok == 0 {
+            return None;
+        }
+        let name = std::ffi::OsString::from_wide(&buffer[..size as usize]);
+        Some(format!("win32:{}", name.to_string_lossy().to_lowercase()))
+    }
 }
 
 /// `linux:<machine id>:<PID namespace>`, as the client writes `pidDomain`.
@@ -236,6 +374,7 @@ mod tests {
             pid: std::process::id(),
             cwd: None,
             proc_start: start_time(&stat),
+            proc_start_ft: None,
             pid_domain: pid_domain(),
         };
         assert!(matches!(liveness(&ours), Liveness::Runs));
@@ -255,6 +394,17 @@ mod tests {
                 .as_deref(),
             Some("4242")
         );
+    }
+
+    #[test]
+    fn a_windows_start_time_is_read_as_filetime_or_dotnet_ticks() {
+        // 2026-11-30 09:00 UTC.
+        let filetime = 134_405_028_000_000_000;
+        assert!(same_start("134405028000000000", filetime));
+        assert!(same_start("639316260000000000", filetime));
+        assert!(!same_start("134405028000000001", filetime));
+        assert!(!same_start("639316260000000001", filetime));
+        assert!(same_start("not a number", filetime));
     }
 
     #[test]

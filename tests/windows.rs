@@ -111,6 +111,31 @@ impl Wine {
         }
     }
 
+    /// The Windows pid of a running system process (`services.exe`), as `wmic` lists it.
+    fn pid_of(&self, image: &str) -> u32 {
+        let mut cmd = Command::new(WINE);
+        self.env(&mut cmd);
+        let out = cmd
+            .args(["wmic", "process", "get", "name,processid"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        // wmic writes UTF-16 (and Wine passes it through as bytes).
+        let units: Vec<u16> = out
+            .stdout
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        let listing = String::from_utf16_lossy(&units);
+        listing
+            .lines()
+            .find_map(|line| {
+                let mut words = line.split_whitespace();
+                (words.next()? == image).then(|| words.next()?.parse().ok())?
+            })
+            .unwrap_or_else(|| panic!("{image} not in wmic's list:\n{listing}"))
+    }
+
     /// The prefix's user profiles (`C:\users\<user>`), which no test may write to.
     fn user_profiles(&self) -> Vec<PathBuf> {
         fs::read_dir(self.cross.join("wineprefix/drive_c/users"))
@@ -821,6 +846,55 @@ fn remove_needs_yes_and_removes_the_profile_only() {
         "",
         "ccs: profile 'work' does not exist (create it with: ccs create work)\n",
     );
+}
+
+/// Claude Code's record of a session on `work`, for process `pid`.
+fn record_session(s: &Sandbox, pid: u32, fields: &str) {
+    let sessions = s.instance("work").join("sessions");
+    fs::create_dir_all(&sessions).unwrap();
+    fs::write(
+        sessions.join(format!("{pid}.json")),
+        format!(r#"{{"pid":{pid},"cwd":"C:\\project"{fields}}}"#),
+    )
+    .unwrap();
+}
+
+/// The native client records its creation time as a FILETIME (`procStartFt`) and its machine
+/// as `win32:<host name>`: a record counts while that process runs, as recorded. A system
+/// process of the Wine session stands in for a running client.
+#[test]
+fn a_session_counts_while_its_process_runs_as_recorded() {
+    let Some(s) = Sandbox::new() else { return };
+    s.ok(["create", "work", "--isolated"]);
+    let pid = s.wine.pid_of("services.exe");
+    let running = format!(
+        "ccs: Claude Code is running on profile 'work' (pid {pid} in C:\\project): quit it \
+         before you remove it, or pass --force\n"
+    );
+
+    // Its process runs, no start time recorded: running.
+    record_session(&s, pid, "");
+    assert_outcome(&s.run(["remove", "work", "--yes"]), 1, "", &running);
+    assert!(s.ok(["list"]).contains("1 running"));
+
+    // Recorded on another machine: not known to have exited, so still in the way.
+    let elsewhere = r#","procStartFt":"1","pidDomain":"win32:another-machine""#;
+    record_session(&s, pid, elsewhere);
+    let unknown = running.replace("C:\\project)", "C:\\project, not known to have exited)");
+    assert_outcome(&s.run(["remove", "work", "--yes"]), 1, "", &unknown);
+
+    // On this machine, but another process took the pid since (another start time), and a
+    // record of a pid no process has: both left over from killed clients.
+    let host = fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let here = format!(
+        r#","procStartFt":"1","pidDomain":"win32:{}""#,
+        host.trim().to_lowercase()
+    );
+    record_session(&s, pid, &here);
+    record_session(&s, 65532, r#","procStartFt":"133000000000000000""#);
+    assert!(!s.ok(["list"]).contains("running"));
+    s.ok(["remove", "work", "--yes"]);
+    assert!(s.profiles().is_empty());
 }
 
 // --- du, clean -------------------------------------------------------------------------------
