@@ -131,7 +131,7 @@ enum Liveness {
 }
 
 /// Linux: `/proc/<pid>/stat`'s start time (field 22, as the client records it) and the PID
-/// namespace. Elsewhere ccs cannot look without a process of its own: not known to be gone.
+/// namespace. A record from another namespace or machine is not known to be gone.
 #[cfg(target_os = "linux")]
 fn liveness(record: &Record) -> Liveness {
     if record
