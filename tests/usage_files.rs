@@ -33,6 +33,16 @@ fn assert_counts(sandbox: &Sandbox, name: &str, truth: &Totals) {
     assert!(wrong.is_empty(), "{wrong}");
 }
 
+/// ccs's totals for `name` equal what ccusage counts in its config dir `dir` (when ccusage is
+/// installed: CI installs it, and `ccusage()` fails there when it is missing).
+fn assert_ccusage_agrees(sandbox: &Sandbox, name: &str, dir: &Path) {
+    if let Some(ccusage) = ccusage() {
+        let theirs = ccusage_totals(&ccusage, dir, &sandbox.home);
+        let wrong = diff("ccusage", &total(sandbox, name), &theirs);
+        assert!(wrong.is_empty(), "{wrong}");
+    }
+}
+
 /// A reply's lines (one per block) and the reply, for hand-made transcripts.
 fn reply_lines(rng: &mut Rng, at: i64, blocks: usize) -> (String, Reply) {
     let reply = Reply::new(rng, at);
@@ -141,14 +151,7 @@ fn what_the_client_is_writing_counts_once_it_is_whole_and_only_once() {
     append(&path, &("\n".to_owned() + &more));
     truth.count(&last);
     assert_counts(&sandbox, "work", &truth.truth);
-    if let Some(ccusage) = ccusage() {
-        let wrong = diff(
-            "ccusage",
-            &total(&sandbox, "work"),
-            &ccusage_totals(&ccusage, &dir, &sandbox.home),
-        );
-        assert!(wrong.is_empty(), "{wrong}");
-    }
+    assert_ccusage_agrees(&sandbox, "work", &dir);
 }
 
 #[test]
@@ -311,14 +314,7 @@ fn bad_lines_are_skipped_with_one_notice_and_sound_ones_counted() {
         );
         assert_counts(&sandbox, "work", &truth.truth);
     }
-    if let Some(ccusage) = ccusage() {
-        let wrong = diff(
-            "ccusage",
-            &total(&sandbox, "work"),
-            &ccusage_totals(&ccusage, &dir, &sandbox.home),
-        );
-        assert!(wrong.is_empty(), "{wrong}");
-    }
+    assert_ccusage_agrees(&sandbox, "work", &dir);
 }
 
 #[test]
@@ -417,14 +413,7 @@ fn links_inside_projects_are_not_followed_but_projects_may_be_one() {
     let out = sandbox.run(["usage", "work"]);
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
     assert_counts(&sandbox, "work", &truth.truth);
-    if let Some(ccusage) = ccusage() {
-        let wrong = diff(
-            "ccusage",
-            &total(&sandbox, "work"),
-            &ccusage_totals(&ccusage, &dir, &sandbox.home),
-        );
-        assert!(wrong.is_empty(), "{wrong}");
-    }
+    assert_ccusage_agrees(&sandbox, "work", &dir);
 }
 
 #[test]
