@@ -386,6 +386,47 @@ fn install_never_rewrites_a_file_it_cannot_read() {
     }
 }
 
+/// A status line of a ccs that has moved since (installed anew at another place) is pointed at
+/// this one, keeping what it ran after; one naming `ccs` on PATH, as written by hand, is left.
+#[test]
+fn install_points_a_moved_ccs_at_this_one() {
+    let sandbox = Sandbox::new();
+    let claude = sandbox.home.join(".claude");
+    fs::create_dir_all(&claude).unwrap();
+    let settings = claude.join("settings.json");
+    let with_command = |command: &str| {
+        let command = serde_json::to_string(command).unwrap();
+        format!("{{\"statusLine\": {{\"type\": \"command\", \"command\": {command}}}}}\n")
+    };
+    let moved = "/opt/old/bin/ccs statusline --then 'theirs.sh'";
+    fs::write(&settings, with_command(moved)).unwrap();
+    assert!(
+        common::BIN
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)),
+        "the expected command below needs no quoting: {}",
+        common::BIN
+    );
+    let said = sandbox.ok(["statusline", "--install"]);
+    let now = format!("{} statusline --then 'theirs.sh'", common::BIN);
+    assert_eq!(
+        said,
+        format!(
+            "{}: statusLine runs {now}\nit ran another ccs before: {moved}\n",
+            settings.display()
+        )
+    );
+    let installed: Value = serde_json::from_slice(&fs::read(&settings).unwrap()).unwrap();
+    assert_eq!(installed["statusLine"]["command"], now.as_str());
+    let already = format!("{} already runs ccs statusline\n", settings.display());
+    assert_eq!(sandbox.ok(["statusline", "--install"]), already);
+
+    let by_hand = with_command("ccs statusline");
+    fs::write(&settings, &by_hand).unwrap();
+    assert_eq!(sandbox.ok(["statusline", "--install"]), already);
+    assert_eq!(fs::read_to_string(&settings).unwrap(), by_hand);
+}
+
 /// The account's last reported use follows its profile: renamed, it is the new name's; removed,
 /// it goes (a profile created again under the name has none).
 #[test]

@@ -20,25 +20,26 @@ fn shared_settings() -> Result<PathBuf> {
     Ok(fs::canonicalize(&path).unwrap_or(path))
 }
 
-/// This binary's path, as the command the client runs.
-fn this_command() -> Result<String> {
+/// This binary's path, quoted for the shell the client runs the command with: the status line
+/// then works whatever `PATH` the client has.
+fn this_program() -> Result<String> {
     let exe = std::env::current_exe().context("cannot tell where ccs is installed")?;
     let exe = exe.to_str().context("ccs's path is not UTF-8")?;
-    Ok(format!(
-        "{} statusline",
-        shell_escape::unix::escape(exe.into())
-    ))
+    Ok(shell_escape::unix::escape(exe.into()).into_owned())
 }
 
-/// Whether a statusLine command is one `--install` wrote: `<…/ccs> statusline …`.
-fn is_ours(command: &str) -> bool {
-    let Some((program, rest)) = shell_word(command.trim_start()) else {
-        return false;
-    };
+/// A statusLine command `--install` wrote, `<…/ccs> statusline …`: its program (unquoted) and
+/// the rest (` statusline …`).
+fn ours_in(command: &str) -> Option<(String, &str)> {
+    let (program, rest) = shell_word(command.trim_start())?;
     // `…/ccs`, or `…\ccs.exe` on Windows (what current_exe names there).
     let file = program.rsplit(['/', '\\']).next().unwrap_or(&program);
     let ccs = file.eq_ignore_ascii_case("ccs") || file.eq_ignore_ascii_case("ccs.exe");
-    ccs && rest.split_whitespace().next() == Some("statusline")
+    (ccs && rest.split_whitespace().next() == Some("statusline")).then_some((program, rest))
+}
+
+fn is_ours(command: &str) -> bool {
+    ours_in(command).is_some()
 }
 
 fn read_settings(path: &Path) -> Result<Option<(String, Value)>> {
@@ -57,19 +58,29 @@ fn read_settings(path: &Path) -> Result<Option<(String, Value)>> {
 
 pub(super) fn install() -> Result<Outcome> {
     let path = shared_settings()?;
-    let ours = this_command()?;
+    let program = this_program()?;
     let (text, value) = read_settings(&path)?.unwrap_or_else(|| ("{}\n".to_owned(), Value::Null));
     let old = value.get(KEY);
     let old_command = old.and_then(|o| o.get("command")).and_then(Value::as_str);
-    if old_command.is_some_and(is_ours) {
-        return Ok(Outcome::report(&format!(
-            "{} already runs ccs statusline\n",
-            path.display()
-        )));
-    }
-    let command = match old_command {
-        Some(old) => format!("{ours} --then {}", shell_escape::unix::escape(old.into())),
-        None => ours,
+    let command = match old_command.map(|c| (c, ours_in(c))) {
+        // This ccs, or `ccs` found on PATH (written by hand): nothing to do. A ccs elsewhere
+        // (moved, or installed anew at another place): the same command pointed at this one,
+        // keeping what it ran after.
+        Some((_, Some((old_program, rest)))) => {
+            let by_name = !old_program.contains(['/', '\\']);
+            if by_name || shell_escape::unix::escape(old_program.as_str().into()) == program {
+                return Ok(Outcome::report(&format!(
+                    "{} already runs ccs statusline\n",
+                    path.display()
+                )));
+            }
+            format!("{program}{rest}")
+        }
+        Some((theirs, None)) => format!(
+            "{program} statusline --then {}",
+            shell_escape::unix::escape(theirs.into())
+        ),
+        None => format!("{program} statusline"),
     };
     let member = status_line_value(&text, &command)?;
     let edited = settings_file::set(&text, KEY, &member)
@@ -86,9 +97,11 @@ pub(super) fn install() -> Result<Outcome> {
         );
     }
     crate::fsx::write_atomically(&path, edited.as_bytes(), mode_of(&path))?;
-    let kept = old_command.map_or_else(String::new, |c| {
-        format!("kept the status line that was there; it runs after: {c}\n")
-    });
+    let kept = match old_command {
+        Some(c) if is_ours(c) => format!("it ran another ccs before: {c}\n"),
+        Some(c) => format!("kept the status line that was there; it runs after: {c}\n"),
+        None => String::new(),
+    };
     Ok(Outcome::report(&format!(
         "{}: statusLine runs {command}\n{kept}",
         path.display()
