@@ -68,6 +68,14 @@ fn statusline(sandbox: &Sandbox, profile: Option<&str>, args: &[&str], input: &s
     run_with_input(cmd, input)
 }
 
+/// One status line refresh of profile `name`, as the client sends it with this use of the
+/// 5-hour and 7-day windows (in percent).
+fn refresh(sandbox: &Sandbox, name: &str, five_hour: f64, seven_day: f64) -> Output {
+    let transcript = sandbox.instance(name).join("projects/p/s.jsonl");
+    let input = client_input(&transcript, five_hour, seven_day);
+    statusline(sandbox, Some(name), &[], &input)
+}
+
 fn run_with_input(mut cmd: Command, input: &str) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -107,13 +115,7 @@ fn the_line_shows_profile_account_and_use_and_the_use_is_recorded() {
     let sandbox = Sandbox::new();
     logged_in(&sandbox, "work", "me@example.com");
     logged_in(&sandbox, "spare", "other@example.com");
-    let transcript = sandbox.instance("work").join("projects/p/s.jsonl");
-    let out = statusline(
-        &sandbox,
-        Some("work"),
-        &[],
-        &client_input(&transcript, 42.0, 17.0),
-    );
+    let out = refresh(&sandbox, "work", 42.0, 17.0);
     assert!(out.status.success(), "{}", stderr(&out));
     let line = stdout(&out);
     assert_eq!(line.lines().count(), 1, "{line}");
@@ -181,14 +183,9 @@ fn the_profile_is_found_from_the_transcript_without_the_variable() {
 fn a_refresh_without_limits_keeps_the_last_known_and_an_old_one_is_stale() {
     let sandbox = Sandbox::new();
     logged_in(&sandbox, "work", "me@example.com");
-    let transcript = sandbox.instance("work").join("projects/p/s.jsonl");
-    statusline(
-        &sandbox,
-        Some("work"),
-        &[],
-        &client_input(&transcript, 61.0, 20.0),
-    );
+    refresh(&sandbox, "work", 61.0, 20.0);
     // Before a session's first reply, the client sends no rate_limits.
+    let transcript = sandbox.instance("work").join("projects/p/s.jsonl");
     let mut bare: Value = serde_json::from_str(&client_input(&transcript, 0.0, 0.0)).unwrap();
     bare.as_object_mut().unwrap().remove("rate_limits");
     let out = statusline(&sandbox, Some("work"), &[], &bare.to_string());
@@ -215,13 +212,7 @@ fn a_refresh_without_limits_keeps_the_last_known_and_an_old_one_is_stale() {
 fn a_used_up_window_shows_until_when() {
     let sandbox = Sandbox::new();
     logged_in(&sandbox, "work", "me@example.com");
-    let transcript = sandbox.instance("work").join("projects/p/s.jsonl");
-    let out = statusline(
-        &sandbox,
-        Some("work"),
-        &[],
-        &client_input(&transcript, 100.0, 40.0),
-    );
+    let out = refresh(&sandbox, "work", 100.0, 40.0);
     assert!(
         stdout(&out).contains("· 5h limit reached · resets "),
         "{}",
@@ -433,13 +424,7 @@ fn install_points_a_moved_ccs_at_this_one() {
 fn the_recorded_use_follows_a_rename_and_goes_with_a_removal() {
     let sandbox = Sandbox::new();
     logged_in(&sandbox, "work", "me@example.com");
-    let transcript = sandbox.instance("work").join("projects/p/s.jsonl");
-    let out = statusline(
-        &sandbox,
-        Some("work"),
-        &[],
-        &client_input(&transcript, 42.0, 17.0),
-    );
+    let out = refresh(&sandbox, "work", 42.0, 17.0);
     assert!(out.status.success(), "{}", stderr(&out));
     sandbox.ok(["rename", "work", "job"]);
     assert_eq!(
@@ -470,13 +455,7 @@ fn every_profile_finds_its_recorded_use_whatever_the_names() {
         ("personal", 40.0),
     ] {
         logged_in(&sandbox, name, &format!("{name}@example.com"));
-        let transcript = sandbox.instance(name).join("projects/p/s.jsonl");
-        let out = statusline(
-            &sandbox,
-            Some(name),
-            &[],
-            &client_input(&transcript, used, 1.0),
-        );
+        let out = refresh(&sandbox, name, used, 1.0);
         assert!(out.status.success(), "{}", stderr(&out));
     }
     let rows: Value = serde_json::from_str(&sandbox.ok(["list", "--json"])).unwrap();
