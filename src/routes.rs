@@ -81,6 +81,8 @@ pub fn in_env() -> Vec<Found> {
     ROUTES
         .iter()
         .filter(|r| r.places.contains(&Place::Env))
+        // Set but empty counts for CLAUDE_SECURESTORAGE_CONFIG_DIR alone: the client then keeps
+        // the login in `~/.claude` (`t || ~/.claude`), for every profile.
         .filter(|r| {
             std::env::var_os(r.name)
                 .is_some_and(|v| !v.is_empty() || r.name == "CLAUDE_SECURESTORAGE_CONFIG_DIR")
