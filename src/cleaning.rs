@@ -1,5 +1,5 @@
 //! `ccs clean`: removing the session history and logs Claude Code accumulates in a profile,
-//! by kind and age, never following a link. Which entries are sessions or logs is `parts`'s word.
+//! by kind and age, never following a link. Which entries are sessions or logs is `claude_code::layout`'s word.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -8,12 +8,12 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
 
-use crate::parts::{Kind, cleanable};
-use crate::size::{allocated, human_size};
+use crate::claude_code::layout::{Kind, cleanable};
+use crate::disk::{allocated, human_size};
 
 /// What `clean` removes.
 #[derive(Clone, Copy, Debug)]
-pub struct Selection {
+pub(crate) struct Selection {
     pub sessions: bool,
     pub logs: bool,
     /// Only what was last modified longer ago than this.
@@ -29,7 +29,7 @@ impl Selection {
 }
 
 /// What cleaning one part removes: entries in deletion order (a directory after its content).
-pub struct PartPlan {
+pub(crate) struct PartPlan {
     pub part: &'static str,
     pub files: usize,
     pub dirs: usize,
@@ -46,7 +46,7 @@ struct Victim {
 }
 
 /// The plan for one profile: every selected part that exists, with what would go.
-pub fn plan(instance: &Path, selection: Selection) -> Result<Vec<PartPlan>> {
+pub(crate) fn plan(instance: &Path, selection: Selection) -> Result<Vec<PartPlan>> {
     let cutoff = selection.older_than.map(|age| {
         SystemTime::now()
             .checked_sub(age)
@@ -117,7 +117,7 @@ fn collect(dir: &Path, cutoff: Option<SystemTime>, victims: &mut Vec<Victim>) ->
 
 /// What removing a plan achieved.
 #[derive(Debug, Default)]
-pub struct Removed {
+pub(crate) struct Removed {
     pub bytes: u64,
     /// The first entry that could not be removed, and how many could not.
     pub failures: usize,
@@ -127,7 +127,7 @@ pub struct Removed {
 /// Removes what the plan lists. An entry that vanished meanwhile, or a directory that gained
 /// content meanwhile (a running Claude Code session), is skipped quietly; other failures are
 /// counted, and the rest carries on.
-pub fn remove<'a>(parts: impl IntoIterator<Item = &'a PartPlan>) -> Removed {
+pub(crate) fn remove<'a>(parts: impl IntoIterator<Item = &'a PartPlan>) -> Removed {
     let mut removed = Removed::default();
     for victim in parts.into_iter().flat_map(|p| &p.victims) {
         let result = if victim.is_dir {
@@ -153,12 +153,12 @@ pub fn remove<'a>(parts: impl IntoIterator<Item = &'a PartPlan>) -> Removed {
 }
 
 /// Whether a plan removes nothing.
-pub fn is_empty(plans: &[PartPlan]) -> bool {
+pub(crate) fn is_empty(plans: &[PartPlan]) -> bool {
     plans.iter().all(|p| p.victims.is_empty())
 }
 
 /// `session history and logs older than 30d`: what a selection removes, in words.
-pub fn describe_selection(selection: Selection) -> String {
+pub(crate) fn describe_selection(selection: Selection) -> String {
     let what = match (selection.sessions, selection.logs) {
         (true, true) => "session history and logs",
         (true, false) => "session history",
@@ -186,7 +186,7 @@ fn shown_age(age: Duration) -> String {
 ///     projects/      40 files   3.0 MB
 ///     logs/           2 files    96 KB
 /// ```
-pub fn plan_report<N: std::fmt::Display>(plans: &[(N, Vec<PartPlan>)]) -> String {
+pub(crate) fn plan_report<N: std::fmt::Display>(plans: &[(N, Vec<PartPlan>)]) -> String {
     let mut out = String::new();
     for (name, parts) in plans {
         if is_empty(parts) && parts.iter().all(|p| p.skipped.is_none()) {
@@ -238,7 +238,7 @@ fn entries(files: usize, dirs: usize) -> String {
 }
 
 /// An age such as `30d`, `12h` or `2w`.
-pub fn parse_age(text: &str) -> Result<Duration> {
+pub(crate) fn parse_age(text: &str) -> Result<Duration> {
     let bad =
         || anyhow::anyhow!("invalid age {text:?}: give a number and a unit, e.g. 30d, 12h or 2w");
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;

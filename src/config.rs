@@ -10,13 +10,13 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::contract::CONFIG_FILE;
 use crate::fsx;
-use crate::names::CONFIG_FILE;
 use crate::profile_name::ProfileName;
 use crate::share::parse_object;
 use crate::store::Store;
 
-pub struct Config {
+pub(crate) struct Config {
     path: PathBuf,
     values: Values,
 }
@@ -31,7 +31,7 @@ struct Values {
 }
 
 impl Config {
-    pub fn load(store: &Store) -> Result<Self> {
+    pub(crate) fn load(store: &Store) -> Result<Self> {
         let path = store.root().join(CONFIG_FILE);
         let values = match fs::read(&path) {
             Ok(bytes) => parse_object(&bytes).map_err(|_| {
@@ -44,15 +44,15 @@ impl Config {
     }
 
     /// The default profile, if one is set and is a valid name (the file is user-editable).
-    pub fn default_profile(&self) -> Option<ProfileName> {
+    pub(crate) fn default_profile(&self) -> Option<ProfileName> {
         ProfileName::from_disk(self.values.default.as_ref()?.as_str()?)
     }
 
-    pub fn set_default_profile(&mut self, name: Option<&ProfileName>) {
+    pub(crate) fn set_default_profile(&mut self, name: Option<&ProfileName>) {
         self.values.default = name.map(|n| n.as_str().into());
     }
 
-    pub fn save(&self) -> Result<()> {
+    pub(crate) fn save(&self) -> Result<()> {
         let text = serde_json::to_string_pretty(&self.values)? + "\n";
         fsx::write_atomically(&self.path, text.as_bytes(), 0o600)
     }

@@ -7,10 +7,10 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::notice;
+use crate::ui;
 
 /// The user's home directory, as an absolute UTF-8 path.
-pub fn home_dir() -> Result<PathBuf> {
+pub(crate) fn home_dir() -> Result<PathBuf> {
     let home = dirs::home_dir()
         .context("cannot find your home directory: set HOME (or CCS_HOME for the store)")?;
     normalised_absolute(&home).context("HOME is unusable")
@@ -22,7 +22,7 @@ pub fn home_dir() -> Result<PathBuf> {
 /// containing `..` is resolved on disk, since `..` cannot be removed lexically without that.
 /// Non-UTF-8 paths are refused: Claude Code (a Node program) could not address them, and every
 /// shell ccs writes for must receive the path exactly.
-pub fn normalised_absolute(path: &Path) -> Result<PathBuf> {
+pub(crate) fn normalised_absolute(path: &Path) -> Result<PathBuf> {
     if !path.is_absolute() {
         bail!("{:?} is not an absolute path", path);
     }
@@ -49,7 +49,7 @@ pub fn normalised_absolute(path: &Path) -> Result<PathBuf> {
 /// `path` without the `\\?\` prefix Windows' canonical form puts before a plain drive or UNC
 /// path (`\\?\C:\Users` is `C:\Users`): Claude Code, shells and users know only the plain
 /// form, and the config dir must be one string. Other paths are returned as they are.
-pub fn without_verbatim_prefix(path: &str) -> String {
+pub(crate) fn without_verbatim_prefix(path: &str) -> String {
     if let Some(rest) = path.strip_prefix(r"\\?\UNC\") {
         return format!(r"\\{rest}");
     }
@@ -62,7 +62,7 @@ pub fn without_verbatim_prefix(path: &str) -> String {
 /// Runs `work` over `from` and `into` (pairs, in order) on up to four threads of at least
 /// `per_thread` items each: for many small file-system calls (a `stat`, a small read), which
 /// wait on the kernel more than they compute. Each thread writes its share of `into` in place.
-pub fn in_parallel<I: Sync, O: Send>(
+pub(crate) fn in_parallel<I: Sync, O: Send>(
     from: &[I],
     into: &mut [O],
     per_thread: usize,
@@ -87,13 +87,13 @@ pub fn in_parallel<I: Sync, O: Send>(
 // --- private directories and files ------------------------------------------------------------
 
 /// Creates one directory readable by its owner only, whatever the umask.
-pub fn make_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn make_private_dir(dir: &Path) -> Result<()> {
     fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     set_private(dir)
 }
 
 /// Creates `dir` and any missing parents, each new one private; existing ones are left alone.
-pub fn make_private_dir_all(dir: &Path) -> Result<()> {
+pub(crate) fn make_private_dir_all(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -138,7 +138,7 @@ fn make_owner_only(_file: &Path) -> Result<()> {
 
 /// Whether others than the owner may read or write `path`.
 #[cfg(unix)]
-pub fn open_to_others(path: &Path) -> bool {
+pub(crate) fn open_to_others(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     path.metadata()
         .is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
@@ -154,17 +154,17 @@ pub fn open_to_others(_path: &Path) -> bool {
 /// Writes `path` by renaming a fully written and synced temporary file over it, with `mode`
 /// from the start. The rename replaces a symlink at `path` rather than writing through it, and
 /// a crash mid-write leaves the old file whole.
-pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     replace_file(path, bytes, mode, true)
 }
 
 /// The temporary copy process `pid` writes before renaming it to `file_name`.
-pub fn temp_file_name(file_name: &str, pid: u32) -> String {
+pub(crate) fn temp_file_name(file_name: &str, pid: u32) -> String {
     format!(".{file_name}.{pid}.tmp")
 }
 
 /// The process that wrote `name`, if `name` is a temporary copy of `file_name`.
-pub fn temp_file_writer(name: &str, file_name: &str) -> Option<u32> {
+pub(crate) fn temp_file_writer(name: &str, file_name: &str) -> Option<u32> {
     let pid = name
         .strip_prefix('.')?
         .strip_prefix(file_name)?
@@ -176,7 +176,7 @@ pub fn temp_file_writer(name: &str, file_name: &str) -> Option<u32> {
 
 /// [`write_atomically`], with the fsync left out when `durable` is false: for a file that may be
 /// lost in a crash (a cache), but must never be seen half-written.
-pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
+pub(crate) fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
     let dir = path.parent().context("path has no parent")?;
     // The store's own directories are private (~/.ccs holds every login below it).
     make_private_dir_all(dir)?;
@@ -210,7 +210,7 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Resu
 
 // --- links and copies -------------------------------------------------------------------------
 
-pub fn is_empty_dir(dir: &Path) -> Result<bool> {
+pub(crate) fn is_empty_dir(dir: &Path) -> Result<bool> {
     Ok(fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .next()
@@ -221,7 +221,7 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool> {
 /// or an administrator, a directory falls back to a junction, which needs neither. A link is
 /// made only when it resolves: Wine's symlink call, for one, reports success and makes nothing.
 /// What cannot be linked here fails with [`links_unavailable`] true: the caller copies it.
-pub fn symlink(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn symlink(from: &Path, to: &Path) -> std::io::Result<()> {
     make_symlink(from, to)?;
     if fs::symlink_metadata(to).is_ok() && to.exists() {
         return Ok(());
@@ -258,7 +258,7 @@ fn make_symlink(_from: &Path, _to: &Path) -> std::io::Result<()> {
 
 /// Whether `err` says links cannot be made here (no symlink privilege on Windows, or links that
 /// do not resolve), rather than that this one failed.
-pub fn links_unavailable(err: &anyhow::Error) -> bool {
+pub(crate) fn links_unavailable(err: &anyhow::Error) -> bool {
     err.chain()
         .filter_map(|e| e.downcast_ref::<std::io::Error>())
         .any(|e| {
@@ -269,7 +269,7 @@ pub fn links_unavailable(err: &anyhow::Error) -> bool {
 
 /// Removes a link, never its target: on Windows a link to a directory (and a junction) goes
 /// with `remove_dir`, which removes the link, not what it points to.
-pub fn remove_link(path: &Path) -> std::io::Result<()> {
+pub(crate) fn remove_link(path: &Path) -> std::io::Result<()> {
     match fs::remove_file(path) {
         Err(e) if cfg!(windows) && fs::symlink_metadata(path).is_ok() => {
             fs::remove_dir(path).map_err(|_| e)
@@ -280,19 +280,19 @@ pub fn remove_link(path: &Path) -> std::io::Result<()> {
 
 /// Sets `path`'s modification time to now, as a sign that what is under it changed; best
 /// effort (where a directory cannot be opened as a file, Windows, ccs caches nothing by it).
-pub fn touch(path: &Path) {
+pub(crate) fn touch(path: &Path) {
     let _ = fs::File::open(path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
 }
 
 /// A name beside `path` for work in progress on it, unique to this process.
-pub fn sibling(path: &Path, purpose: &str) -> PathBuf {
+pub(crate) fn sibling(path: &Path, purpose: &str) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     path.with_file_name(format!(".{name}.ccs-{purpose}-{}", std::process::id()))
 }
 
 /// Removes a file, a link (never its target) or a whole directory tree (`remove_dir_all` does
 /// not follow links inside it).
-pub fn remove_any(path: &Path) -> std::io::Result<()> {
+pub(crate) fn remove_any(path: &Path) -> std::io::Result<()> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
         Ok(_) => remove_link(path),
@@ -302,12 +302,12 @@ pub fn remove_any(path: &Path) -> std::io::Result<()> {
 
 /// Copies a directory tree, recreating symlinks as symlinks rather than following them. The
 /// copy is private: directories 0700, files without group or other permissions.
-pub fn copy_tree(source: &Path, target: &Path) -> Result<()> {
+pub(crate) fn copy_tree(source: &Path, target: &Path) -> Result<()> {
     copy_tree_except(source, target, &[])
 }
 
 /// [`copy_tree`], leaving out the top-level entries named in `skip`.
-pub fn copy_tree_except(source: &Path, target: &Path, skip: &[&str]) -> Result<()> {
+pub(crate) fn copy_tree_except(source: &Path, target: &Path, skip: &[&str]) -> Result<()> {
     make_private_dir(target)?;
     let entries =
         fs::read_dir(source).with_context(|| format!("cannot read {}", source.display()))?;
@@ -331,7 +331,7 @@ pub fn copy_tree_except(source: &Path, target: &Path, skip: &[&str]) -> Result<(
         } else if kind.is_file() {
             copy_file(&from, &to)?;
         } else {
-            notice::note(format_args!(
+            ui::note(format_args!(
                 "skipped {}: not a file, directory or link",
                 from.display()
             ));
@@ -341,7 +341,7 @@ pub fn copy_tree_except(source: &Path, target: &Path, skip: &[&str]) -> Result<(
 }
 
 /// Copies one file, private to the owner.
-pub fn copy_file(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_file(from: &Path, to: &Path) -> Result<()> {
     fs::copy(from, to)
         .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     make_owner_only(to)

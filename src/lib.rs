@@ -1,29 +1,35 @@
 //! ccs: one Claude Code config dir per profile, switched per terminal through
 //! `CLAUDE_CONFIG_DIR`. The binary prints shell code; the hooks in `shell/` evaluate it.
+//! ARCHITECTURE.md draws the layers and what each may use.
 //!
-//! Layers, from the command line down (README, "Where things live"): `cmd` (one file per
-//! command) uses the model (`store`, `share`, `account`, `listing`, `parts`, `cleaning`,
-//! `doctor`, `config`), which stands on `fsx`, `size`, `names` and `notice`. `shell` renders
-//! switches and holds the hooks; `completion` answers Tab.
+//! The library exists for the binary, the tests and the fuzz target, and exports only what they
+//! use; everything else is private to the crate, so the compiler sees dead code.
 
-pub mod account;
-pub mod cleaning;
-pub mod client;
-pub mod cmd;
-pub mod completion;
-pub mod config;
-pub mod doctor;
-pub mod fsx;
-pub mod keychain;
-pub mod listing;
-pub mod names;
-pub mod notice;
-pub mod parts;
-pub mod profile_name;
-pub mod program;
-pub mod routes;
-pub mod share;
-pub mod shell;
-pub mod size;
-pub mod store;
-pub mod usage;
+mod claude_code;
+mod cleaning;
+mod cmd;
+mod config;
+mod contract;
+mod disk;
+mod doctor;
+mod fsx;
+mod keychain;
+mod list_cache;
+mod profile_name;
+mod program;
+mod share;
+mod shell;
+mod store;
+mod ui;
+mod usage;
+
+/// The command line (`ccs` itself): parse with [`Cli`], run with [`run`].
+pub use cmd::{Cli, answer_completion_request, run};
+/// Keychain names and the `security` runner, for the tests that drive them with a stand-in.
+pub use keychain::{Keychain, Orphan, service_name};
+/// The shells ccs writes code for, and how it quotes for each: the fuzz target's oracle.
+pub use shell::Shell;
+/// Facts the tests hold the binary and the real client to.
+pub use {claude_code::VERSION as CLAUDE_CODE_VERSION, contract::COMPLETE_VAR};
+/// For messages: one line, control characters escaped; sizes as `du -h` shows them.
+pub use {disk::human_size, ui::one_line};

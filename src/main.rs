@@ -3,11 +3,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use ccs::cmd::Cli;
-use ccs::notice::one_line;
+use ccs::Cli;
+use ccs::one_line;
 
 fn main() -> ExitCode {
-    ccs::completion::answer_if_asked();
+    ccs::answer_completion_request();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version: clap prints them to stdout and exits 0. Bare `ccs`: the help,
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match ccs::cmd::run(cli.command) {
+    match ccs::run(cli.command) {
         Ok(outcome) => {
             write_stdout(&outcome.stdout);
             ExitCode::from(outcome.code)

@@ -6,7 +6,7 @@ use std::fmt;
 use anyhow::{Result, bail};
 
 /// The longest name accepted: long enough for any label, short enough for a prompt.
-pub const MAX_LEN: usize = 64;
+pub(crate) const MAX_LEN: usize = 64;
 
 /// A validated profile name: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`, never containing `..`.
 ///
@@ -86,7 +86,7 @@ fn problem_with(raw: &str) -> Option<&'static str> {
     if raw.contains("..") {
         return Some("it contains '..'");
     }
-    if crate::client::is_lock_name(raw) {
+    if crate::claude_code::locks::is_lock_name(raw) {
         return Some("it ends in '.lock', as Claude Code's lock beside a profile does");
     }
     if raw.ends_with('.') {

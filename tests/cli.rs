@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use ccs::shell::Shell;
+use ccs::Shell;
 use common::shells::{self, BASH, FISH};
 use common::{Sandbox, stderr, stdout};
 

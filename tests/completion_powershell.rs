@@ -68,11 +68,11 @@ fn powershell_registration_parses_and_asks_with_the_right_variable() {
                 .collect::<Vec<_>>()
                 .join(" ")
         })
-        .any(|a| a == format!("$env:{} = \"powershell\"", ccs::names::COMPLETE_VAR));
+        .any(|a| a == format!("$env:{} = \"powershell\"", ccs::COMPLETE_VAR));
     assert!(
         sets_var,
         "the registration does not set $env:{} = \"powershell\":\n{registration}",
-        ccs::names::COMPLETE_VAR
+        ccs::COMPLETE_VAR
     );
 
     // What it runs through Invoke-Expression parses too, for a typical command line.

@@ -300,7 +300,7 @@ fn clean_removes_sessions_and_logs_and_keeps_the_login_state_settings_and_shared
         .unwrap_or_else(|| panic!("no 'Freed' line:\n{text}"));
     assert_eq!(
         shown.trim_end_matches('.'),
-        ccs::size::human_size(freed),
+        ccs::human_size(freed),
         "{text}"
     );
     assert!(freed >= 400_000, "{freed}");

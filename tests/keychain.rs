@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ccs::keychain::{Keychain, Orphan, service_name};
+use ccs::{Keychain, Orphan, service_name};
 use common::Sandbox;
 use serde_json::{Value, json};
 

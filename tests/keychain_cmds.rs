@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ccs::keychain::service_name;
+use ccs::service_name;
 use common::{Sandbox, stderr, stdout};
 
 const STANDIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/security-standin");

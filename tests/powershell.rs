@@ -18,7 +18,7 @@ mod common;
 #[path = "common/pwsh.rs"]
 mod pwsh;
 
-use ccs::shell::Shell;
+use ccs::Shell;
 use common::Sandbox;
 use pwsh::{assert_ascii, descendants, parse_clean, parser, syntax_problems, text};
 use tree_sitter::{Node, Parser, Tree};

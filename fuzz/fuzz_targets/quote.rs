@@ -3,7 +3,7 @@
 //! independently of the quoting code; the real shells check the same in tests/shells.rs.
 #![no_main]
 
-use ccs::shell::Shell;
+use ccs::Shell;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

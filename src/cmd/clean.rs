@@ -2,12 +2,12 @@ use anyhow::{Result, bail};
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
+use super::tab::profile_names;
 use super::{Outcome, refuse_if_running, targets};
 use crate::cleaning::{self, Selection};
-use crate::completion::profile_names;
-use crate::notice;
-use crate::size::human_size;
+use crate::disk::human_size;
 use crate::store::Store;
+use crate::ui;
 
 /// Remove a profile's session history and logs, after confirmation
 ///
@@ -76,7 +76,7 @@ impl Clean {
             )));
         }
         if !self.yes {
-            notice::confirm(
+            ui::confirm(
                 &format!(
                     "Remove {what}:\n{listing}This history cannot be recovered. Remove it? [y/N] "
                 ),

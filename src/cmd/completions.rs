@@ -2,7 +2,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::Outcome;
-use crate::completion;
+
 use crate::shell::Shell;
 
 /// Print the Tab-completion script alone, for packagers (the hook already includes it)
@@ -14,6 +14,8 @@ pub struct Completions {
 
 impl Completions {
     pub fn run(self) -> Result<Outcome> {
-        Ok(Outcome::print(completion::registration(self.shell)))
+        Ok(Outcome::print(crate::shell::completion::registration(
+            self.shell,
+        )))
     }
 }

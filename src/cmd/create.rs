@@ -2,10 +2,10 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Outcome, command_names};
-use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::share::{self, Item, Mode, Sharing};
 use crate::store::Store;
+use crate::ui;
 
 /// Create a profile: a private Claude Code config dir of its own
 ///
@@ -49,7 +49,7 @@ impl Create {
             share::populate(staging, sharing, source.as_deref())
         })?;
         if command_names().iter().any(|c| c == name.as_str()) {
-            notice::warn(format_args!(
+            ui::warn(format_args!(
                 "'{name}' is also a command: `ccs {name} ...` runs the command, so run claude as \
                  this profile with `ccs exec {name} -- claude`"
             ));
@@ -66,12 +66,12 @@ impl Create {
 /// share (a warning, not an error: the profile is still usable); a `CCS_SHARED_FROM` that is set
 /// must be usable.
 pub(super) fn sharing_source() -> Result<Option<std::path::PathBuf>> {
-    use crate::names::SHARED_FROM_VAR;
+    use crate::contract::SHARED_FROM_VAR;
     let named = std::env::var_os(SHARED_FROM_VAR).is_some_and(|v| !v.is_empty());
     match share::source_dir() {
         Ok(dir) => {
             if named && !dir.is_dir() {
-                notice::warn(format_args!(
+                ui::warn(format_args!(
                     "{SHARED_FROM_VAR}={} is not a directory: nothing to share",
                     dir.display()
                 ));
@@ -80,7 +80,7 @@ pub(super) fn sharing_source() -> Result<Option<std::path::PathBuf>> {
         }
         Err(e) if named => Err(e),
         Err(e) => {
-            notice::warn(format_args!("sharing nothing: {e:#}"));
+            ui::warn(format_args!("sharing nothing: {e:#}"));
             Ok(None)
         }
     }

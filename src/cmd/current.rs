@@ -2,9 +2,9 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Outcome, profile_summary};
-use crate::names::CONFIG_DIR_VAR;
-use crate::notice;
+use crate::claude_code::CONFIG_DIR_VAR;
 use crate::store::Store;
+use crate::ui;
 
 /// Print the profile active in this shell; exit 1 if none is
 #[derive(Debug, Args)]
@@ -21,7 +21,7 @@ impl Current {
         };
         let store = Store::from_env()?;
         let Some(name) = store.profile_for_config_dir(&config_dir) else {
-            notice::note(format_args!(
+            ui::note(format_args!(
                 "{CONFIG_DIR_VAR}={:?} is not a ccs profile (profiles live in {})",
                 config_dir,
                 store.instances_dir().display()
@@ -31,7 +31,7 @@ impl Current {
         let name = store.spelled(name);
         let dir = store.instance_dir(&name);
         if !dir.is_dir() {
-            notice::warn(format_args!(
+            ui::warn(format_args!(
                 "profile '{name}' is active here but no longer exists; run: ccs off"
             ));
         }

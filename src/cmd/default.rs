@@ -3,7 +3,7 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 
 use super::Outcome;
-use crate::completion::profile_names;
+use super::tab::profile_names;
 use crate::config::Config;
 use crate::profile_name::ProfileName;
 use crate::store::Store;

@@ -5,12 +5,13 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 use serde::Serialize;
 
+use super::tab::profile_names;
 use super::{Outcome, note_no_profiles, targets};
-use crate::completion::profile_names;
-use crate::parts::{self, Usage};
+use crate::disk;
+use crate::disk::human_size;
+use crate::disk::parts::Footprint;
 use crate::profile_name::ProfileName;
 use crate::share;
-use crate::size::human_size;
 use crate::store::Store;
 
 /// Disk usage per profile and in total, largest parts first; shared items counted once
@@ -31,7 +32,7 @@ impl Du {
         let mut usages = Vec::new();
         for name in targets(&store, self.name.as_deref(), false, None)? {
             let (name, dir) = store.find(&name)?;
-            let usage = parts::usage(&dir, source.as_deref())?;
+            let usage = disk::parts::measure(&dir, source.as_deref())?;
             usages.push((name, dir, usage));
         }
         if self.json {
@@ -47,7 +48,7 @@ impl Du {
     }
 }
 
-type Measured = (ProfileName, PathBuf, Usage);
+type Measured = (ProfileName, PathBuf, Footprint);
 
 /// `ccs du --json`: each profile with its parts, the shared items once, and the total.
 #[derive(Serialize)]
@@ -156,7 +157,7 @@ fn text(usages: &[Measured]) -> String {
 }
 
 fn shared(usages: &[Measured]) -> (u64, Vec<PathBuf>) {
-    parts::shared_bytes(&usages.iter().map(|(.., u)| u).collect::<Vec<_>>())
+    disk::parts::shared_bytes(&usages.iter().map(|(.., u)| u).collect::<Vec<_>>())
 }
 
 fn total(usages: &[Measured], shared: u64) -> u64 {

@@ -4,12 +4,13 @@ use anyhow::{Context, Result};
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
+use super::tab::profile_names;
 use super::{Outcome, warn_about_login_routes};
-use crate::completion::profile_names;
-use crate::names::{CONFIG_DIR_VAR, HOOK_VAR, PROFILE_VAR};
-use crate::notice;
+use crate::claude_code::CONFIG_DIR_VAR;
+use crate::contract::{HOOK_VAR, PROFILE_VAR};
 use crate::profile_name::ProfileName;
 use crate::store::Store;
+use crate::ui;
 
 /// Run one command as a profile, with no shell hook: `ccs exec work -- claude -p "hi"`
 #[derive(Debug, Args)]
@@ -56,7 +57,7 @@ pub(super) fn run_as_profile(name: &ProfileName, command: &[OsString]) -> Result
     } else {
         126
     };
-    notice::note(format_args!("cannot run {:?}: {err}", program));
+    ui::note(format_args!("cannot run {:?}: {err}", program));
     Ok(Outcome {
         stdout: String::new(),
         code,

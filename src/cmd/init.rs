@@ -2,12 +2,12 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::{Outcome, switch_code};
-use crate::completion;
+
+use crate::claude_code::CONFIG_DIR_VAR;
 use crate::config::Config;
-use crate::names::CONFIG_DIR_VAR;
-use crate::notice;
 use crate::shell::{ENABLE_AUTO_SWITCH, ENABLE_PROMPT_PREFIX, Shell};
 use crate::store::Store;
+use crate::ui;
 
 /// Print the shell hook: add `eval "$(ccs init bash)"` to ~/.bashrc (see README for others)
 #[derive(Debug, Args)]
@@ -30,7 +30,7 @@ impl Init {
         // LF only, even from a checkout that turned the hook files' line ends into CRLF (see
         // .gitattributes): a CR breaks the POSIX shells.
         let mut hook = syntax.hook().replace("\r\n", "\n");
-        hook.push_str(&syntax.wrap_completion(completion::registration(self.shell)));
+        hook.push_str(&syntax.wrap_completion(crate::shell::completion::registration(self.shell)));
         hook.push_str(&default_profile_code(self.shell));
         if self.prompt {
             hook.push_str(ENABLE_PROMPT_PREFIX);
@@ -60,7 +60,7 @@ fn default_profile_code(shell: Shell) -> String {
         Ok(Some(switch_code(shell, &dir, &name)?))
     })();
     code.unwrap_or_else(|e| {
-        notice::warn(format_args!("not switching to the default profile: {e:#}"));
+        ui::warn(format_args!("not switching to the default profile: {e:#}"));
         None
     })
     .unwrap_or_default()

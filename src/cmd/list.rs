@@ -5,12 +5,12 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Outcome, active_profile, note_no_profiles};
-use crate::account::Account;
-use crate::client;
-use crate::listing::{self, Facts, SharingFacts};
-use crate::names::SHARING_FILE;
+use crate::claude_code::account::Account;
+use crate::claude_code::sessions;
+use crate::contract::SHARING_FILE;
+use crate::disk;
+use crate::list_cache::{self, Facts, SharingFacts};
 use crate::profile_name::ProfileName;
-use crate::size;
 use crate::store::Store;
 use crate::usage::snapshot::{self, Snapshot};
 use crate::usage::time;
@@ -61,7 +61,7 @@ impl List {
         let store = Store::from_env()?;
         let active = active_profile(&store);
         let listed = store.profiles_with_metadata()?;
-        let facts = listing::facts(&store, &listed);
+        let facts = list_cache::facts(&store, &listed);
         let profiles: Vec<_> = listed
             .iter()
             .zip(&facts)
@@ -119,7 +119,7 @@ fn running_sessions(store: &Store, profiles: &[(&ProfileName, bool, &Facts)]) ->
         .iter()
         .map(|(name, _, facts)| {
             if facts.session_records {
-                client::running_sessions(&store.instance_dir(name)).len()
+                sessions::running_sessions(&store.instance_dir(name)).len()
             } else {
                 0
             }
@@ -198,7 +198,7 @@ fn table(
         pad(&mut out, summary_width - summary.chars().count() + 2);
         out.push_str(share);
         pad(&mut out, share_width - share.len() + 2);
-        let size = size::human_size(facts.size);
+        let size = disk::human_size(facts.size);
         pad(&mut out, 7usize.saturating_sub(size.chars().count()));
         out.push_str(&size);
         let used = uses.get(i).and_then(Option::as_deref);

@@ -4,7 +4,7 @@
 //!
 //! Every command builds its whole stdout as one string and hands it back in an [`Outcome`], so
 //! that code meant for a shell is written at once or not at all. Where the rest goes is the rule
-//! in `notice`.
+//! in `ui`.
 
 mod clean;
 mod completions;
@@ -25,6 +25,7 @@ mod run_as;
 mod show;
 mod statusline;
 mod sync;
+mod tab;
 mod unpin;
 mod usage;
 mod use_profile;
@@ -35,15 +36,17 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use crate::account::Account;
-use crate::client;
-use crate::names::CONFIG_DIR_VAR;
-use crate::notice;
+use crate::claude_code::CONFIG_DIR_VAR;
+use crate::claude_code::account::Account;
+use crate::claude_code::routes;
+use crate::claude_code::sessions;
+use crate::disk;
 use crate::profile_name::ProfileName;
-use crate::routes;
 use crate::shell::{Shell, Switch};
-use crate::size;
 use crate::store::Store;
+use crate::ui;
+
+pub use tab::answer_if_asked as answer_completion_request;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -120,7 +123,7 @@ impl Outcome {
 
     /// A report for a person: control characters from paths and names shown escaped.
     pub fn report(text: &str) -> Self {
-        Self::print(notice::lines(text))
+        Self::print(ui::lines(text))
     }
 }
 
@@ -153,7 +156,7 @@ pub fn run(command: Command) -> Result<Outcome> {
 
 /// The names clap gives the commands (aliases included): `ccs NAME` means a command, never a
 /// profile, when NAME is one of these.
-pub fn command_names() -> Vec<String> {
+pub(crate) fn command_names() -> Vec<String> {
     use clap::CommandFactory;
     Cli::command()
         .get_subcommands()
@@ -194,7 +197,7 @@ fn targets(
 
 /// Said wherever an empty store leaves nothing to show.
 fn note_no_profiles() {
-    notice::note("no profiles yet; create one with: ccs create <name>");
+    ui::note("no profiles yet; create one with: ccs create <name>");
 }
 
 /// The code that switches `shell` to a profile.
@@ -209,11 +212,11 @@ fn warn_about_login_routes(name: &ProfileName, dir: &Path) {
         return;
     };
     match &found.file {
-        None => notice::warn(format_args!(
+        None => ui::warn(format_args!(
             "{} is set and overrides the login of '{name}': {} (see: ccs doctor)",
             found.route, found.effect
         )),
-        Some(file) => notice::warn(format_args!(
+        Some(file) => ui::warn(format_args!(
             "{} sets {}: {} (see: ccs doctor)",
             file.display(),
             found.route,
@@ -226,13 +229,13 @@ fn warn_about_login_routes(name: &ProfileName, dir: &Path) {
 /// `sessions/`), unless `force`: the running client would lose its state, or write it back into
 /// a profile that is gone.
 fn refuse_if_running(name: &ProfileName, dir: &Path, force: bool, doing: &str) -> Result<()> {
-    let running = client::running_sessions(dir);
+    let running = sessions::running_sessions(dir);
     if running.is_empty() {
         return Ok(());
     }
-    let who = client::describe_sessions(&running);
+    let who = sessions::describe_sessions(&running);
     if force {
-        notice::warn(format_args!(
+        ui::warn(format_args!(
             "Claude Code is running on '{name}' ({who}); {doing} anyway (--force)"
         ));
         return Ok(());
@@ -248,6 +251,6 @@ fn profile_summary(name: &ProfileName, dir: &Path) -> String {
         "{name}\n  account: {}\n  path:    {}\n  size:    {}\n",
         Account::read(dir).summary(),
         dir.display(),
-        size::human_size(size::disk_usage(dir)),
+        disk::human_size(disk::disk_usage(dir)),
     )
 }

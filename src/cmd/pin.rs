@@ -3,9 +3,9 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 
 use super::Outcome;
-use crate::completion::profile_names;
+use super::tab::profile_names;
+use crate::contract::PIN_FILE;
 use crate::fsx;
-use crate::names::PIN_FILE;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 

@@ -2,13 +2,13 @@ use anyhow::Result;
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
+use super::tab::profile_names;
 use super::{Outcome, active_profile, refuse_if_running};
-use crate::completion::profile_names;
 use crate::config::Config;
 use crate::keychain::Keychain;
-use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
+use crate::ui;
 
 /// Delete a profile, its login and its history, after confirmation
 #[derive(Debug, Args)]
@@ -29,7 +29,7 @@ impl Remove {
         let (name, dir) = store.find(&ProfileName::parse(&self.name)?)?;
         refuse_if_running(&name, &dir, self.force, "remove it")?;
         if !self.yes {
-            notice::confirm(
+            ui::confirm(
                 &format!(
                     "Remove profile '{name}' at {}?\nIts login, credentials and history are deleted for good. [y/N] ",
                     dir.display()
@@ -77,7 +77,7 @@ fn forget_keychain_login(dir: &std::path::Path) -> String {
         Ok(deleted) if deleted.is_empty() => String::new(),
         Ok(deleted) => format!("Deleted its Keychain login ({})\n", deleted.join(", ")),
         Err(e) => {
-            notice::warn(format_args!(
+            ui::warn(format_args!(
                 "its Keychain login is still there: {e:#} (ccs doctor lists it)"
             ));
             String::new()
@@ -96,7 +96,7 @@ fn forget_default(store: &Store, name: &ProfileName) -> bool {
         config.save().map(|()| true)
     });
     cleared.unwrap_or_else(|e| {
-        notice::warn(format_args!("could not clear the default profile: {e:#}"));
+        ui::warn(format_args!("could not clear the default profile: {e:#}"));
         false
     })
 }

@@ -2,14 +2,14 @@ use anyhow::Result;
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
+use super::tab::profile_names;
 use super::{Outcome, active_profile, refuse_if_running, switch_code};
-use crate::completion::profile_names;
 use crate::config::Config;
 use crate::keychain::Keychain;
-use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::shell::Shell;
 use crate::store::Store;
+use crate::ui;
 
 /// Rename a profile (the hook re-points this shell if it is on it)
 ///
@@ -49,20 +49,20 @@ impl Rename {
             None => String::new(),
         };
         let dir = store.rename(&old, &new)?;
-        notice::note(format_args!(
+        ui::note(format_args!(
             "renamed profile '{old}' to '{new}' ({})",
             dir.display()
         ));
         if let Err(e) = update_default(&store, &old, &new) {
-            notice::warn(format_args!("the default profile is still '{old}': {e:#}"));
+            ui::warn(format_args!("the default profile is still '{old}': {e:#}"));
         }
         if was_active && code.is_empty() {
-            notice::note(format_args!(
+            ui::note(format_args!(
                 "this shell still points at {}; switch with: ccs use {new}",
                 old_dir.display()
             ));
         }
-        notice::note(format_args!(
+        ui::note(format_args!(
             "other terminals on '{old}' need `ccs use {new}`, and pins of it `ccs pin {new}`"
         ));
         move_keychain_login(&old_dir, &dir, &new);
@@ -80,15 +80,15 @@ fn move_keychain_login(old_dir: &std::path::Path, new_dir: &std::path::Path, new
     match keychain.move_login(&old_dir.to_string_lossy(), &new_dir.to_string_lossy()) {
         Ok(moved) => {
             if !moved.items.is_empty() {
-                notice::note(format_args!("moved its Keychain login to '{new}'"));
+                ui::note(format_args!("moved its Keychain login to '{new}'"));
             }
             if let Some(e) = moved.old_not_deleted {
-                notice::warn(format_args!(
+                ui::warn(format_args!(
                     "the old Keychain item is still there: {e:#} (ccs doctor lists it)"
                 ));
             }
         }
-        Err(e) => notice::warn(format_args!(
+        Err(e) => ui::warn(format_args!(
             "its Keychain login could not move ({e:#}): run /login in '{new}'"
         )),
     }
@@ -99,7 +99,7 @@ fn update_default(store: &Store, old: &ProfileName, new: &ProfileName) -> Result
     if config.default_profile().as_ref() == Some(old) {
         config.set_default_profile(Some(new));
         config.save()?;
-        notice::note(format_args!(
+        ui::note(format_args!(
             "new terminals start on '{new}' (the default, renamed)"
         ));
     }

@@ -8,11 +8,11 @@ use anyhow::Result;
 
 use super::Outcome;
 use super::exec::run_as_profile;
-use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
+use crate::ui;
 
-pub fn run(words: Vec<OsString>) -> Result<Outcome> {
+pub(crate) fn run(words: Vec<OsString>) -> Result<Outcome> {
     let (first, args) = words
         .split_first()
         .expect("clap passes the word it did not know");
@@ -23,7 +23,7 @@ pub fn run(words: Vec<OsString>) -> Result<Outcome> {
         .filter(|name| Store::from_env().is_ok_and(|store| store.find(name).is_ok()));
     let Some(name) = profile else {
         // A usage error, as clap reports one: exit status 2.
-        notice::note(format_args!(
+        ui::note(format_args!(
             "unrecognized subcommand '{shown}', and no profile of that name (usage: ccs <COMMAND> | ccs <PROFILE> [ARGS]...; see ccs --help, ccs list)"
         ));
         return Ok(Outcome {

@@ -2,8 +2,8 @@ use anyhow::Result;
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
+use super::tab::profile_names;
 use super::{Outcome, profile_summary};
-use crate::completion::profile_names;
 use crate::profile_name::ProfileName;
 use crate::share::{self, Mode, Sharing};
 use crate::store::Store;

@@ -3,11 +3,11 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 
 use super::create::sharing_source;
+use super::tab::profile_names;
 use super::{Outcome, note_no_profiles, targets};
-use crate::completion::profile_names;
-use crate::notice;
 use crate::share::{self, Mode};
 use crate::store::Store;
+use crate::ui;
 
 /// Bring profiles in line with ~/.claude: link new items, repair broken links, re-copy
 ///
@@ -49,7 +49,7 @@ impl Sync {
             let (mode, changes) = match synced {
                 Ok(result) => result,
                 Err(e) => {
-                    notice::note(format_args!("{e:#}"));
+                    ui::note(format_args!("{e:#}"));
                     failed += 1;
                     continue;
                 }

@@ -3,7 +3,7 @@ use clap::Args;
 
 use super::Outcome;
 use super::pin::pin_file;
-use crate::names::PIN_FILE;
+use crate::contract::PIN_FILE;
 
 /// Remove ./.ccs-profile
 #[derive(Debug, Args)]

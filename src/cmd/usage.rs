@@ -5,11 +5,11 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 use serde::Serialize;
 
+use super::tab::profile_names;
 use super::{Outcome, active_profile, note_no_profiles, targets};
-use crate::completion::profile_names;
-use crate::notice;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
+use crate::ui;
 use crate::usage::snapshot::{self, Snapshot, percent};
 use crate::usage::tally::{Block, Tally};
 use crate::usage::time::{self, Millis, SECOND};
@@ -128,7 +128,7 @@ fn row(s: &Shown, now: Millis) -> Row<'_> {
 fn note_problems(name: &ProfileName, p: &Problems) {
     if p.broken_lines > 0 {
         let others = p.broken_files.len() - 1;
-        notice::warn(format_args!(
+        ui::warn(format_args!(
             "{name}: skipped {} {} that {} not sound usage records (in projects/{}{})",
             p.broken_lines,
             plural(p.broken_lines, "line", "lines"),
@@ -139,14 +139,14 @@ fn note_problems(name: &ProfileName, p: &Problems) {
     }
     if let Some((path, error)) = p.unreadable.first() {
         // A folder as well as a transcript: whatever could not be read is not counted.
-        notice::warn(format_args!(
+        ui::warn(format_args!(
             "{name}: cannot read {}: {error}{}; not counted",
             path.display(),
             and_others(p.unreadable.len() - 1, "")
         ));
     }
     if let Some(link) = p.links.first() {
-        notice::note(format_args!(
+        ui::note(format_args!(
             "{name}: not following {} inside projects/ ({}{}): the client never makes one",
             plural(p.links.len() as u64, "a link", "links"),
             link.display(),

@@ -2,8 +2,8 @@ use anyhow::Result;
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
+use super::tab::profile_names;
 use super::{Outcome, switch_code, warn_about_login_routes};
-use crate::completion::profile_names;
 use crate::profile_name::ProfileName;
 use crate::shell::{Shell, detect};
 use crate::store::Store;

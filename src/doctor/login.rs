@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::{Finding, Level, finding};
+use crate::claude_code::routes;
 use crate::fsx;
 use crate::profile_name::ProfileName;
-use crate::routes;
 use crate::share::{self, Item, Sharing, Status};
 use crate::store::Store;
 
@@ -123,7 +123,7 @@ fn check_anthropic_login_profile(store: &Store, names: &[ProfileName]) -> Option
     let (dir, active) = routes::anthropic_login_profile(&home)?;
     let reached: Vec<String> = names
         .iter()
-        .filter(|n| !crate::account::Account::read(&store.instance_dir(n)).logged_in)
+        .filter(|n| !crate::claude_code::account::Account::read(&store.instance_dir(n)).logged_in)
         .map(|n| n.to_string())
         .collect();
     let whom = if reached.is_empty() {
@@ -150,7 +150,7 @@ fn check_anthropic_login_profile(store: &Store, names: &[ProfileName]) -> Option
 pub(super) fn check_shared_accounts(store: &Store) -> Vec<Finding> {
     let mut by_account: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for name in store.names().unwrap_or_default() {
-        if let Some(uuid) = crate::account::account_uuid(&store.instance_dir(&name)) {
+        if let Some(uuid) = crate::claude_code::account::account_uuid(&store.instance_dir(&name)) {
             by_account.entry(uuid).or_default().push(name.to_string());
         }
     }

@@ -9,19 +9,20 @@ mod store;
 use std::env;
 use std::path::Path;
 
+use crate::claude_code::{CONFIG_DIR_VAR, DEFAULT_DIR as CLAUDE_DIR};
+use crate::contract::{HOOK_VAR, PROFILE_VAR};
 use crate::fsx;
-use crate::names::{CLAUDE_DIR, CONFIG_DIR_VAR, HOOK_VAR, PROFILE_VAR};
 use crate::store::Store;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     Ok,
     Note,
     Warn,
     Fail,
 }
 
-pub struct Finding {
+pub(crate) struct Finding {
     pub level: Level,
     pub what: String,
     pub fix: Option<String>,
@@ -35,7 +36,7 @@ pub(super) fn finding(level: Level, what: impl Into<String>, fix: Option<String>
     }
 }
 
-pub fn check(store: &Store) -> Vec<Finding> {
+pub(crate) fn check(store: &Store) -> Vec<Finding> {
     let home_claude = fsx::home_dir().ok().map(|h| h.join(CLAUDE_DIR));
     let mut findings = Vec::new();
     findings.extend(login::check_routes(store, home_claude.as_deref()));

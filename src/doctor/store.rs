@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::{Finding, Level, finding};
-use crate::client;
+use crate::claude_code;
+use crate::contract::{CONFIG_FILE, LIST_CACHE_FILE, SHARING_FILE};
 use crate::fsx::{open_to_others, temp_file_writer};
-use crate::names::{CONFIG_FILE, LIST_CACHE_FILE, SHARING_FILE};
 use crate::store::{Leftover, Store};
 
 pub(super) fn check_permissions(store: &Store) -> Vec<Finding> {
@@ -36,7 +36,7 @@ pub(super) fn check_permissions(store: &Store) -> Vec<Finding> {
                 Some(format!("chmod 700 {}", dir.display())),
             ));
         }
-        let credentials = dir.join(".credentials.json");
+        let credentials = dir.join(crate::claude_code::CREDENTIALS_FILE);
         if credentials.exists() && open_to_others(&credentials) {
             findings.push(finding(
                 Level::Fail,
@@ -121,14 +121,14 @@ pub(super) fn check_stale_locks(store: &Store) -> Vec<Finding> {
             .map(|n| store.instance_dir(n)),
     );
     dirs.iter()
-        .flat_map(|dir| client::stale_locks(dir, now))
+        .flat_map(|dir| claude_code::locks::stale_locks(dir, now))
         .map(|lock| {
             finding(
                 Level::Warn,
                 format!(
                     "{} is a lock Claude Code left behind (untouched for over {} s; no client holds it)",
                     lock.display(),
-                    client::LOCK_STALE_AFTER.as_secs()
+                    claude_code::locks::LOCK_STALE_AFTER.as_secs()
                 ),
                 Some(format!(
                     "rmdir {}",

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::Orphan;
-use super::name::{LOGIN_SERVICE, hashed_item};
+use crate::claude_code::keychain::{LOGIN_SERVICE, hashed_item};
 
 /// A generic password's names, as `security dump-keychain` prints them.
 #[derive(Debug, Clone, PartialEq, Eq)]

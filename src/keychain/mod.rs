@@ -12,7 +12,6 @@
 //! those with `ps`), never printed, never in an error message.
 
 mod dump;
-mod name;
 mod run;
 
 use std::borrow::Cow;
@@ -24,21 +23,20 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, ensure};
 
-use crate::notice::one_line;
+use crate::ui::one_line;
 
+use crate::claude_code::keychain::{LOGIN, items_of};
 use dump::{orphans, parse_dump};
-use name::{LOGIN, items_of, tool_from};
-use run::{Output, Secret, add_command, hex, run_bounded, secret_from_stdout, user_from_env};
+use run::{
+    Output, Secret, add_command, hex, run_bounded, secret_from_stdout, tool_from, user_from_env,
+};
 
-pub use name::{account_name, dir_hash, login_service, service_name};
-
-pub use crate::names::KEYCHAIN_TOOL_VAR;
-/// Claude Code's override of where the login lives: when set, it, not `CLAUDE_CONFIG_DIR`,
-/// names the Keychain item.
-pub const SECURESTORAGE_VAR: &str = "CLAUDE_SECURESTORAGE_CONFIG_DIR";
+pub use crate::claude_code::keychain::service_name;
+use crate::claude_code::keychain::{account_name, dir_hash};
+use crate::contract::KEYCHAIN_TOOL_VAR;
 /// How long one `security` call may take: it answers in milliseconds, but a locked keychain or
 /// a stuck security daemon must not hang ccs.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `security`'s exit status for errSecItemNotFound (-25300 & 0xff).
 const ITEM_NOT_FOUND: i32 = 44;

@@ -2,7 +2,9 @@
 //! it runs for, and a run of a program bounded in time.
 
 use std::env;
+use std::ffi::OsString;
 use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
@@ -162,6 +164,19 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Result<Option<ExitStatus>
     }
 }
 
+const MACOS_TOOL: &str = "/usr/bin/security";
+
+/// The `security` program to run: the one `CCS_SECURITY` names (set but empty: none), else
+/// /usr/bin/security on macOS, and none elsewhere, where Claude Code keeps its login in the
+/// config dir's `.credentials.json` (which goes with the directory).
+pub(super) fn tool_from(named: Option<OsString>, on_macos: bool) -> Option<PathBuf> {
+    match named {
+        Some(named) if named.is_empty() => None,
+        Some(named) => Some(PathBuf::from(named)),
+        None => on_macos.then(|| PathBuf::from(MACOS_TOOL)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +217,25 @@ mod tests {
         assert!(read(b"no newline").is_err());
         // Hex digits could be security's rendering of binary data.
         assert!(read(b"00ff\n").is_err());
+    }
+
+    #[test]
+    fn the_keychain_is_used_on_macos_or_when_named() {
+        let named = |s: &str| Some(OsString::from(s));
+        assert_eq!(
+            tool_from(None, true),
+            Some(PathBuf::from("/usr/bin/security"))
+        );
+        assert_eq!(tool_from(None, false), None);
+        assert_eq!(
+            tool_from(named("/t/sec"), false),
+            Some(PathBuf::from("/t/sec"))
+        );
+        assert_eq!(
+            tool_from(named("/t/sec"), true),
+            Some(PathBuf::from("/t/sec"))
+        );
+        assert_eq!(tool_from(named(""), true), None);
+        assert_eq!(tool_from(named(""), false), None);
     }
 }

@@ -29,33 +29,33 @@ mod record;
 mod status;
 mod tree;
 
-pub use item::{Item, TABLE as ITEMS};
-pub use record::{Mode, Sharing, parse_object};
-pub use status::{ItemStatus, Status, creation_summary, describe, status, summary};
+pub(crate) use item::Item;
+pub(crate) use record::{Mode, Sharing, parse_object};
+pub(crate) use status::{Status, creation_summary, describe, status, summary};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::contract::SHARED_FROM_VAR;
 use crate::fsx;
-use crate::names::SHARED_FROM_VAR;
 
 /// The directory profiles share from: `$CCS_SHARED_FROM`, else `~/.claude`. Read from the
 /// environment at each command, like `CCS_HOME`, so one setting governs create and sync alike.
-pub fn source_dir() -> Result<PathBuf> {
+pub(crate) fn source_dir() -> Result<PathBuf> {
     match std::env::var_os(SHARED_FROM_VAR).filter(|v| !v.is_empty()) {
         Some(dir) => {
             fsx::normalised_absolute(Path::new(&dir)).context("CCS_SHARED_FROM is unusable")
         }
-        None => Ok(fsx::home_dir()?.join(crate::names::CLAUDE_DIR)),
+        None => Ok(fsx::home_dir()?.join(crate::claude_code::DEFAULT_DIR)),
     }
 }
 
 /// Fills a new instance (still in its staging directory) according to `sharing`, and records
 /// `sharing` in it. `source` is `None` when there is none to share from: the profile then starts
 /// with its own empty directories, and a later `ccs sync` links what has appeared.
-pub fn populate(instance: &Path, mut sharing: Sharing, source: Option<&Path>) -> Result<()> {
+pub(crate) fn populate(instance: &Path, mut sharing: Sharing, source: Option<&Path>) -> Result<()> {
     if let Some(source) = source {
         apply(instance, source, &mut sharing)?;
     }
@@ -73,7 +73,7 @@ pub fn populate(instance: &Path, mut sharing: Sharing, source: Option<&Path>) ->
 
 /// Brings one profile in line with the source; returns its mode, what it did and what it left
 /// alone.
-pub fn sync(instance: &Path, source: &Path) -> Result<(Mode, Vec<Change>)> {
+pub(crate) fn sync(instance: &Path, source: &Path) -> Result<(Mode, Vec<Change>)> {
     let mut sharing = Sharing::load(instance)?;
     if instance == source {
         bail!("{} is this profile itself", source.display());
@@ -151,14 +151,14 @@ fn copy_for_want_of_links(
 
 /// One thing `sync` did or declined to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     pub item: Item,
     pub action: Action,
     pub detail: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Linked,
     Repaired,
     Unlinked,

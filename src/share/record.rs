@@ -11,25 +11,25 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::item::Item;
+use crate::contract::SHARING_FILE;
 use crate::fsx::write_atomically;
-use crate::names::SHARING_FILE;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Mode {
+pub(crate) enum Mode {
     Link,
     Copy,
     Isolated,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 3] = [Mode::Link, Mode::Copy, Mode::Isolated];
+    pub(crate) const ALL: [Mode; 3] = [Mode::Link, Mode::Copy, Mode::Isolated];
 
-    pub fn from_word(word: &str) -> Option<Mode> {
+    pub(crate) fn from_word(word: &str) -> Option<Mode> {
         Mode::ALL.into_iter().find(|m| m.as_str() == word)
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Mode::Link => "link",
             Mode::Copy => "copy",
@@ -40,7 +40,7 @@ impl Mode {
 
 /// A profile's sharing, as recorded in its `.ccs.json`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sharing {
+pub(crate) struct Sharing {
     pub mode: Mode,
     /// Items this profile opted out of: ccs neither links nor copies them.
     pub not_shared: BTreeSet<Item>,
@@ -62,7 +62,7 @@ struct File {
 }
 
 /// A JSON object as `T`. serde would also take a struct from an array of its fields.
-pub fn parse_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+pub(crate) fn parse_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     let value: serde_json::Value = serde_json::from_slice(bytes)?;
     anyhow::ensure!(value.is_object(), "not a JSON object");
     Ok(serde_json::from_value(value)?)
@@ -73,7 +73,7 @@ fn link() -> Mode {
 }
 
 impl Sharing {
-    pub fn new(mode: Mode, not_shared: impl IntoIterator<Item = Item>) -> Self {
+    pub(crate) fn new(mode: Mode, not_shared: impl IntoIterator<Item = Item>) -> Self {
         Self {
             mode,
             not_shared: not_shared.into_iter().collect(),
@@ -84,7 +84,7 @@ impl Sharing {
     /// The profile's recorded sharing. A profile without `.ccs.json` (made before ccs recorded
     /// one) links, as every profile does by default. A broken file is an error rather than a
     /// guess, so a copy-mode profile is never treated as a link-mode one.
-    pub fn load(instance: &Path) -> Result<Self> {
+    pub(crate) fn load(instance: &Path) -> Result<Self> {
         let path = instance.join(SHARING_FILE);
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
@@ -107,7 +107,7 @@ impl Sharing {
         })
     }
 
-    pub fn save(&self, instance: &Path) -> Result<()> {
+    pub(crate) fn save(&self, instance: &Path) -> Result<()> {
         let copied = self.keeps_copies().then(|| {
             self.copied
                 .iter()
@@ -125,12 +125,12 @@ impl Sharing {
 
     /// Whether the profile holds copies ccs keeps in step (copy mode, or items that could not
     /// be linked here): whether they are up to date depends on the source's files.
-    pub fn keeps_copies(&self) -> bool {
+    pub(crate) fn keeps_copies(&self) -> bool {
         self.mode == Mode::Copy || !self.copied.is_empty()
     }
 
     /// The items this profile takes from the source, in their usual order.
-    pub fn items(&self) -> impl Iterator<Item = Item> + '_ {
+    pub(crate) fn items(&self) -> impl Iterator<Item = Item> + '_ {
         Item::ALL
             .into_iter()
             .filter(|i| self.mode != Mode::Isolated && !self.not_shared.contains(i))

@@ -12,7 +12,7 @@ use crate::fsx::is_empty_dir;
 
 /// What a profile's item is, for `ccs list` and `ccs show`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// A link to the source item.
     Shared,
     /// ccs's copy, the same as the source (or `outdated`: sync refreshes it): in copy mode, or
@@ -35,7 +35,7 @@ pub enum Status {
 
 impl Status {
     /// One word for `--json`.
-    pub fn word(&self) -> &'static str {
+    pub(crate) fn word(&self) -> &'static str {
         match self {
             Status::Shared => "shared",
             Status::Copied { outdated: false } => "copied",
@@ -50,7 +50,7 @@ impl Status {
     }
 
     /// `word` as the `'static` word of some status, if it is one (read back from a cache).
-    pub fn known_word(word: &str) -> Option<&'static str> {
+    pub(crate) fn known_word(word: &str) -> Option<&'static str> {
         Self::WORDS.into_iter().find(|w| *w == word)
     }
 
@@ -68,7 +68,7 @@ impl Status {
     ];
 }
 
-pub struct ItemStatus {
+pub(crate) struct ItemStatus {
     pub item: Item,
     pub status: Status,
     /// The profile does not take this item from the source (isolated, or opted out).
@@ -76,7 +76,7 @@ pub struct ItemStatus {
 }
 
 /// The status of each shareable item in a profile. `source` is `None` when there is none.
-pub fn status(instance: &Path, sharing: &Sharing, source: Option<&Path>) -> Vec<ItemStatus> {
+pub(crate) fn status(instance: &Path, sharing: &Sharing, source: Option<&Path>) -> Vec<ItemStatus> {
     Item::ALL
         .into_iter()
         .map(|item| {
@@ -159,7 +159,7 @@ fn item_status(
 }
 
 /// One short phrase for `ccs list`: `3 shared, 1 own`, `isolated`, `2 to sync`.
-pub fn summary(sharing: &Sharing, statuses: &[ItemStatus]) -> String {
+pub(crate) fn summary(sharing: &Sharing, statuses: &[ItemStatus]) -> String {
     let count = |f: &dyn Fn(&Status) -> bool| statuses.iter().filter(|s| f(&s.status)).count();
     let shared = count(&|s| matches!(s, Status::Shared | Status::Copied { .. }));
     let own = count(&|s| matches!(s, Status::Own));
@@ -195,7 +195,7 @@ pub fn summary(sharing: &Sharing, statuses: &[ItemStatus]) -> String {
 
 /// One line for `create`: which items the new profile shares, and how: linked, or copied
 /// (`--copy`, or where no link could be made).
-pub fn creation_summary(instance: &Path, source: Option<&Path>) -> String {
+pub(crate) fn creation_summary(instance: &Path, source: Option<&Path>) -> String {
     let Ok(sharing) = Sharing::load(instance) else {
         return String::new();
     };
@@ -233,7 +233,7 @@ pub fn creation_summary(instance: &Path, source: Option<&Path>) -> String {
 }
 
 /// The status in words, for `ccs show`.
-pub fn describe(status: &ItemStatus, sharing: &Sharing, source: Option<&Path>) -> String {
+pub(crate) fn describe(status: &ItemStatus, sharing: &Sharing, source: Option<&Path>) -> String {
     let from = || match source {
         Some(s) => s.join(status.item.file_name()).display().to_string(),
         None => "the source".to_owned(),

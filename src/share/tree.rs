@@ -12,12 +12,12 @@ use anyhow::{Context, Result};
 /// repository is copied as what it holds); links inside it are read as links, as `copy_tree`
 /// copies them.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Tree(BTreeMap<String, u64>);
+pub(crate) struct Tree(BTreeMap<String, u64>);
 
 impl Tree {
     /// `root`'s content, without its top-level entries named in `skip` (what the client keeps
     /// there per account).
-    pub fn read(root: &Path, skip: &[&str]) -> Result<Self> {
+    pub(crate) fn read(root: &Path, skip: &[&str]) -> Result<Self> {
         let mut entries = BTreeMap::new();
         if fs::metadata(root)
             .with_context(|| format!("cannot read {}", root.display()))?
@@ -36,7 +36,7 @@ impl Tree {
     /// in every build, so a fingerprint written by one ccs version is understood by the next. It
     /// guards against accidents (an edited copy), not against an adversary, who could edit the
     /// recorded fingerprint anyway.
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         let mut all = Vec::new();
         for (path, hash) in &self.0 {
             all.extend_from_slice(path.as_bytes());
@@ -47,7 +47,7 @@ impl Tree {
     }
 
     /// `+new.md ~changed.md -gone.md`: what replacing `self` by `newer` changes (the first few).
-    pub fn changes_to(&self, newer: &Tree) -> String {
+    pub(crate) fn changes_to(&self, newer: &Tree) -> String {
         const SHOWN: usize = 8;
         let mut words = Vec::new();
         for (path, hash) in &newer.0 {

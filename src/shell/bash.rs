@@ -4,7 +4,7 @@ use clap_complete::env::{self, EnvCompleter};
 
 use super::posix::PosixShell;
 
-pub struct Bash;
+pub(crate) struct Bash;
 
 impl PosixShell for Bash {
     fn program_names(&self) -> &'static [&'static str] {

@@ -8,9 +8,9 @@ use anyhow::{Result, bail};
 use clap::ValueEnum;
 
 use super::Shell;
-use crate::names::SHELL_VAR;
+use crate::contract::SHELL_VAR;
 
-pub fn detect() -> Result<Shell> {
+pub(crate) fn detect() -> Result<Shell> {
     if let Some(explicit) = std::env::var_os(SHELL_VAR).filter(|v| !v.is_empty()) {
         return parse_named(&explicit, SHELL_VAR);
     }
@@ -34,7 +34,7 @@ pub fn detect() -> Result<Shell> {
 }
 
 /// `--shell` when given, else [`detect`].
-pub fn explicit_or_detected(explicit: Option<Shell>) -> Result<Shell> {
+pub(crate) fn explicit_or_detected(explicit: Option<Shell>) -> Result<Shell> {
     match explicit {
         Some(shell) => Ok(shell),
         None => detect(),

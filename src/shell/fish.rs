@@ -4,7 +4,7 @@ use clap_complete::env::{self, EnvCompleter};
 
 use super::{Syntax, single_quoted};
 
-pub struct Fish;
+pub(crate) struct Fish;
 
 impl Syntax for Fish {
     fn program_names(&self) -> &'static [&'static str] {
@@ -34,6 +34,6 @@ impl Syntax for Fish {
 
 /// A single-quoted fish word. fish's single quotes, unlike POSIX ones, give meaning to `\`
 /// before `\` or `'`, so both are escaped; everything else, newlines included, is literal.
-pub fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     single_quoted(value, |c| matches!(c, '\\' | '\'').then_some('\\'))
 }

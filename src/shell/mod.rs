@@ -8,7 +8,8 @@
 //! shells (`tests/common/shells.rs`).
 
 mod bash;
-pub mod detect;
+pub(crate) mod completion;
+pub(crate) mod detect;
 mod fish;
 mod posix;
 mod powershell;
@@ -18,10 +19,11 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 use clap_complete::env::EnvCompleter;
 
-use crate::names::{CONFIG_DIR_VAR, PROFILE_VAR};
+use crate::claude_code::CONFIG_DIR_VAR;
+use crate::contract::PROFILE_VAR;
 use crate::profile_name::ProfileName;
 
-pub use detect::detect;
+pub(crate) use detect::detect;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Shell {
@@ -147,13 +149,13 @@ fn single_quoted(value: &str, escape: impl Fn(char) -> Option<char>) -> String {
 
 /// The hook lines that turn on the opt-ins, appended by `init --prompt` and `init --auto`: every
 /// hook defines these two functions.
-pub const ENABLE_PROMPT_PREFIX: &str = "__ccs_enable_prompt_prefix\n";
-pub const ENABLE_AUTO_SWITCH: &str = "__ccs_enable_auto_switch\n";
+pub(crate) const ENABLE_PROMPT_PREFIX: &str = "__ccs_enable_prompt_prefix\n";
+pub(crate) const ENABLE_AUTO_SWITCH: &str = "__ccs_enable_auto_switch\n";
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::ALL_VARS;
+    use crate::contract::ALL_VARS;
 
     /// Each shell's quoting, by example (the round trips through real shells and the fuzz target
     /// test it on everything else).
@@ -216,7 +218,7 @@ mod tests {
     }
 
     /// Every hook defines the functions the opt-in lines call, and names no variable or file of
-    /// ccs's that `names` does not define.
+    /// ccs's that `contract` does not define.
     #[test]
     fn hooks_use_only_these_names() {
         for shell in Shell::ALL {
@@ -229,8 +231,8 @@ mod tests {
                     assert!(ALL_VARS.contains(&word), "{shell:?} hook names {word}");
                 }
             }
-            assert!(hook.contains(crate::names::PIN_FILE), "{shell:?}");
-            for var in [CONFIG_DIR_VAR, PROFILE_VAR, crate::names::HOOK_VAR] {
+            assert!(hook.contains(crate::contract::PIN_FILE), "{shell:?}");
+            for var in [CONFIG_DIR_VAR, PROFILE_VAR, crate::contract::HOOK_VAR] {
                 assert!(hook.contains(var), "{shell:?} hook lacks {var}");
             }
         }

@@ -49,7 +49,7 @@ impl<T: PosixShell> Syntax for T {
 /// One word for bash and zsh. shell-escape single-quotes anything unsafe; inside single quotes
 /// both shells take every byte literally (newlines, `$`, backticks, `!`, backslashes), and a `'`
 /// closes, is escaped, and reopens.
-pub fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let escaped = shell_escape::unix::escape(value.into());
     // shell-escape leaves `=` bare, but zsh expands a word that starts with it (`=ls` is the
     // path of ls). A bare word holds no `'`, so wrapping it is enough.

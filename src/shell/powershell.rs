@@ -5,7 +5,7 @@ use clap_complete::env::{self, EnvCompleter};
 
 use super::{Syntax, single_quoted};
 
-pub struct PowerShell;
+pub(crate) struct PowerShell;
 
 impl Syntax for PowerShell {
     fn program_names(&self) -> &'static [&'static str] {
@@ -58,7 +58,7 @@ impl Syntax for PowerShell {
 /// It starts with a string, `''` if need be, so that `+` concatenates strings: a `[char]` first
 /// would make it add numbers. The typographic quotes U+2018–U+201B, which PowerShell reads as
 /// `'` too, are then never inside a string, so only `'` needs doubling.
-pub fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     if value.is_ascii() {
         return verbatim(value);
     }

@@ -4,7 +4,7 @@ use clap_complete::env::{self, EnvCompleter};
 
 use super::posix::PosixShell;
 
-pub struct Zsh;
+pub(crate) struct Zsh;
 
 impl PosixShell for Zsh {
     fn program_names(&self) -> &'static [&'static str] {

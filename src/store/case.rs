@@ -19,7 +19,7 @@ impl Store {
     /// `work`'s directory under another path string, and Claude Code keys its macOS Keychain login
     /// on that exact string. Names that collide in case are refused at creation, so at most one
     /// profile matches.
-    pub fn find(&self, name: &ProfileName) -> Result<(ProfileName, PathBuf)> {
+    pub(crate) fn find(&self, name: &ProfileName) -> Result<(ProfileName, PathBuf)> {
         let dir = self.instance_dir(name);
         // symlink_metadata: a link in place of a profile is not followed (see `no_links_inside`).
         match fs::symlink_metadata(&dir) {
@@ -94,7 +94,7 @@ impl Store {
     }
 
     /// `name` as spelled on disk, when it is a profile (see [`Store::find`]); else `name`.
-    pub fn spelled(&self, name: ProfileName) -> ProfileName {
+    pub(crate) fn spelled(&self, name: ProfileName) -> ProfileName {
         match self.find(&name) {
             Ok((spelled, _)) => spelled,
             Err(_) => name,

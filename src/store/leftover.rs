@@ -6,7 +6,7 @@ use crate::profile_name::ProfileName;
 /// process: a profile being made (renamed into place when whole) or being deleted (renamed out
 /// of the way first). A crash leaves it behind; `ccs doctor` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Leftover {
+pub(crate) enum Leftover {
     Creating,
     Removing,
 }
@@ -19,12 +19,12 @@ impl Leftover {
         }
     }
 
-    pub fn dir_name(self, name: &ProfileName, pid: u32) -> String {
+    pub(crate) fn dir_name(self, name: &ProfileName, pid: u32) -> String {
         format!("{}{name}-{pid}", self.prefix())
     }
 
     /// The kind, profile and process of a directory `dir_name` made, if it is one.
-    pub fn parse(file_name: &str) -> Option<(Leftover, ProfileName, u32)> {
+    pub(crate) fn parse(file_name: &str) -> Option<(Leftover, ProfileName, u32)> {
         [Leftover::Creating, Leftover::Removing]
             .into_iter()
             .find_map(|kind| {

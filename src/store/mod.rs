@@ -11,60 +11,60 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::contract::{DEFAULT_STORE_DIR, HOME_VAR, INSTANCES_DIR};
 use crate::fsx::{self, make_private_dir, make_private_dir_all, normalised_absolute};
-use crate::names::{DEFAULT_STORE_DIR, HOME_VAR, INSTANCES_DIR};
 use crate::profile_name::ProfileName;
 
 mod case;
 mod leftover;
-mod listing;
+mod profiles;
 
-pub use leftover::Leftover;
-pub use listing::Profile;
+pub(crate) use leftover::Leftover;
+pub(crate) use profiles::Profile;
 
 /// The directories every new instance starts with, of those Claude Code 2.1.332 uses (it makes
 /// the rest itself; `todos/` and `logs/`, which older ccs made, it only sweeps now).
 /// `commands/` and `skills/` come from the sharing step (`share::populate`).
-pub const INSTANCE_DIRS: &[&str] = &["session-env"];
+pub(crate) const INSTANCE_DIRS: &[&str] = &["session-env"];
 
-pub struct Store {
+pub(crate) struct Store {
     root: PathBuf,
     instances: PathBuf,
 }
 
 impl Store {
     /// The store named by `CCS_HOME`, or `~/.ccs`.
-    pub fn from_env() -> Result<Self> {
+    pub(crate) fn from_env() -> Result<Self> {
         match std::env::var_os(HOME_VAR).filter(|v| !v.is_empty()) {
             Some(root) => Self::at(Path::new(&root)).context("CCS_HOME is unusable"),
             None => Self::at(&fsx::home_dir()?.join(DEFAULT_STORE_DIR)),
         }
     }
 
-    pub fn at(root: &Path) -> Result<Self> {
+    pub(crate) fn at(root: &Path) -> Result<Self> {
         let root = normalised_absolute(root)?;
         let instances = root.join(INSTANCES_DIR);
         Ok(Self { root, instances })
     }
 
     /// Where the instances are: `<root>/instances`.
-    pub fn instances_dir(&self) -> &Path {
+    pub(crate) fn instances_dir(&self) -> &Path {
         &self.instances
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
     /// Where the profile lives, whether or not it exists yet.
-    pub fn instance_dir(&self, name: &ProfileName) -> PathBuf {
+    pub(crate) fn instance_dir(&self, name: &ProfileName) -> PathBuf {
         self.instances.join(name.as_str())
     }
 
     /// The profile a `CLAUDE_CONFIG_DIR` value points at, if it points into this store.
     /// On Windows and macOS, whose disks ignore case, `C:\USERS\me\.ccs\instances` is this
     /// store too; the name is returned as written (see [`Store::spelled`]).
-    pub fn profile_for_config_dir(&self, config_dir: &OsStr) -> Option<ProfileName> {
+    pub(crate) fn profile_for_config_dir(&self, config_dir: &OsStr) -> Option<ProfileName> {
         let dir = normalised_absolute(Path::new(config_dir)).ok()?;
         let parent = dir.parent()?;
         let ours = parent == self.instances
@@ -82,7 +82,7 @@ impl Store {
     /// The instance is assembled in a temporary directory and renamed into place, so a profile
     /// appears whole or not at all, and of several concurrent creations exactly one wins: the
     /// rename fails once the target holds anything.
-    pub fn create(
+    pub(crate) fn create(
         &self,
         name: &ProfileName,
         populate: impl FnOnce(&Path) -> Result<()>,
@@ -106,7 +106,7 @@ impl Store {
 
     /// Renames a profile's instance in one step; returns its new directory. Links inside it are
     /// absolute, so they keep working from the new place.
-    pub fn rename(&self, old: &ProfileName, new: &ProfileName) -> Result<PathBuf> {
+    pub(crate) fn rename(&self, old: &ProfileName, new: &ProfileName) -> Result<PathBuf> {
         let (old, from) = self.find(old)?;
         let old = &old;
         if old == new {
@@ -123,7 +123,7 @@ impl Store {
 
     /// Deletes a profile. The instance is first renamed out of the way, so an interrupted removal
     /// never leaves a half-deleted profile that still looks usable.
-    pub fn remove(&self, name: &ProfileName) -> Result<()> {
+    pub(crate) fn remove(&self, name: &ProfileName) -> Result<()> {
         let (name, dir) = self.find(name)?;
         let doomed = self
             .instances

@@ -20,10 +20,10 @@ use crate::fsx;
 const MAGIC: &[u8] = b"ccs usage cache 1\n";
 
 /// A profile's cached files, by path under `projects/`, sorted.
-pub type Files = Vec<(String, Counted)>;
+pub(crate) type Files = Vec<(String, Counted)>;
 
 /// The cache at `path`; empty when missing, foreign or broken.
-pub fn load(path: &Path) -> Files {
+pub(crate) fn load(path: &Path) -> Files {
     fs::read(path)
         .ok()
         .and_then(|bytes| decode(&bytes))
@@ -31,11 +31,11 @@ pub fn load(path: &Path) -> Files {
 }
 
 /// Writes the cache (without fsync: a cache lost in a crash is counted again).
-pub fn save(path: &Path, files: &Files) {
+pub(crate) fn save(path: &Path, files: &Files) {
     let _ = fsx::replace_file(path, &encode(files), 0o600, false);
 }
 
-pub fn encode(files: &Files) -> Vec<u8> {
+pub(crate) fn encode(files: &Files) -> Vec<u8> {
     let entries: usize = files
         .iter()
         .map(|(_, c)| c.entries.len() + c.tail.len())
@@ -79,7 +79,7 @@ pub fn encode(files: &Files) -> Vec<u8> {
     out.0
 }
 
-pub fn decode(bytes: &[u8]) -> Option<Files> {
+pub(crate) fn decode(bytes: &[u8]) -> Option<Files> {
     let mut r = In(bytes.strip_prefix(MAGIC)?);
     if r.u128()? != key_check() {
         return None;

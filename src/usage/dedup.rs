@@ -26,11 +26,11 @@ use super::time::Millis;
 
 /// A 128-bit hash of an id; 0 means none. Two different ids share a key with a probability of
 /// about 2⁻¹²⁸: a transcript would need more replies than atoms for one collision to be likely.
-pub type Key = u128;
+pub(crate) type Key = u128;
 
 /// The key of an id: two SipHash-1-3 passes with different seeds (`DefaultHasher`), whose
 /// algorithm the cache records and checks (`key_check`).
-pub fn key(id: &str) -> Key {
+pub(crate) fn key(id: &str) -> Key {
     let half = |seed: u64| {
         let mut h = std::hash::DefaultHasher::new();
         h.write_u64(seed);
@@ -42,13 +42,13 @@ pub fn key(id: &str) -> Key {
 
 /// A value that changes if `key` would hash differently (another Rust's `DefaultHasher`): a cache
 /// written with other keys is not used.
-pub fn key_check() -> u128 {
+pub(crate) fn key_check() -> u128 {
     key("ccs usage cache key check")
 }
 
 /// One usage record, as counted and cached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub timestamp: Millis,
     pub tokens: Tokens,
     /// Index into the file's model names, or [`NO_MODEL`].
@@ -61,11 +61,11 @@ pub struct Entry {
     pub has_speed: bool,
 }
 
-pub const NO_MODEL: u16 = u16::MAX;
+pub(crate) const NO_MODEL: u16 = u16::MAX;
 
 /// The records that remain once copies are dropped, in order of first appearance. `items` are
 /// in the order they were read; `entry` gives each one's record.
-pub fn survivors<T>(items: &[T], entry: impl Fn(&T) -> &Entry) -> Vec<&T> {
+pub(crate) fn survivors<T>(items: &[T], entry: impl Fn(&T) -> &Entry) -> Vec<&T> {
     let mut kept: Vec<&T> = Vec::new();
     let mut with_request: Map<(Key, Key), usize> = Map::default();
     let mut without_request: Map<(Key, Key, Millis), usize> = Map::default();

@@ -21,7 +21,7 @@ use super::time::{Millis, SECOND};
 
 /// A limit the client hit, as recorded on one line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LimitEvent {
+pub(crate) struct LimitEvent {
     /// When the line was written.
     pub at: Millis,
     /// When the limit lifts, in Unix seconds.
@@ -31,7 +31,7 @@ pub struct LimitEvent {
 }
 
 /// The limit an error line records, if it records one.
-pub fn from_error_line(text: &str, at: Millis) -> Option<LimitEvent> {
+pub(crate) fn from_error_line(text: &str, at: Millis) -> Option<LimitEvent> {
     let value: Value = serde_json::from_str(text).ok()?;
     if value.get("isApiErrorMessage") != Some(&Value::Bool(true)) {
         return None;
@@ -76,7 +76,7 @@ fn message_text(value: &Value) -> Option<String> {
 }
 
 /// A limit said in words, in any of the forms the module comment lists.
-pub fn from_text(text: &str, at: Millis) -> Option<LimitEvent> {
+pub(crate) fn from_text(text: &str, at: Millis) -> Option<LimitEvent> {
     if let Some(rest) = text.split("Claude AI usage limit reached|").nth(1) {
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         let resets_at: i64 = digits.parse().ok().filter(|&s| s > 0)?;

@@ -22,7 +22,7 @@ use super::time::{Millis, parse_rfc3339};
 
 /// A usage record found on a line, borrowing from it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record<'a> {
+pub(crate) struct Record<'a> {
     pub timestamp: Millis,
     pub tokens: Tokens,
     /// As the client wrote it; `<synthetic>` (its own error messages) included.
@@ -38,7 +38,7 @@ pub struct Record<'a> {
 
 /// What one line holds.
 #[derive(Debug, Default)]
-pub struct Parsed<'a> {
+pub(crate) struct Parsed<'a> {
     pub records: Vec<Record<'a>>,
     pub limit: Option<LimitEvent>,
     /// The line mentions usage but is not sound: not UTF-8, not JSON, or a usage of the wrong
@@ -48,7 +48,7 @@ pub struct Parsed<'a> {
 
 /// Reads one complete line (without its newline). Lines that cannot hold usage cost one
 /// substring search.
-pub fn parse(line: &[u8]) -> Parsed<'_> {
+pub(crate) fn parse(line: &[u8]) -> Parsed<'_> {
     let mut parsed = Parsed::default();
     if memchr::memmem::find(line, b"\"usage\"").is_none() {
         return parsed;

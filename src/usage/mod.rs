@@ -12,15 +12,15 @@
 //! Counting agrees with ccusage (checked against ccusage 20.0.24 in tests/usage.rs), which
 //! merges every config dir it is given; here each profile is counted on its own.
 
-pub mod cache;
-pub mod dedup;
-pub mod limits;
-pub mod line;
-pub mod scan;
-pub mod settings_file;
-pub mod snapshot;
-pub mod tally;
-pub mod time;
+pub(crate) mod cache;
+pub(crate) mod dedup;
+pub(crate) mod limits;
+pub(crate) mod line;
+pub(crate) mod scan;
+pub(crate) mod settings_file;
+pub(crate) mod snapshot;
+pub(crate) mod tally;
+pub(crate) mod time;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use crate::names::USAGE_CACHE_DIR;
+use crate::contract::USAGE_CACHE_DIR;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use limits::LimitEvent;
@@ -39,7 +39,7 @@ use time::Millis;
 
 /// Token counts under Claude's own names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cache_creation_input_tokens: u64,
@@ -47,14 +47,14 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.input_tokens
             .saturating_add(self.output_tokens)
             .saturating_add(self.cache_creation_input_tokens)
             .saturating_add(self.cache_read_input_tokens)
     }
 
-    pub fn add(&mut self, other: &Tokens) {
+    pub(crate) fn add(&mut self, other: &Tokens) {
         self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
         self.cache_creation_input_tokens = self
@@ -68,7 +68,7 @@ impl Tokens {
 
 /// One profile's use, as counted from its transcripts.
 #[derive(Debug, Default)]
-pub struct Report {
+pub(crate) struct Report {
     pub sums: Sums,
     /// The limit the client last recorded, while it holds: not yet reset, and no reply since.
     pub limit: Option<LimitEvent>,
@@ -77,7 +77,7 @@ pub struct Report {
 
 /// What could not be counted, for one notice each.
 #[derive(Debug, Default)]
-pub struct Problems {
+pub(crate) struct Problems {
     /// Complete lines with usage that are not sound (not UTF-8, not JSON, wrong types), and the
     /// files holding them.
     pub broken_lines: u64,
@@ -88,7 +88,11 @@ pub struct Problems {
 
 /// Counts each profile's transcripts (`profiles`: name and config dir), reading only what
 /// changed since the last count, and keeps what was counted for next time.
-pub fn measure(store: &Store, profiles: &[(ProfileName, PathBuf)], now: Millis) -> Vec<Report> {
+pub(crate) fn measure(
+    store: &Store,
+    profiles: &[(ProfileName, PathBuf)],
+    now: Millis,
+) -> Vec<Report> {
     let cache_dir = store.root().join(USAGE_CACHE_DIR);
     let mut plans: Vec<Plan> = profiles
         .iter()
@@ -101,19 +105,19 @@ pub fn measure(store: &Store, profiles: &[(ProfileName, PathBuf)], now: Millis) 
 /// What ccs keeps about a profile's usage beside the store follows the profile: on a rename the
 /// account's last reported use moves with it (what was counted is counted afresh once, its paths
 /// having changed); on a removal both go.
-pub fn follow_rename(store: &Store, old: &ProfileName, new: &ProfileName) {
+pub(crate) fn follow_rename(store: &Store, old: &ProfileName, new: &ProfileName) {
     let _ = std::fs::remove_file(store.root().join(USAGE_CACHE_DIR).join(old.as_str()));
     snapshot::rename(store, old, new);
 }
 
 /// See [`follow_rename`].
-pub fn forget(store: &Store, name: &ProfileName) {
+pub(crate) fn forget(store: &Store, name: &ProfileName) {
     let _ = std::fs::remove_file(store.root().join(USAGE_CACHE_DIR).join(name.as_str()));
     snapshot::remove(store, name);
 }
 
 /// Removes the caches of profiles that no longer exist (renamed or removed).
-pub fn prune(store: &Store, profiles: &[ProfileName]) {
+pub(crate) fn prune(store: &Store, profiles: &[ProfileName]) {
     let dir = store.root().join(USAGE_CACHE_DIR);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return;

@@ -29,7 +29,7 @@ const PROBE: u64 = 4096;
 
 /// What a file's metadata says about its content: any write changes one of these.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stat {
+pub(crate) struct Stat {
     pub dev: u64,
     pub ino: u64,
     pub size: u64,
@@ -39,7 +39,7 @@ pub struct Stat {
 
 impl Stat {
     #[cfg(unix)]
-    pub fn of(meta: &fs::Metadata) -> Stat {
+    pub(crate) fn of(meta: &fs::Metadata) -> Stat {
         use std::os::unix::fs::MetadataExt;
         Stat {
             dev: meta.dev(),
@@ -63,7 +63,7 @@ impl Stat {
 
 /// A transcript found under `projects/`.
 #[derive(Clone, Debug)]
-pub struct Found {
+pub(crate) struct Found {
     /// Its path under `projects/`, `/`-separated: what the cache and the order of counting use.
     pub rel: String,
     pub path: PathBuf,
@@ -72,7 +72,7 @@ pub struct Found {
 
 /// What a walk of `projects/` found.
 #[derive(Debug, Default)]
-pub struct Walk {
+pub(crate) struct Walk {
     /// Sorted by `rel`, the order ccusage counts in.
     pub files: Vec<Found>,
     /// Links inside `projects/`, not followed.
@@ -82,7 +82,7 @@ pub struct Walk {
 }
 
 /// Every `*.jsonl` file under `projects`, which need not exist.
-pub fn walk(projects: &Path) -> Walk {
+pub(crate) fn walk(projects: &Path) -> Walk {
     let mut found = Walk::default();
     let mut dirs = vec![(projects.to_path_buf(), String::new())];
     while let Some((dir, rel)) = dirs.pop() {
@@ -135,7 +135,7 @@ pub fn walk(projects: &Path) -> Walk {
 /// The session a transcript's path names, for lines that do not say (ccusage's rule):
 /// `<project>/<session>.jsonl`, `<project>/<session>/subagents/<agent>.jsonl`, else the name of
 /// the file's directory.
-pub fn session_of_path(rel: &str) -> Key {
+pub(crate) fn session_of_path(rel: &str) -> Key {
     let parts: Vec<&str> = rel.split('/').collect();
     let n = parts.len();
     if n == 2
@@ -151,7 +151,7 @@ pub fn session_of_path(rel: &str) -> Key {
 
 /// What was counted in one file, and where to go on from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Counted {
+pub(crate) struct Counted {
     /// The file's state when it was read.
     pub stat: Stat,
     /// The offset after its last complete line.
@@ -172,14 +172,14 @@ pub struct Counted {
 
 impl Counted {
     /// Whether this still describes a file now in state `stat`.
-    pub fn is_current(&self, stat: &Stat) -> bool {
+    pub(crate) fn is_current(&self, stat: &Stat) -> bool {
         self.stat == *stat
     }
 }
 
 /// Reads `path`, going on from `before` where the file only grew since. `buffer` is lent by the
 /// caller and reused from file to file: memory touched once is not faulted in again for each.
-pub fn read(
+pub(crate) fn read(
     path: &Path,
     rel: &str,
     before: Option<Counted>,
@@ -336,7 +336,7 @@ impl Counted {
     }
 
     /// The model name an entry of this file points at.
-    pub fn model(&self, entry: &Entry) -> Option<&str> {
+    pub(crate) fn model(&self, entry: &Entry) -> Option<&str> {
         self.models
             .get(usize::from(entry.model))
             .map(String::as_str)

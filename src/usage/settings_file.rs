@@ -10,7 +10,7 @@ use std::ops::Range;
 
 /// A member of an object: `"key": value`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
+pub(crate) struct Member {
     pub key: String,
     /// From the key's opening quote to the value's last byte.
     pub span: Range<usize>,
@@ -18,7 +18,7 @@ pub struct Member {
 }
 
 /// The members of the object whose `{` is at `open`, in order.
-pub fn members(text: &str, open: usize) -> Option<Vec<Member>> {
+pub(crate) fn members(text: &str, open: usize) -> Option<Vec<Member>> {
     let b = text.as_bytes();
     if b.get(open) != Some(&b'{') {
         return None;
@@ -52,14 +52,14 @@ pub fn members(text: &str, open: usize) -> Option<Vec<Member>> {
 }
 
 /// Where the top-level object of `text` opens.
-pub fn top_level(text: &str) -> Option<usize> {
+pub(crate) fn top_level(text: &str) -> Option<usize> {
     let at = skip_space(text.as_bytes(), 0);
     (text.as_bytes().get(at) == Some(&b'{')).then_some(at)
 }
 
 /// `text` with `value` (JSON text) as the top-level member `key`: replacing its value, or added
 /// as the first member, indented like the members around it.
-pub fn set(text: &str, key: &str, value: &str) -> Option<String> {
+pub(crate) fn set(text: &str, key: &str, value: &str) -> Option<String> {
     let open = top_level(text)?;
     let all = members(text, open)?;
     if let Some(m) = all.iter().find(|m| m.key == key) {
@@ -89,7 +89,7 @@ pub fn set(text: &str, key: &str, value: &str) -> Option<String> {
 }
 
 /// `text` without the top-level member `key` (and the comma that separated it).
-pub fn remove(text: &str, key: &str) -> Option<String> {
+pub(crate) fn remove(text: &str, key: &str) -> Option<String> {
     let open = top_level(text)?;
     let all = members(text, open)?;
     let at = all.iter().position(|m| m.key == key)?;

@@ -16,18 +16,18 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::time::{Millis, SECOND, age, clock};
+use crate::contract::RATE_LIMITS_DIR;
 use crate::fsx;
-use crate::names::RATE_LIMITS_DIR;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 
 /// A snapshot older than this is shown as stale: use from other sessions and devices since is
 /// not in it.
-pub const STALE_AFTER: Millis = 15 * 60 * SECOND;
+pub(crate) const STALE_AFTER: Millis = 15 * 60 * SECOND;
 
 /// One window's use, in the client's words.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Window {
+pub(crate) struct Window {
     /// 0 to 100.
     pub used_percentage: f64,
     /// Unix seconds.
@@ -36,7 +36,7 @@ pub struct Window {
 
 /// What the client last reported, and when.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     #[serde(default)]
     pub five_hour: Option<Window>,
     #[serde(default)]
@@ -51,23 +51,23 @@ pub struct Snapshot {
 
 /// The account's words, and the state of the files they were read from.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeenAccount {
+pub(crate) struct SeenAccount {
     pub text: String,
     pub files: String,
 }
 
 impl Snapshot {
     /// Whether the client ever reported limits in it.
-    pub fn has_limits(&self) -> bool {
+    pub(crate) fn has_limits(&self) -> bool {
         self.five_hour.is_some() || self.seven_day.is_some()
     }
 
-    pub fn is_stale(&self, now: Millis) -> bool {
+    pub(crate) fn is_stale(&self, now: Millis) -> bool {
         now - self.observed_at.saturating_mul(SECOND) > STALE_AFTER
     }
 
     /// Whether the 5-hour window (or, failing it, the week) is used up and not yet reset.
-    pub fn limited_until(&self, now: Millis) -> Option<i64> {
+    pub(crate) fn limited_until(&self, now: Millis) -> Option<i64> {
         [self.five_hour, self.seven_day]
             .into_iter()
             .flatten()
@@ -80,7 +80,7 @@ impl Snapshot {
 impl Snapshot {
     /// For a person: `5h 42% · resets 14:00 · 7d 17%`, with `· 2h ago` when stale; `None`
     /// when the client reported no limits.
-    pub fn summary(&self, now: Millis, zone: &jiff::tz::TimeZone) -> Option<String> {
+    pub(crate) fn summary(&self, now: Millis, zone: &jiff::tz::TimeZone) -> Option<String> {
         if !self.has_limits() {
             return None;
         }
@@ -109,7 +109,7 @@ impl Snapshot {
 }
 
 /// A percentage as the client shows it: whole, and `<1` rather than 0 when something is used.
-pub fn percent(p: f64) -> String {
+pub(crate) fn percent(p: f64) -> String {
     if p > 0.0 && p < 1.0 {
         "<1".to_owned()
     } else {
@@ -117,7 +117,7 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-pub fn dir(store: &Store) -> PathBuf {
+pub(crate) fn dir(store: &Store) -> PathBuf {
     store.root().join(RATE_LIMITS_DIR)
 }
 
@@ -128,7 +128,7 @@ fn path(store: &Store, name: &ProfileName) -> PathBuf {
 /// A snapshot as `ccs list --json` and `ccs usage --json` show it: `{"five_hour":
 /// {"used_percentage", "resets_at"}, "seven_day": …, "observed_at", "stale"}`.
 #[derive(serde::Serialize)]
-pub struct Shown<'a> {
+pub(crate) struct Shown<'a> {
     five_hour: Option<&'a Window>,
     seven_day: Option<&'a Window>,
     observed_at: i64,
@@ -136,7 +136,7 @@ pub struct Shown<'a> {
 }
 
 impl Snapshot {
-    pub fn shown(&self, now: Millis) -> Shown<'_> {
+    pub(crate) fn shown(&self, now: Millis) -> Shown<'_> {
         Shown {
             five_hour: self.five_hour.as_ref(),
             seven_day: self.seven_day.as_ref(),
@@ -147,17 +147,17 @@ impl Snapshot {
 }
 
 /// Moves a profile's snapshot to its new name (nothing to move is no error).
-pub fn rename(store: &Store, old: &ProfileName, new: &ProfileName) {
+pub(crate) fn rename(store: &Store, old: &ProfileName, new: &ProfileName) {
     let _ = std::fs::rename(path(store, old), path(store, new));
 }
 
 /// Deletes a profile's snapshot, if it has one.
-pub fn remove(store: &Store, name: &ProfileName) {
+pub(crate) fn remove(store: &Store, name: &ProfileName) {
     let _ = std::fs::remove_file(path(store, name));
 }
 
 /// The profile's last snapshot, if any (a broken file counts as none).
-pub fn load(store: &Store, name: &ProfileName) -> Option<Snapshot> {
+pub(crate) fn load(store: &Store, name: &ProfileName) -> Option<Snapshot> {
     read(&path(store, name))
 }
 
@@ -166,7 +166,7 @@ fn read(path: &Path) -> Option<Snapshot> {
 }
 
 /// Records a snapshot for the profile, replacing the last one whole.
-pub fn save(store: &Store, name: &ProfileName, snapshot: &Snapshot) -> anyhow::Result<()> {
+pub(crate) fn save(store: &Store, name: &ProfileName, snapshot: &Snapshot) -> anyhow::Result<()> {
     let text = serde_json::to_string(snapshot)? + "\n";
     // Without fsync: the next refresh writes it again.
     fsx::replace_file(&path(store, name), text.as_bytes(), 0o600, false)
@@ -176,7 +176,7 @@ pub fn save(store: &Store, name: &ProfileName, snapshot: &Snapshot) -> anyhow::R
 /// thousand profiles in milliseconds and must not try a thousand files that are not there. The
 /// files are read on up to four threads (a thousand snapshots take a few milliseconds on one),
 /// each with one `read`: a snapshot is a few hundred bytes, replaced whole, never appended to.
-pub fn load_all(store: &Store) -> Vec<(String, Snapshot)> {
+pub(crate) fn load_all(store: &Store) -> Vec<(String, Snapshot)> {
     let dir = dir(store);
     let Ok(entries) = fs::read_dir(&dir) else {
         return Vec::new();
@@ -224,7 +224,7 @@ fn read_small(path: &Path) -> Option<Snapshot> {
 }
 
 /// Removes the snapshots of profiles that no longer exist (renamed or removed).
-pub fn prune(store: &Store, profiles: &[ProfileName]) {
+pub(crate) fn prune(store: &Store, profiles: &[ProfileName]) {
     for (name, _) in load_all(store) {
         if !profiles.iter().any(|p| p.as_str() == name) {
             let _ = fs::remove_file(dir(store).join(format!("{name}.json")));

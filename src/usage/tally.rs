@@ -13,22 +13,22 @@ use serde::Serialize;
 use super::Tokens;
 use super::time::{DAY, HOUR, Millis, floor_to_hour};
 
-pub const BLOCK: Millis = 5 * HOUR;
-pub const WEEK: Millis = 7 * DAY;
+pub(crate) const BLOCK: Millis = 5 * HOUR;
+pub(crate) const WEEK: Millis = 7 * DAY;
 
 /// The client's name for its own error replies: counted (they are zero) but not a model.
 const SYNTHETIC: &str = "<synthetic>";
 
 /// Tokens in all and per model.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Tally {
+pub(crate) struct Tally {
     #[serde(flatten)]
     pub tokens: Tokens,
     pub models: BTreeMap<String, Tokens>,
 }
 
 impl Tally {
-    pub fn add(&mut self, tokens: &Tokens, model: Option<&str>) {
+    pub(crate) fn add(&mut self, tokens: &Tokens, model: Option<&str>) {
         self.tokens.add(tokens);
         if let Some(model) = model.filter(|m| *m != SYNTHETIC) {
             match self.models.get_mut(model) {
@@ -43,7 +43,7 @@ impl Tally {
 
 /// The 5-hour block under way.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Block {
+pub(crate) struct Block {
     #[serde(flatten)]
     pub tally: Tally,
     /// Unix seconds.
@@ -54,7 +54,7 @@ pub struct Block {
 
 /// A reply that counts: when, how much, which model.
 #[derive(Clone, Copy, Debug)]
-pub struct Counted<'a> {
+pub(crate) struct Counted<'a> {
     pub timestamp: Millis,
     pub tokens: &'a Tokens,
     pub model: Option<&'a str>,
@@ -62,7 +62,7 @@ pub struct Counted<'a> {
 
 /// Everything `ccs usage` adds up for one profile.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Sums {
+pub(crate) struct Sums {
     pub total: Tally,
     pub seven_days: Tally,
     pub five_hour: Option<Block>,
@@ -70,7 +70,7 @@ pub struct Sums {
     pub last_reply: Option<Millis>,
 }
 
-pub fn sums(replies: &mut [Counted], now: Millis) -> Sums {
+pub(crate) fn sums(replies: &mut [Counted], now: Millis) -> Sums {
     replies.sort_by_key(|r| r.timestamp);
     let mut sums = Sums::default();
     for r in replies.iter() {

@@ -9,14 +9,14 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch.
-pub type Millis = i64;
+pub(crate) type Millis = i64;
 
-pub const SECOND: Millis = 1000;
-pub const HOUR: Millis = 3600 * SECOND;
-pub const DAY: Millis = 24 * HOUR;
+pub(crate) const SECOND: Millis = 1000;
+pub(crate) const HOUR: Millis = 3600 * SECOND;
+pub(crate) const DAY: Millis = 24 * HOUR;
 
 /// Now, in milliseconds since the epoch.
-pub fn now_millis() -> Millis {
+pub(crate) fn now_millis() -> Millis {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(d) => Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX),
         Err(e) => -Millis::try_from(e.duration().as_millis()).unwrap_or(Millis::MAX),
@@ -25,7 +25,7 @@ pub fn now_millis() -> Millis {
 
 /// An RFC 3339 instant (`2026-11-20T10:00:00.000Z`, `2026-11-20T12:00:00+02:00`) in
 /// milliseconds, or `None` for anything else. Digits past the millisecond are dropped.
-pub fn parse_rfc3339(text: &str) -> Option<Millis> {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<Millis> {
     let b = text.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
         return None;
@@ -104,18 +104,18 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// `millis` floored to the start of its hour (UTC), where a 5-hour block starts.
-pub fn floor_to_hour(millis: Millis) -> Millis {
+pub(crate) fn floor_to_hour(millis: Millis) -> Millis {
     millis.div_euclid(HOUR) * HOUR
 }
 
 /// The local time zone: `TZ`, else the system's.
-pub fn local_zone() -> jiff::tz::TimeZone {
+pub(crate) fn local_zone() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::system()
 }
 
 /// A reset time for a person, in `zone`: `14:00` when it is within a day of `now`, else
 /// `Tue 14:00`, or `12 Dec 14:00` when more than a week away.
-pub fn clock(at_seconds: i64, now: Millis, zone: &jiff::tz::TimeZone) -> String {
+pub(crate) fn clock(at_seconds: i64, now: Millis, zone: &jiff::tz::TimeZone) -> String {
     let Ok(at) = jiff::Timestamp::from_second(at_seconds) else {
         return at_seconds.to_string();
     };
@@ -132,7 +132,7 @@ pub fn clock(at_seconds: i64, now: Millis, zone: &jiff::tz::TimeZone) -> String 
 }
 
 /// How long ago `then` was, for a person: `40s`, `12m`, `3h`, `2d`.
-pub fn age(then: Millis, now: Millis) -> String {
+pub(crate) fn age(then: Millis, now: Millis) -> String {
     let seconds = (now - then).max(0) / SECOND;
     match seconds {
         s if s < 60 => format!("{s}s"),

@@ -41,15 +41,15 @@ const MAX_BODY: usize = 64 << 20;
 const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
 
 /// Words the stand-in reacts to in a prompt.
-pub const USE_AGENT: &str = "PLEASE-USE-AN-AGENT";
-pub const SUBTASK: &str = "SUBTASK-FOR-THE-AGENT";
+pub(crate) const USE_AGENT: &str = "PLEASE-USE-AN-AGENT";
+pub(crate) const SUBTASK: &str = "SUBTASK-FOR-THE-AGENT";
 /// What every text block of a reply holds, and so what the client prints for a turn; a word no
 /// message of the client's own holds.
-pub const ANSWER: &str = "STAND-IN-ANSWER";
+pub(crate) const ANSWER: &str = "STAND-IN-ANSWER";
 
 /// How the stand-in answers a turn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     #[default]
     Answer,
     /// Every turn refused for the 5-hour limit, which resets at `resets_at` (Unix seconds).
@@ -59,14 +59,14 @@ pub enum Mode {
 /// The rate limits a subscriber's API reports: 5-hour and 7-day use (0–1) and reset times (Unix
 /// seconds).
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub five_hour: (f64, i64),
     pub seven_day: (f64, i64),
 }
 
 /// Token counts of a reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Usage {
+pub(crate) struct Usage {
     pub input: u64,
     pub output: u64,
     pub cache_creation: u64,
@@ -88,7 +88,7 @@ impl Default for Usage {
 impl Usage {
     /// What the `n`th reply (from 1) reports: these numbers plus `n` in each count, so that no
     /// two replies report the same.
-    pub fn nth(self, n: u64) -> Usage {
+    pub(crate) fn nth(self, n: u64) -> Usage {
         Usage {
             input: self.input + n,
             output: self.output + n,
@@ -99,7 +99,7 @@ impl Usage {
 
     /// Input, output, cache-creation and cache-read tokens: the order `ccs usage --json` and
     /// ccusage count them in.
-    pub fn tokens(self) -> [u64; 4] {
+    pub(crate) fn tokens(self) -> [u64; 4] {
         [
             self.input,
             self.output,
@@ -125,7 +125,7 @@ impl Usage {
 /// What a stand-in plays. The default answers every turn with the default usage and no
 /// rate-limit headers, as the API answers an API key.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
+pub(crate) struct Options {
     pub mode: Mode,
     /// The rate-limit headers of a subscriber's API; none for an API key.
     pub limits: Option<Limits>,
@@ -135,14 +135,14 @@ pub struct Options {
 
 /// One request as received.
 #[derive(Clone, Debug)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     pub path: String,
     pub body: Vec<u8>,
 }
 
 impl Request {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 
@@ -152,14 +152,14 @@ impl Request {
     }
 
     /// Whether it is a turn sent to the model (`POST /v1/messages`).
-    pub fn is_turn(&self) -> bool {
+    pub(crate) fn is_turn(&self) -> bool {
         self.method == "POST" && self.route() == "/v1/messages"
     }
 }
 
 /// A reply the stand-in sent to a turn.
 #[derive(Clone, Debug)]
-pub struct Sent {
+pub(crate) struct Sent {
     pub id: String,
     pub usage: Usage,
     pub model: String,
@@ -168,7 +168,7 @@ pub struct Sent {
     pub streamed: bool,
 }
 
-pub struct StandIn {
+pub(crate) struct StandIn {
     pub url: String,
     port: u16,
     shared: Arc<Shared>,
@@ -184,7 +184,7 @@ struct Shared {
 }
 
 impl StandIn {
-    pub fn start(options: Options) -> StandIn {
+    pub(crate) fn start(options: Options) -> StandIn {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared {
@@ -216,17 +216,17 @@ impl StandIn {
     }
 
     /// Every request received, in order.
-    pub fn requests(&self) -> Vec<Request> {
+    pub(crate) fn requests(&self) -> Vec<Request> {
         self.shared.requests.lock().unwrap().clone()
     }
 
     /// Every reply sent to a turn, in order.
-    pub fn sent(&self) -> Vec<Sent> {
+    pub(crate) fn sent(&self) -> Vec<Sent> {
         self.shared.sent.lock().unwrap().clone()
     }
 
     /// The bodies of the turns sent to the model.
-    pub fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         self.requests()
             .iter()
             .filter(|r| r.is_turn())
@@ -236,7 +236,7 @@ impl StandIn {
 
     /// Everything a turn told the model before the conversation: the system prompt and the
     /// first user message (where Claude Code puts CLAUDE.md and rules), as one text.
-    pub fn instructions(&self) -> String {
+    pub(crate) fn instructions(&self) -> String {
         self.messages()
             .iter()
             .map(|m| format!("{}\n{}", m["system"], m["messages"]))

@@ -14,14 +14,19 @@ use super::{Sandbox, stderr, stdout};
 /// values, descriptions stripped.
 ///
 /// [`Protocol`]: super::shells::Protocol
-pub fn ask(sandbox: &Sandbox, shell: TestShell, words: &[&str], cwd: Option<&Path>) -> Vec<String> {
+pub(crate) fn ask(
+    sandbox: &Sandbox,
+    shell: TestShell,
+    words: &[&str],
+    cwd: Option<&Path>,
+) -> Vec<String> {
     let out = ask_raw(sandbox, shell, words, cwd, |_| {});
     candidates(shell, &out, words)
 }
 
 /// The request of [`ask`], with `adjust` applied to the command before it runs; the output as it
 /// is.
-pub fn ask_raw(
+pub(crate) fn ask_raw(
     sandbox: &Sandbox,
     shell: TestShell,
     words: &[&str],
@@ -43,7 +48,7 @@ pub fn ask_raw(
 }
 
 /// The candidate values in a completion answer, checked to be a clean one.
-pub fn candidates(shell: TestShell, out: &Output, words: &[&str]) -> Vec<String> {
+pub(crate) fn candidates(shell: TestShell, out: &Output, words: &[&str]) -> Vec<String> {
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{}: completing {words:?}: status {:?}\nstdout: {}\nstderr: {}",
@@ -67,7 +72,7 @@ pub fn candidates(shell: TestShell, out: &Output, words: &[&str]) -> Vec<String>
 }
 
 /// The candidates that are not flags.
-pub fn values(candidates: &[String]) -> Vec<&str> {
+pub(crate) fn values(candidates: &[String]) -> Vec<&str> {
     candidates
         .iter()
         .map(String::as_str)

@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use super::Sandbox;
 
 /// Marker words, one per instruction file.
-pub const SHARED_MEMORY: &str = "MARKER-SHARED-MEMORY";
-pub const SHARED_RULE: &str = "MARKER-SHARED-RULE";
-pub const OUTPUT_STYLE: &str = "MARKER-OUTPUT-STYLE";
-pub const SHARED_SKILL: &str = "MARKER-SHARED-SKILL";
+pub(crate) const SHARED_MEMORY: &str = "MARKER-SHARED-MEMORY";
+pub(crate) const SHARED_RULE: &str = "MARKER-SHARED-RULE";
+pub(crate) const OUTPUT_STYLE: &str = "MARKER-OUTPUT-STYLE";
+pub(crate) const SHARED_SKILL: &str = "MARKER-SHARED-SKILL";
 
 /// Fills the sandbox's home; returns `~/.claude`.
-pub fn real_home(sandbox: &Sandbox) -> PathBuf {
+pub(crate) fn real_home(sandbox: &Sandbox) -> PathBuf {
     let claude = sandbox.home.join(".claude");
     for dir in [
         "commands",
@@ -83,12 +83,12 @@ pub fn real_home(sandbox: &Sandbox) -> PathBuf {
 }
 
 /// A project under `$HOME`, where people work.
-pub fn project(sandbox: &Sandbox) -> PathBuf {
+pub(crate) fn project(sandbox: &Sandbox) -> PathBuf {
     sandbox.home.join("src/app")
 }
 
 /// Every file under `dir` with its content: to show that nothing in it changed.
-pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();

@@ -2,11 +2,11 @@
 //! real shells. Nothing here ever touches the real ~/.claude or ~/.ccs.
 #![allow(dead_code)]
 
-pub mod api;
-pub mod completion;
-pub mod home;
-pub mod shells;
-pub mod tmux;
+pub(crate) mod api;
+pub(crate) mod completion;
+pub(crate) mod home;
+pub(crate) mod shells;
+pub(crate) mod tmux;
 
 use std::ffi::OsStr;
 use std::io::Write;
@@ -15,10 +15,10 @@ use std::process::{Command, Output, Stdio};
 
 use shells::TestShell;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_ccs");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_ccs");
 
 /// A fake machine for one test: its own HOME and CCS_HOME in a temporary directory.
-pub struct Sandbox {
+pub(crate) struct Sandbox {
     _dir: tempfile::TempDir,
     pub root: PathBuf,
     pub home: PathBuf,
@@ -26,7 +26,7 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::Builder::new()
             .prefix("ccs-test-")
             .tempdir()
@@ -44,7 +44,7 @@ impl Sandbox {
     }
 
     /// The same, with CCS_HOME at a path of the caller's choosing (hostile names included).
-    pub fn with_ccs_home(name: &str) -> Self {
+    pub(crate) fn with_ccs_home(name: &str) -> Self {
         let mut sandbox = Self::new();
         sandbox.ccs_home = sandbox.root.join(name);
         sandbox
@@ -52,7 +52,7 @@ impl Sandbox {
 
     /// A clean environment: no variable of the developer's leaks into the test, and the binary
     /// under test is the `ccs` found on PATH.
-    pub fn env(&self, cmd: &mut Command) {
+    pub(crate) fn env(&self, cmd: &mut Command) {
         cmd.env_clear()
             .env("PATH", path_with_bin())
             .env("HOME", &self.home)
@@ -63,7 +63,7 @@ impl Sandbox {
     }
 
     /// `ccs ARGS` in this sandbox.
-    pub fn ccs<I, S>(&self, args: I) -> Command
+    pub(crate) fn ccs<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -74,7 +74,7 @@ impl Sandbox {
         cmd
     }
 
-    pub fn run<I, S>(&self, args: I) -> Output
+    pub(crate) fn run<I, S>(&self, args: I) -> Output
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -83,7 +83,7 @@ impl Sandbox {
     }
 
     /// Runs ccs and insists it succeeded; returns stdout.
-    pub fn ok<I, S>(&self, args: I) -> String
+    pub(crate) fn ok<I, S>(&self, args: I) -> String
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -97,17 +97,17 @@ impl Sandbox {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    pub fn create(&self, name: &str) -> PathBuf {
+    pub(crate) fn create(&self, name: &str) -> PathBuf {
         self.ok(["create", name]);
         self.instance(name)
     }
 
-    pub fn instance(&self, name: &str) -> PathBuf {
+    pub(crate) fn instance(&self, name: &str) -> PathBuf {
         self.ccs_home.join("instances").join(name)
     }
 
     /// A sandbox with these profiles created.
-    pub fn with_profiles(names: &[&str]) -> Self {
+    pub(crate) fn with_profiles(names: &[&str]) -> Self {
         let sandbox = Self::new();
         for name in names {
             sandbox.create(name);
@@ -116,7 +116,7 @@ impl Sandbox {
     }
 
     /// `shell` (a row of [`shells`], or its name) with its script flags, in this sandbox.
-    pub fn shell_command(&self, shell: impl Into<TestShell>) -> Command {
+    pub(crate) fn shell_command(&self, shell: impl Into<TestShell>) -> Command {
         let mut cmd = shell.into().command();
         self.env(&mut cmd);
         cmd
@@ -124,7 +124,7 @@ impl Sandbox {
 
     /// Runs `script` in a real non-interactive shell (no rc files) in this sandbox. `shell` is a
     /// row of [`shells`] or its name ("bash", "zsh", "fish").
-    pub fn shell(&self, shell: impl Into<TestShell>, script: &str) -> Output {
+    pub(crate) fn shell(&self, shell: impl Into<TestShell>, script: &str) -> Output {
         let mut cmd = self.shell_command(shell);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -143,7 +143,7 @@ impl Sandbox {
 }
 
 /// PATH with the directory of the binary under test first.
-pub fn path_with_bin() -> std::ffi::OsString {
+pub(crate) fn path_with_bin() -> std::ffi::OsString {
     let bin_dir = Path::new(BIN).parent().unwrap();
     let mut dirs = vec![bin_dir.to_path_buf()];
     dirs.extend(std::env::split_paths(
@@ -155,7 +155,7 @@ pub fn path_with_bin() -> std::ffi::OsString {
 /// Whether something a test needs is here. Locally a missing one skips the test with a notice;
 /// under CI=true it fails the test, so CI never passes by skipping. `missing` says what is
 /// missing and how to get it.
-pub fn required(available: bool, missing: &str) -> bool {
+pub(crate) fn required(available: bool, missing: &str) -> bool {
     if !available {
         if std::env::var_os("CI").is_some_and(|v| v == "true") {
             panic!("required under CI=true: {missing}");
@@ -166,7 +166,7 @@ pub fn required(available: bool, missing: &str) -> bool {
 }
 
 /// Whether `tool` is on PATH, quietly.
-pub fn on_path(tool: &str) -> bool {
+pub(crate) fn on_path(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .stdout(Stdio::null())
@@ -175,13 +175,13 @@ pub fn on_path(tool: &str) -> bool {
 }
 
 /// Whether an external tool (a shell, tmux, shellcheck) can be used; see [`required`].
-pub fn have(tool: &str) -> bool {
+pub(crate) fn have(tool: &str) -> bool {
     required(on_path(tool), &format!("{tool} is not installed"))
 }
 
 /// The real Claude Code: `CCS_TEST_CLAUDE`, else the pinned copy `tests/fetch-claude-code`
 /// installs into target/claude-code; see [`required`].
-pub fn claude() -> Option<PathBuf> {
+pub(crate) fn claude() -> Option<PathBuf> {
     let pinned =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("target/claude-code/node_modules/.bin/claude");
     let found = std::env::var_os("CCS_TEST_CLAUDE")
@@ -196,7 +196,7 @@ pub fn claude() -> Option<PathBuf> {
 
 /// bash-preexec (what atuin, iTerm2's integration and many prompt setups load): the copy
 /// `tests/fetch-bash-preexec` puts in target/, or `CCS_TEST_BASH_PREEXEC`; see [`required`].
-pub fn bash_preexec() -> Option<PathBuf> {
+pub(crate) fn bash_preexec() -> Option<PathBuf> {
     let fetched = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bash-preexec/bash-preexec.sh");
     let found = std::env::var_os("CCS_TEST_BASH_PREEXEC")
         .map(PathBuf::from)
@@ -206,16 +206,16 @@ pub fn bash_preexec() -> Option<PathBuf> {
     found
 }
 
-pub fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts a shell run succeeded and printed nothing on stderr; returns stdout.
-pub fn clean_success(out: &Output, what: &str) -> String {
+pub(crate) fn clean_success(out: &Output, what: &str) -> String {
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "{what}: status {:?}\nstdout: {}\nstderr: {}",

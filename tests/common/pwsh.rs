@@ -5,7 +5,7 @@
 
 use tree_sitter::{Node, Parser, Tree};
 
-pub fn parser() -> Parser {
+pub(crate) fn parser() -> Parser {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_powershell::LANGUAGE.into())
@@ -14,7 +14,7 @@ pub fn parser() -> Parser {
 }
 
 /// Every node under `node`, itself included, in document order.
-pub fn descendants(node: Node<'_>) -> Vec<Node<'_>> {
+pub(crate) fn descendants(node: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
     let mut cursor = node.walk();
     loop {
@@ -36,12 +36,12 @@ pub fn descendants(node: Node<'_>) -> Vec<Node<'_>> {
     }
 }
 
-pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+pub(crate) fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
     &src[node.byte_range()]
 }
 
 /// One line per ERROR or MISSING node: where it is and the source line it is on.
-pub fn syntax_problems(tree: &Tree, src: &str) -> Vec<String> {
+pub(crate) fn syntax_problems(tree: &Tree, src: &str) -> Vec<String> {
     let lines: Vec<&str> = src.split('\n').collect();
     descendants(tree.root_node())
         .into_iter()
@@ -64,7 +64,7 @@ pub fn syntax_problems(tree: &Tree, src: &str) -> Vec<String> {
 }
 
 /// Parses `src` and fails the test, naming the offending lines, if it has any syntax error.
-pub fn parse_clean(parser: &mut Parser, src: &str, what: &str) -> Tree {
+pub(crate) fn parse_clean(parser: &mut Parser, src: &str, what: &str) -> Tree {
     let tree = parser
         .parse(src, None)
         .expect("tree-sitter returned no tree");
@@ -80,7 +80,7 @@ pub fn parse_clean(parser: &mut Parser, src: &str, what: &str) -> Tree {
 /// Fails the test, naming the first offending character, unless `code` is ASCII: PowerShell
 /// decodes a native command's output with the console's code page, in which only ASCII is sure
 /// to read the same.
-pub fn assert_ascii(code: &str, what: &str) {
+pub(crate) fn assert_ascii(code: &str, what: &str) {
     if let Some((at, c)) = code.char_indices().find(|(_, c)| !c.is_ascii()) {
         let line = code[..at].matches('\n').count() + 1;
         panic!(

@@ -4,7 +4,7 @@
 //! the binary) instead of a table or a `match` of its own.
 //!
 //! Adding a shell to the tests means adding its row and listing it in [`ALL`]. The compiler
-//! points at anything else: [`ALL`] has the length of `ccs::shell::Shell::ALL` (and its order is
+//! points at anything else: [`ALL`] has the length of `ccs::Shell::ALL` (and its order is
 //! checked when this compiles), and [`of`] and the tests' `match`es on [`TestShell::kind`] are
 //! exhaustive. The tests that loop over [`ALL`], [`runnable`] or [`installed`] take a new shell at
 //! once; those written once per shell (`bash_…`, `zsh_…`, `fish_…`) take it by a one-line test.
@@ -15,11 +15,11 @@
 
 use std::process::Command;
 
-use ccs::shell::Shell;
+use ccs::Shell;
 
 /// One shell, as the tests drive it.
 #[derive(Clone, Copy)]
-pub struct TestShell {
+pub(crate) struct TestShell {
     /// Its name as `--shell`, `ccs init`, `ccs completions` and `CCS_COMPLETE` take it.
     pub name: &'static str,
     /// The program run.
@@ -88,7 +88,7 @@ pub struct TestShell {
 /// How a shell's completion registration (clap_complete's) asks the binary for candidates: it
 /// runs `CCS_COMPLETE=<name> ccs -- <words>`, the last word being the one under the cursor.
 #[derive(Clone, Copy)]
-pub struct Protocol {
+pub(crate) struct Protocol {
     /// The variables it sets besides `CCS_COMPLETE`.
     pub env: &'static [(&'static str, &'static str)],
     /// Whether it passes the index of the word under the cursor in `_CLAP_COMPLETE_INDEX`.
@@ -99,7 +99,7 @@ pub struct Protocol {
     pub description: Option<char>,
 }
 
-pub const BASH: TestShell = TestShell {
+pub(crate) const BASH: TestShell = TestShell {
     name: "bash",
     program: "bash",
     kind: Shell::Bash,
@@ -136,7 +136,7 @@ pub const BASH: TestShell = TestShell {
     },
 };
 
-pub const ZSH: TestShell = TestShell {
+pub(crate) const ZSH: TestShell = TestShell {
     name: "zsh",
     program: "zsh",
     kind: Shell::Zsh,
@@ -172,7 +172,7 @@ pub const ZSH: TestShell = TestShell {
     },
 };
 
-pub const FISH: TestShell = TestShell {
+pub(crate) const FISH: TestShell = TestShell {
     name: "fish",
     program: "fish",
     kind: Shell::Fish,
@@ -210,7 +210,7 @@ pub const FISH: TestShell = TestShell {
 };
 
 /// Not run here (see the module's notes): what it says of running PowerShell is unverified.
-pub const POWERSHELL: TestShell = TestShell {
+pub(crate) const POWERSHELL: TestShell = TestShell {
     name: "powershell",
     program: "pwsh",
     kind: Shell::Powershell,
@@ -255,32 +255,32 @@ pub const POWERSHELL: TestShell = TestShell {
 };
 
 /// Every shell ccs knows, in ccs's own order (checked when this compiles).
-pub const ALL: [TestShell; Shell::ALL.len()] = [BASH, ZSH, FISH, POWERSHELL];
+pub(crate) const ALL: [TestShell; Shell::ALL.len()] = [BASH, ZSH, FISH, POWERSHELL];
 
 const _: () = {
     let mut i = 0;
     while i < ALL.len() {
         assert!(
             ALL[i].kind as u8 == Shell::ALL[i] as u8,
-            "ALL is not in the order of ccs::shell::Shell::ALL"
+            "ALL is not in the order of ccs::Shell::ALL"
         );
         i += 1;
     }
 };
 
 /// The shells that can run on the test machines.
-pub fn runnable() -> impl Iterator<Item = TestShell> {
+pub(crate) fn runnable() -> impl Iterator<Item = TestShell> {
     ALL.into_iter().filter(|s| s.runnable)
 }
 
 /// The runnable shells installed here; a missing one is skipped with a notice (a failure under
 /// `CI=true`, see `have`).
-pub fn installed() -> Vec<TestShell> {
+pub(crate) fn installed() -> Vec<TestShell> {
     runnable().filter(|s| s.here()).collect()
 }
 
 /// The row for one of ccs's shells (an exhaustive `match`: a shell added to ccs is pointed at).
-pub fn of(kind: Shell) -> TestShell {
+pub(crate) fn of(kind: Shell) -> TestShell {
     match kind {
         Shell::Bash => BASH,
         Shell::Zsh => ZSH,
@@ -305,7 +305,7 @@ impl From<&TestShell> for TestShell {
 }
 
 /// What every shell prints the same way: the two variables a switch sets, `|`-separated.
-pub const PRINT_SWITCH: &str = "printf '%s|%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\"";
+pub(crate) const PRINT_SWITCH: &str = "printf '%s|%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\"";
 
 fn posix_print_or(format: &str, var: &str, default: &str) -> String {
     format!("printf '{format}' \"${{{var}-{default}}}\"")
@@ -318,12 +318,12 @@ fn posix_export(name: &str, value: &str) -> String {
 impl TestShell {
     /// Whether it runs here: runnable and installed (see [`installed`]). A shell that cannot
     /// run on the test machines is no missing tool: no notice, no failure under `CI=true`.
-    pub fn here(&self) -> bool {
+    pub(crate) fn here(&self) -> bool {
         self.runnable && super::have(self.program)
     }
 
     /// The program with its script flags, nothing else set.
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         assert!(
             self.runnable,
             "{} cannot run on the test machines",
@@ -335,39 +335,39 @@ impl TestShell {
     }
 
     /// A line that runs `command` and evaluates what it prints.
-    pub fn eval(&self, command: &str) -> String {
+    pub(crate) fn eval(&self, command: &str) -> String {
         format!("{}{command}{}", self.eval.0, self.eval.1)
     }
 
     /// The line that installs the hook, `ccs init <name> <flags>` evaluated, as the README gives
     /// it (`flags` may be empty).
-    pub fn source_hook(&self, flags: &str) -> String {
+    pub(crate) fn source_hook(&self, flags: &str) -> String {
         let command = format!("ccs init {} {flags}", self.name);
         self.eval(command.trim_end())
     }
 
     /// A statement printing `format` with the variable's value, or `default` when it is unset.
-    pub fn print_or(&self, format: &str, var: &str, default: &str) -> String {
+    pub(crate) fn print_or(&self, format: &str, var: &str, default: &str) -> String {
         (self.print_or)(format, var, default)
     }
 
     /// A statement that sets and exports `name` to `value`, already quoted for this shell.
-    pub fn export(&self, name: &str, value: &str) -> String {
+    pub(crate) fn export(&self, name: &str, value: &str) -> String {
         (self.export)(name, value)
     }
 
     /// The line that sets the interactive tests' prompt.
-    pub fn setup(&self) -> String {
+    pub(crate) fn setup(&self) -> String {
         (self.set_prompt)(self.prompt_code)
     }
 
     /// The prompt set by [`TestShell::setup`] with the hook's `--prompt` prefix for `profile`.
-    pub fn prefixed(&self, profile: &str) -> String {
+    pub(crate) fn prefixed(&self, profile: &str) -> String {
         format!("({profile}) {}", self.prompt)
     }
 
     /// Its hook files, as paths into `shell/` in the repository.
-    pub fn hook_paths(&self) -> Vec<std::path::PathBuf> {
+    pub(crate) fn hook_paths(&self) -> Vec<std::path::PathBuf> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
         self.hook_files.iter().map(|f| dir.join(f)).collect()
     }

@@ -13,23 +13,23 @@ use std::time::{Duration, Instant};
 use super::{Sandbox, have, path_with_bin};
 
 /// How long the screen may take to show what a step waits for.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the screen is read while waiting.
-pub const POLL: Duration = Duration::from_millis(20);
+pub(crate) const POLL: Duration = Duration::from_millis(20);
 
 /// The shells as `Term::start` takes them: the rows of `shells.rs` (`tty_flags`, `setup()`,
 /// `prompt`), under the names the tmux tests have long used.
 #[allow(unused_imports)]
-pub use super::shells::{BASH, FISH, TestShell as Shell, ZSH};
+pub(crate) use super::shells::{BASH, FISH, TestShell as Shell, ZSH};
 
 /// Whether tmux and `shell` (a row of `shells.rs`, or its name) are both here (see `have`: a
 /// skip locally, a failure in CI).
-pub fn can_run(shell: impl Into<Shell>) -> bool {
+pub(crate) fn can_run(shell: impl Into<Shell>) -> bool {
     have("tmux") && shell.into().here()
 }
 
 /// An interactive shell in a tmux server of its own. Dropping it ends both.
-pub struct Term<'a> {
+pub(crate) struct Term<'a> {
     sandbox: &'a Sandbox,
     socket: PathBuf,
     kind: Shell,
@@ -40,14 +40,14 @@ pub struct Term<'a> {
 }
 
 /// What one typed command did: the lines it printed and the prompt that came back.
-pub struct Step {
+pub(crate) struct Step {
     pub output: Vec<String>,
     pub prompt: String,
 }
 
 /// The pane, history included, and where the cursor is in it.
 #[derive(Clone)]
-pub struct Screen {
+pub(crate) struct Screen {
     /// Every line, trailing blanks trimmed; the visible ones last.
     pub lines: Vec<String>,
     /// The cursor's line, as an index into `lines`.
@@ -58,7 +58,7 @@ pub struct Screen {
 
 impl Screen {
     /// The text left of the cursor on its line (a space typed last is kept).
-    pub fn before_cursor(&self) -> String {
+    pub(crate) fn before_cursor(&self) -> String {
         let line = self.lines.get(self.row).map_or("", String::as_str);
         let mut text: String = line.chars().take(self.col).collect();
         while text.chars().count() < self.col {
@@ -69,7 +69,7 @@ impl Screen {
 
     /// The text right of the cursor on its line, trailing blanks trimmed: empty unless the shell
     /// shows something there (a suggestion, the rest of the line).
-    pub fn after_cursor(&self) -> String {
+    pub(crate) fn after_cursor(&self) -> String {
         let line = self.lines.get(self.row).map_or("", String::as_str);
         line.chars()
             .skip(self.col)
@@ -79,7 +79,7 @@ impl Screen {
     }
 
     /// The screen as text, for failure messages: the last lines, the cursor marked with `█`.
-    pub fn show(&self) -> String {
+    pub(crate) fn show(&self) -> String {
         let end = self
             .lines
             .iter()
@@ -102,7 +102,7 @@ impl Screen {
 
 impl<'a> Term<'a> {
     /// Starts the shell in a clean environment, sets its prompt and waits until it is ready.
-    pub fn start(sandbox: &'a Sandbox, kind: Shell) -> Self {
+    pub(crate) fn start(sandbox: &'a Sandbox, kind: Shell) -> Self {
         let mut term = Term {
             sandbox,
             socket: sandbox.root.join("tmux.sock"),
@@ -168,16 +168,16 @@ impl<'a> Term<'a> {
     }
 
     /// The shell's program name, for messages.
-    pub fn program(&self) -> &'static str {
+    pub(crate) fn program(&self) -> &'static str {
         self.kind.program
     }
 
     /// The prompt now waiting for input, as the screen shows it (trailing space trimmed).
-    pub fn prompt(&self) -> &str {
+    pub(crate) fn prompt(&self) -> &str {
         &self.prompt
     }
 
-    pub fn tmux<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
+    pub(crate) fn tmux<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
         let mut cmd = Command::new("tmux");
         self.sandbox.env(&mut cmd);
         cmd.arg("-f")
@@ -203,23 +203,23 @@ impl<'a> Term<'a> {
     }
 
     /// Types `text` literally, without pressing Enter.
-    pub fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         self.send(&["-l", "--", text]);
     }
 
     /// Presses keys by tmux's names for them: "Tab", "Enter", "C-u".
-    pub fn press(&self, keys: &[&str]) {
+    pub(crate) fn press(&self, keys: &[&str]) {
         self.send(keys);
     }
 
     /// Types `text` and presses Enter.
-    pub fn type_line(&self, text: &str) {
+    pub(crate) fn type_line(&self, text: &str) {
         self.type_text(text);
         self.press(&["Enter"]);
     }
 
     /// The pane with its history, wrapped lines joined, trailing blanks trimmed from each line.
-    pub fn lines(&self) -> Result<Vec<String>, String> {
+    pub(crate) fn lines(&self) -> Result<Vec<String>, String> {
         let out = self.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", "ccs"]);
         if !out.status.success() {
             return Err(format!(
@@ -236,7 +236,7 @@ impl<'a> Term<'a> {
     /// The pane with its history and the cursor, read in one tmux call so that they agree. Lines
     /// are not joined here, so that the cursor's row indexes them (the pane is wide enough that
     /// the tests' lines never wrap).
-    pub fn snapshot(&self) -> Result<Screen, String> {
+    pub(crate) fn snapshot(&self) -> Result<Screen, String> {
         let out = self.tmux(&[
             "capture-pane",
             "-p",
@@ -276,7 +276,7 @@ impl<'a> Term<'a> {
     }
 
     /// The pane as text, history included, for failure messages.
-    pub fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         match self.lines() {
             Ok(lines) => {
                 let end = lines
@@ -290,7 +290,11 @@ impl<'a> Term<'a> {
     }
 
     /// Reads the screen until `found` returns something, or panics with the screen.
-    pub fn wait_for<T>(&self, what: &str, mut found: impl FnMut(&[String]) -> Option<T>) -> T {
+    pub(crate) fn wait_for<T>(
+        &self,
+        what: &str,
+        mut found: impl FnMut(&[String]) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let lines = self.lines();
@@ -311,7 +315,11 @@ impl<'a> Term<'a> {
     }
 
     /// Reads the screen and cursor until `found` returns something, or panics with the screen.
-    pub fn wait_for_screen<T>(&self, what: &str, mut found: impl FnMut(&Screen) -> Option<T>) -> T {
+    pub(crate) fn wait_for_screen<T>(
+        &self,
+        what: &str,
+        mut found: impl FnMut(&Screen) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let screen = self.snapshot();
@@ -333,14 +341,19 @@ impl<'a> Term<'a> {
     }
 
     /// Types `command`, presses Enter and waits for the next prompt.
-    pub fn run(&mut self, command: &str) -> Step {
+    pub(crate) fn run(&mut self, command: &str) -> Step {
         self.type_line(command);
         self.next_prompt(command)
     }
 
     /// Types `command`, waits for the question it asks at the terminal (a line ending in
     /// `question_end`), types `answer` and Enter, and waits for the next prompt.
-    pub fn run_answering(&mut self, command: &str, question_end: &str, answer: &str) -> Step {
+    pub(crate) fn run_answering(
+        &mut self,
+        command: &str,
+        question_end: &str,
+        answer: &str,
+    ) -> Step {
         let start = self.at;
         self.type_line(command);
         self.wait_for(&format!("`{command}` to ask a question"), |lines| {
@@ -355,7 +368,7 @@ impl<'a> Term<'a> {
     }
 
     /// Waits for the prompt that follows `command`, typed at the current prompt.
-    pub fn next_prompt(&mut self, command: &str) -> Step {
+    pub(crate) fn next_prompt(&mut self, command: &str) -> Step {
         let start = self.at;
         let prompt_end = self.kind.prompt;
         let (typed, output, at, prompt) =
@@ -381,7 +394,7 @@ impl<'a> Term<'a> {
     }
 
     /// Types `command` and insists on exactly these output lines and this prompt after them.
-    pub fn expect(&mut self, command: &str, output: &[&str], prompt: &str) {
+    pub(crate) fn expect(&mut self, command: &str, output: &[&str], prompt: &str) {
         let step = self.run(command);
         assert!(
             step.output == output && step.prompt == prompt,
@@ -394,7 +407,7 @@ impl<'a> Term<'a> {
         );
     }
 
-    pub fn assert_prompt(&self, want: &str, when: &str) {
+    pub(crate) fn assert_prompt(&self, want: &str, when: &str) {
         assert_eq!(
             self.prompt,
             want,
@@ -428,7 +441,7 @@ impl Drop for Term<'_> {
 }
 
 /// The last non-blank line, if it is a prompt waiting for input: one ending in `prompt`.
-pub fn last_prompt(lines: &[String], prompt: &str) -> Option<(usize, String)> {
+pub(crate) fn last_prompt(lines: &[String], prompt: &str) -> Option<(usize, String)> {
     let at = lines.iter().rposition(|l| !l.is_empty())?;
     lines[at].ends_with(prompt).then(|| (at, lines[at].clone()))
 }

@@ -7,11 +7,11 @@ use clap::Args;
 use serde_json::Value;
 
 use super::Outcome;
-use crate::account::Account;
-use crate::names::CONFIG_DIR_VAR;
-use crate::notice;
+use crate::claude_code::account::Account;
+use crate::claude_code::{self, CONFIG_DIR_VAR};
 use crate::profile_name::ProfileName;
 use crate::store::Store;
+use crate::ui;
 use crate::usage::snapshot::{self, SeenAccount, Snapshot, Window};
 use crate::usage::time::{self, Millis, SECOND};
 
@@ -60,7 +60,7 @@ impl Statusline {
             .take(INPUT_LIMIT)
             .read_to_end(&mut input)
             .context("cannot read the status line input")?;
-        let mut out = notice::one_line(&line(&input, time::now_millis())) + "\n";
+        let mut out = ui::one_line(&line(&input, time::now_millis())) + "\n";
         if let Some(command) = &self.then {
             out.push_str(&run_chained(command, &input));
         }
@@ -97,7 +97,7 @@ fn line(input: &[u8], now: Millis) -> String {
     if worth_writing(before.as_ref(), &next, now) {
         // A refresh that cannot record still shows its line.
         if let Err(e) = snapshot::save(&store, &name, &next) {
-            notice::warn(format_args!("{e:#}"));
+            ui::warn(format_args!("{e:#}"));
         }
     }
     let account = next.account.as_ref().map(|a| a.text.as_str());
@@ -166,9 +166,12 @@ fn profile(store: &Store, input: &Value) -> Option<(ProfileName, PathBuf)> {
 
 /// The account's words, read again only when its files changed since `seen`.
 fn account(dir: &Path, seen: Option<&SeenAccount>) -> SeenAccount {
-    let files = [".claude.json", ".credentials.json"]
-        .map(|f| file_state(&dir.join(f)))
-        .join(" ");
+    let files = [
+        claude_code::GLOBAL_CONFIG_FILE,
+        claude_code::CREDENTIALS_FILE,
+    ]
+    .map(|f| file_state(&dir.join(f)))
+    .join(" ");
     if let Some(seen) = seen.filter(|s| s.files == files) {
         return seen.clone();
     }

@@ -1,4 +1,5 @@
-//! Tab completion, all generated from the one clap definition in `cmd/`.
+//! Tab completion, all answered from the one clap definition in this folder (the registration
+//! script each shell sources is `shell::completion`).
 //!
 //! Mechanism: clap_complete's dynamic `CompleteEnv`. The shell's completion function calls
 //! `CCS_COMPLETE=<shell> ccs -- <words>` and the binary answers from the same clap definition
@@ -7,14 +8,13 @@
 //! nothing re-sourced. The price is one process start per Tab, the same as the generated
 //! scripts' alternative of calling a hidden listing command, and it needs no post-processing of
 //! generated scripts. The feature is marked unstable upstream, so Cargo.toml pins the exact
-//! clap_complete version and tests/completion.rs checks what the shells get from it.
+//! clap_complete version and the completion tests check what the shells get from it.
 
 use clap::CommandFactory;
 use clap_complete::CompletionCandidate;
 
-use crate::cmd::Cli;
-use crate::names::COMPLETE_VAR as VAR;
-use crate::shell::Shell;
+use super::Cli;
+use crate::contract::COMPLETE_VAR as VAR;
 use crate::store::Store;
 
 /// Answers a completion request and exits, if this run is one; otherwise returns at once.
@@ -44,7 +44,7 @@ fn with_separator(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> 
 
 /// Profile names for any argument that takes one. Errors (no store yet, unreadable store)
 /// complete nothing rather than print into the user's command line.
-pub fn profile_names() -> Vec<CompletionCandidate> {
+pub(crate) fn profile_names() -> Vec<CompletionCandidate> {
     let names = Store::from_env()
         .and_then(|store| store.names())
         .unwrap_or_default();
@@ -52,44 +52,4 @@ pub fn profile_names() -> Vec<CompletionCandidate> {
         .iter()
         .map(|name| CompletionCandidate::new(name.as_str()))
         .collect()
-}
-
-/// The script that registers completion for `shell`; the same text is checked in under
-/// `completions/` for packagers.
-pub fn registration(shell: Shell) -> String {
-    let mut script = Vec::new();
-    shell
-        .syntax()
-        .completer()
-        .write_registration(VAR, "ccs", "ccs", "ccs", &mut script)
-        .expect("writing to a Vec cannot fail");
-    let script = String::from_utf8(script).expect("the registration script is UTF-8");
-    // clap_complete's zsh function starts `expr` at every Tab to subtract one; zsh's own
-    // arithmetic does it with no process, leaving `ccs` the only one a Tab starts.
-    script.replace("$(expr $CURRENT - 1)", "$((CURRENT - 1))")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A Tab in zsh starts `ccs` and nothing else: the registration's only command
-    /// substitution is the call to ccs (clap_complete's own text also ran `expr`).
-    #[test]
-    fn zsh_completion_starts_no_process_but_ccs() {
-        let script = registration(Shell::Zsh);
-        assert!(!script.contains("expr"), "{script}");
-        assert!(script.contains("$((CURRENT - 1))"), "{script}");
-        let substitutions: Vec<&str> = script
-            .match_indices("$(")
-            .map(|(at, _)| &script[at..])
-            .collect();
-        let commands: Vec<&str> = substitutions
-            .iter()
-            .filter(|s| !s.starts_with("$(("))
-            .copied()
-            .collect();
-        assert_eq!(commands.len(), 1, "{script}");
-        assert!(commands[0].contains("ccs -- \"${words[@]}\""), "{script}");
-    }
 }

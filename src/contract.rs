@@ -1,32 +1,36 @@
 //! Every name ccs shares with the outside world: the environment variables it sets or reads and
-//! the files it writes. Defined once here; the hooks in `shell/` use the same names, and a test
-//! (`hooks_use_only_these_names`) checks that they use no other.
+//! the files it writes. Defined once here (Claude Code's own names are in `claude_code`); the
+//! hooks in `shell/` use the same names, and a test (`hooks_use_only_these_names`) checks that
+//! they use no other.
 
-/// The variable Claude Code reads its config dir from: the truth of which profile is active.
-pub const CONFIG_DIR_VAR: &str = "CLAUDE_CONFIG_DIR";
+#[cfg(test)]
+use crate::claude_code::CONFIG_DIR_VAR;
+
 /// The active profile's name, for prompts only (`CONFIG_DIR_VAR` decides).
-pub const PROFILE_VAR: &str = "CCS_PROFILE";
+pub(crate) const PROFILE_VAR: &str = "CCS_PROFILE";
 /// Moves the store (default `~/.ccs`).
-pub const HOME_VAR: &str = "CCS_HOME";
+pub(crate) const HOME_VAR: &str = "CCS_HOME";
 /// The directory shared with profiles instead of `~/.claude`.
-pub const SHARED_FROM_VAR: &str = "CCS_SHARED_FROM";
+pub(crate) const SHARED_FROM_VAR: &str = "CCS_SHARED_FROM";
 /// The shell to write code for when `--shell` is not given.
-pub const SHELL_VAR: &str = "CCS_SHELL";
+pub(crate) const SHELL_VAR: &str = "CCS_SHELL";
 /// Set by the hook's `ccs` function on the commands it passes through, so the binary (`ccs
 /// doctor`) can tell that the hook is installed in the calling shell.
-pub const HOOK_VAR: &str = "CCS_HOOK";
+pub(crate) const HOOK_VAR: &str = "CCS_HOOK";
 /// Puts the binary into completion mode. Not clap's default `COMPLETE`: a stray `COMPLETE=bash`
 /// in a user's environment must never turn the code `ccs use` prints into completion output.
 pub const COMPLETE_VAR: &str = "CCS_COMPLETE";
 /// The macOS `security` program ccs runs for Claude Code's Keychain logins (default
 /// /usr/bin/security on macOS; unset elsewhere, where there is no Keychain); set but empty,
 /// the Keychain is left alone. The tests run the whole path on Linux with a stand-in.
-pub const KEYCHAIN_TOOL_VAR: &str = "CCS_SECURITY";
+pub(crate) const KEYCHAIN_TOOL_VAR: &str = "CCS_SECURITY";
 /// Read by the hooks only: silences the notes of the auto-switch.
-pub const AUTO_QUIET_VAR: &str = "CCS_AUTO_QUIET";
+#[cfg_attr(not(test), expect(dead_code, reason = "read by the hooks alone"))]
+pub(crate) const AUTO_QUIET_VAR: &str = "CCS_AUTO_QUIET";
 
 /// Every variable above, for the test that holds the hooks to them.
-pub const ALL_VARS: [&str; 8] = [
+#[cfg(test)]
+pub(crate) const ALL_VARS: [&str; 8] = [
     CONFIG_DIR_VAR,
     PROFILE_VAR,
     HOME_VAR,
@@ -38,21 +42,19 @@ pub const ALL_VARS: [&str; 8] = [
 ];
 
 /// The file that pins a directory tree to a profile (`ccs pin`). It only ever holds a name.
-pub const PIN_FILE: &str = ".ccs-profile";
+pub(crate) const PIN_FILE: &str = ".ccs-profile";
 /// The store's directory of profiles, in `CCS_HOME`.
-pub const INSTANCES_DIR: &str = "instances";
+pub(crate) const INSTANCES_DIR: &str = "instances";
 /// The store's settings (the default profile), in `CCS_HOME`.
-pub const CONFIG_FILE: &str = "config.json";
+pub(crate) const CONFIG_FILE: &str = "config.json";
 /// What `ccs list` measured per profile, in `CCS_HOME`.
-pub const LIST_CACHE_FILE: &str = "list-cache.tsv";
+pub(crate) const LIST_CACHE_FILE: &str = "list-cache.tsv";
 /// What `ccs usage` counted in each profile's transcripts, one file per profile, in `CCS_HOME`.
-pub const USAGE_CACHE_DIR: &str = "usage-cache";
+pub(crate) const USAGE_CACHE_DIR: &str = "usage-cache";
 /// The rate limits `ccs statusline` last recorded, one `<profile>.json` per profile, in
 /// `CCS_HOME`.
-pub const RATE_LIMITS_DIR: &str = "rate-limits";
+pub(crate) const RATE_LIMITS_DIR: &str = "rate-limits";
 /// A profile's share mode and opt-outs, inside its config dir (Claude Code ignores it).
-pub const SHARING_FILE: &str = ".ccs.json";
+pub(crate) const SHARING_FILE: &str = ".ccs.json";
 /// The store's default place, in the home directory.
-pub const DEFAULT_STORE_DIR: &str = ".ccs";
-/// Claude Code's default config dir, in the home directory: shared from, never written.
-pub const CLAUDE_DIR: &str = ".claude";
+pub(crate) const DEFAULT_STORE_DIR: &str = ".ccs";

@@ -30,20 +30,20 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use self::file::{FORMAT, StatKey, cached_lines, fits_in_a_field};
-use crate::account::Account;
-use crate::client;
+use crate::claude_code::account::Account;
+use crate::claude_code::sessions;
+use crate::contract::LIST_CACHE_FILE as CACHE_FILE;
+use crate::disk;
 use crate::fsx;
-use crate::names::LIST_CACHE_FILE as CACHE_FILE;
 use crate::share::{self, Item, Mode, Sharing, Status};
-use crate::size;
 use crate::store::{Profile, Store};
 
-pub const SIZE_MAX_AGE: Duration = Duration::from_secs(3600);
-pub const SETTLE: Duration = Duration::from_secs(2);
+pub(crate) const SIZE_MAX_AGE: Duration = Duration::from_secs(3600);
+pub(crate) const SETTLE: Duration = Duration::from_secs(2);
 
 /// Everything `ccs list` says about one profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Facts {
+pub(crate) struct Facts {
     pub account: Account,
     /// Bytes on disk, as `du` counts them.
     pub size: u64,
@@ -55,7 +55,7 @@ pub struct Facts {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SharingFacts {
+pub(crate) struct SharingFacts {
     pub mode: Mode,
     /// Each item's file name and status word, as `--json` shows them.
     pub items: Vec<(&'static str, &'static str)>,
@@ -65,7 +65,7 @@ pub struct SharingFacts {
 
 /// The facts of each profile, from the cache where it is still true. `profiles` come with their
 /// metadata, as [`Store::profiles_with_metadata`] lists them.
-pub fn facts(store: &Store, profiles: &[Profile]) -> Vec<Facts> {
+pub(crate) fn facts(store: &Store, profiles: &[Profile]) -> Vec<Facts> {
     let source = share::source_dir().ok();
     let path = store.root().join(CACHE_FILE);
     let source_key = source_key(source.as_deref());
@@ -145,7 +145,7 @@ fn measure(dir: &Path, meta: Option<&fs::Metadata>, source: Option<&Path>) -> Me
     Measured {
         facts: Facts {
             account: Account::read(dir),
-            size: size::disk_usage(dir),
+            size: disk::disk_usage(dir),
             sharing,
             session_records: has_session_records(dir),
         },
@@ -160,7 +160,7 @@ fn has_session_records(dir: &Path) -> bool {
         .into_iter()
         .flatten()
         .flatten()
-        .any(|e| client::is_session_record(&e.file_name()))
+        .any(|e| sessions::is_session_record(&e.file_name()))
 }
 
 /// The state of the instance directory and of each item in it that is a real directory: the

@@ -13,12 +13,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{Context, Result, bail};
 
 /// `ccs: <message>` on stderr.
-pub fn note(message: impl Display) {
+pub(crate) fn note(message: impl Display) {
     eprintln!("ccs: {}", one_line(&message.to_string()));
 }
 
 /// `ccs: warning: <message>` on stderr.
-pub fn warn(message: impl Display) {
+pub(crate) fn warn(message: impl Display) {
     note(format_args!("warning: {message}"));
 }
 
@@ -38,7 +38,7 @@ pub fn one_line(message: &str) -> String {
 }
 
 /// Text for a person, on several lines: each line as [`one_line`] shows it.
-pub fn lines(text: &str) -> String {
+pub(crate) fn lines(text: &str) -> String {
     text.split_inclusive('\n')
         .map(|line| match line.strip_suffix('\n') {
             Some(line) => one_line(line) + "\n",
@@ -49,7 +49,7 @@ pub fn lines(text: &str) -> String {
 
 /// Asks `question` on the terminal (on stderr: stdout is for results). Without a terminal to
 /// ask on, refuses with `refusal`; anything but a yes fails with `declined`.
-pub fn confirm(question: &str, refusal: &str, declined: &str) -> Result<()> {
+pub(crate) fn confirm(question: &str, refusal: &str, declined: &str) -> Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         bail!("{refusal}");

@@ -8,7 +8,7 @@ use std::fs;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{Entry, Facts, SharingFacts};
-use crate::account::Account;
+use crate::claude_code::account::Account;
 use crate::profile_name::ProfileName;
 use crate::share::{Item, Mode, Status};
 

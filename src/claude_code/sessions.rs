@@ -1,64 +1,14 @@
-//! What today's Claude Code (2.1.332, read from its code) keeps in and beside a config dir that
-//! ccs must know about: its locks and its records of running sessions. What each entry of a
-//! profile is, for `du` and `clean`, is `parts`.
+//! The client's records of its running sessions (`sessions/<pid>.json`), and whether the
+//! process each names still runs: what keeps ccs from moving or deleting a profile in use.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
-
-/// What the client appends to a path to name its lock (proper-lockfile's default): on a login
-/// refresh it takes `<config dir>.lock` beside the config dir, so `instances/work.lock` is
-/// `work`'s lock, never a profile, and a profile of that name would break `work`'s refresh.
-pub const LOCK_SUFFIX: &str = ".lock";
-
-/// A lock is a directory whose mtime its holder refreshes every 5 seconds; the client takes one
-/// untouched for 60 seconds (its longest limit, for the login refresh) as abandoned.
-pub const LOCK_STALE_AFTER: Duration = Duration::from_secs(60);
-
-/// Whether `name` ends in `.lock`, in any case: on a case-insensitive disk `Work.LOCK` is the
-/// same directory.
-pub fn is_lock_name(name: &str) -> bool {
-    let Some(at) = name
-        .len()
-        .checked_sub(LOCK_SUFFIX.len())
-        .filter(|&at| at > 0)
-    else {
-        return false;
-    };
-    name.is_char_boundary(at) && name[at..].eq_ignore_ascii_case(LOCK_SUFFIX)
-}
-
-/// The client's lock directories in `dir` (the store's `instances/`, or a profile) that no
-/// client holds: untouched for longer than [`LOCK_STALE_AFTER`]. A killed refresh leaves one
-/// behind, and the client then waits on it before taking it over.
-pub fn stale_locks(dir: &Path, now: SystemTime) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|entry| entry.file_name().to_str().is_some_and(is_lock_name))
-        .filter(|entry| {
-            // symlink_metadata: a lock is a real directory; nothing is followed.
-            fs::symlink_metadata(entry.path()).is_ok_and(|meta| {
-                meta.is_dir()
-                    && meta
-                        .modified()
-                        .ok()
-                        .and_then(|m| now.duration_since(m).ok())
-                        .is_some_and(|age| age > LOCK_STALE_AFTER)
-            })
-        })
-        .map(|entry| entry.path())
-        .collect();
-    found.sort();
-    found
-}
+use std::path::Path;
 
 /// A record of a running client, as the client writes it when it starts
 /// (`sessions/<pid>.json`) and removes it when it exits, also on SIGTERM; a client killed
 /// outright leaves it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
+pub(crate) struct Session {
     pub pid: u32,
     /// Where it was started, for the message.
     pub cwd: Option<String>,
@@ -88,7 +38,7 @@ struct Record {
 /// The clients running on the profile at `dir` now: its records whose process still runs, the
 /// same process (its start time as recorded), in this machine's PID namespace as recorded. A
 /// record whose process is gone is left over from a client that was killed.
-pub fn running_sessions(dir: &Path) -> Vec<Session> {
+pub(crate) fn running_sessions(dir: &Path) -> Vec<Session> {
     let Ok(entries) = fs::read_dir(dir.join("sessions")) else {
         return Vec::new();
     };
@@ -114,7 +64,7 @@ pub fn running_sessions(dir: &Path) -> Vec<Session> {
 }
 
 /// Whether `name`, in `sessions/`, is a record of a session: `<pid>.json`.
-pub fn is_session_record(name: &std::ffi::OsStr) -> bool {
+pub(crate) fn is_session_record(name: &std::ffi::OsStr) -> bool {
     name.to_str()
         .and_then(|n| n.strip_suffix(".json"))
         .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
@@ -345,7 +295,7 @@ fn process_state(stat: &str) -> Option<char> {
 }
 
 /// One line for an error: who runs on the profile.
-pub fn describe_sessions(sessions: &[Session]) -> String {
+pub(crate) fn describe_sessions(sessions: &[Session]) -> String {
     let shown: Vec<String> = sessions
         .iter()
         .map(|s| {
@@ -405,15 +355,5 @@ mod tests {
         assert!(!same_start("134405028000000001", filetime));
         assert!(!same_start("639316260000000001", filetime));
         assert!(same_start("not a number", filetime));
-    }
-
-    #[test]
-    fn lock_names_in_any_case() {
-        for name in ["work.lock", "a.LOCK", ".oauth_refresh.lock", "x.Lock"] {
-            assert!(is_lock_name(name), "{name}");
-        }
-        for name in [".lock", "lock", "work", "work.locks", "worklock", "é"] {
-            assert!(!is_lock_name(name), "{name}");
-        }
     }
 }

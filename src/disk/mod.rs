@@ -1,10 +1,13 @@
-//! Sizes on disk: measured as `du` counts them, shown as `du -h` shows them.
+//! Sizes on disk: measured as `du` counts them, shown as `du -h` shows them; `parts` measures a
+//! profile entry by entry, for `ccs du`.
+
+pub(crate) mod parts;
 
 use std::fs;
 use std::path::Path;
 
 /// Bytes on disk under `dir`, counted like `du` (allocated blocks), not following symlinks.
-pub fn disk_usage(dir: &Path) -> u64 {
+pub(crate) fn disk_usage(dir: &Path) -> u64 {
     let Ok(meta) = fs::symlink_metadata(dir) else {
         return 0;
     };
@@ -19,7 +22,7 @@ pub fn disk_usage(dir: &Path) -> u64 {
 
 /// The bytes one entry takes on disk (not what it holds, if it is a directory).
 #[cfg(unix)]
-pub fn allocated(meta: &fs::Metadata) -> u64 {
+pub(crate) fn allocated(meta: &fs::Metadata) -> u64 {
     use std::os::unix::fs::MetadataExt;
     meta.blocks() * 512
 }

@@ -13,7 +13,7 @@ use crate::profile_name::ProfileName;
 impl Store {
     /// The names of all profiles, sorted. Entries that are not valid names (temporary
     /// directories, stray files) are not profiles.
-    pub fn names(&self) -> Result<Vec<ProfileName>> {
+    pub(crate) fn names(&self) -> Result<Vec<ProfileName>> {
         let mut names = Vec::new();
         self.each_profile(|name, _| names.push(name))?;
         names.sort();
@@ -23,7 +23,7 @@ impl Store {
     /// All profiles, sorted, each with its instance directory's metadata (`None` when it could
     /// not be read). Cheaper than a `stat` of each path: the listing's own directory handle is
     /// used, so no path is looked up again.
-    pub fn profiles_with_metadata(&self) -> Result<Vec<Profile>> {
+    pub(crate) fn profiles_with_metadata(&self) -> Result<Vec<Profile>> {
         let mut entries = Vec::new();
         self.each_profile(|name, entry| entries.push((name, entry)))?;
         // Sorted before the metadata is attached: moving small entries is cheaper.
@@ -56,7 +56,7 @@ impl Store {
 }
 
 /// A profile as [`Store::profiles_with_metadata`] lists it.
-pub struct Profile {
+pub(crate) struct Profile {
     pub name: ProfileName,
     /// Its instance directory's metadata.
     pub meta: Option<fs::Metadata>,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// The account behind one instance, as far as its files tell.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Account {
+pub(crate) struct Account {
     /// A stored OAuth login (or, on macOS where the token lives in the Keychain, a recorded one).
     pub logged_in: bool,
     /// `subscriptionType` from `.credentials.json` (`max`, `pro`, …).
@@ -21,14 +21,14 @@ pub struct Account {
 }
 
 impl Account {
-    pub fn read(instance: &Path) -> Self {
-        let credentials = read_json(&instance.join(".credentials.json"));
+    pub(crate) fn read(instance: &Path) -> Self {
+        let credentials = read_json(&instance.join(super::CREDENTIALS_FILE));
         let oauth = credentials.as_ref().and_then(|c| c.get("claudeAiOauth"));
         let has_token = oauth
             .and_then(|o| o.get("accessToken"))
             .and_then(Value::as_str)
             .is_some_and(|t| !t.is_empty());
-        let state = read_json(&instance.join(".claude.json"));
+        let state = read_json(&instance.join(super::GLOBAL_CONFIG_FILE));
         let account = state
             .as_ref()
             .and_then(|s| s.get("oauthAccount"))
@@ -42,7 +42,7 @@ impl Account {
     }
 
     /// One human-readable phrase: `max · alice@example.com (Acme)`, or `not logged in`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         if !self.logged_in {
             return "not logged in".to_owned();
         }
@@ -63,8 +63,8 @@ impl Account {
 
 /// The account a profile is logged into, as `.claude.json` records it
 /// (`oauthAccount.accountUuid`): two profiles with the same one share an account.
-pub fn account_uuid(instance: &Path) -> Option<String> {
-    let state = read_json(&instance.join(".claude.json"))?;
+pub(crate) fn account_uuid(instance: &Path) -> Option<String> {
+    let state = read_json(&instance.join(super::GLOBAL_CONFIG_FILE))?;
     let uuid = state.get("oauthAccount")?.get("accountUuid")?.as_str()?;
     (!uuid.is_empty()).then(|| uuid.to_owned())
 }

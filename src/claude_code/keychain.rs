@@ -1,18 +1,12 @@
-//! The names Claude Code gives its Keychain items: the login's service name, hashed from the
+//! The names the client gives its macOS Keychain items: the login's service name, hashed from the
 //! config dir, the items that go with the login, and the account they are filed under.
-
-use std::ffi::OsString;
-use std::path::PathBuf;
 
 use anyhow::{Result, ensure};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use super::run::hex;
-
-const MACOS_TOOL: &str = "/usr/bin/security";
 /// The login's service name, and the API key's, before the config dir's hash.
-pub(super) const LOGIN_SERVICE: &str = "Claude Code-credentials";
+pub(crate) const LOGIN_SERVICE: &str = "Claude Code-credentials";
 const API_KEY_SERVICE: &str = "Claude Code";
 /// Claude Code's account when the user name does not fit `[A-Za-z0-9._-]+`.
 const FALLBACK_ACCOUNT: &str = "claude-code-user";
@@ -26,7 +20,7 @@ pub fn service_name(config_dir: &str) -> String {
 /// The login's service name from both variables, Claude Code's rule: the secure-storage dir
 /// wins when set, even empty; an empty or missing one means the unhashed name of the default
 /// login (`~/.claude`'s).
-pub fn login_service(securestorage_dir: Option<&str>, config_dir: Option<&str>) -> String {
+pub(crate) fn login_service(securestorage_dir: Option<&str>, config_dir: Option<&str>) -> String {
     with_hash(
         LOGIN_SERVICE,
         securestorage_dir.or(config_dir).unwrap_or(""),
@@ -35,9 +29,12 @@ pub fn login_service(securestorage_dir: Option<&str>, config_dir: Option<&str>) 
 
 /// The first 8 hex digits of SHA-256 of `dir` in NFC: what Claude Code appends. The string is
 /// hashed as given, never resolved, so `/a/b/` and `/a/b` are two different logins.
-pub fn dir_hash(dir: &str) -> String {
+pub(crate) fn dir_hash(dir: &str) -> String {
     let nfc: String = dir.nfc().collect();
-    hex(&Sha256::digest(nfc.as_bytes())[..4])
+    Sha256::digest(nfc.as_bytes())[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn with_hash(base: &str, dir: &str) -> String {
@@ -56,14 +53,14 @@ fn overflow(login: &str, slot: &str) -> String {
 const OVERFLOW_A: usize = 0;
 const OVERFLOW_B: usize = 1;
 const API_KEY: usize = 2;
-pub(super) const LOGIN: usize = 3;
+pub(crate) const LOGIN: usize = 3;
 
 /// Every item Claude Code may keep for one config dir: the login, the two items a long login
 /// overflows into (the login names them), and a Console API key saved by /login.
 ///
 /// In the order they are written: the overflow before the login that points at it, so a login
 /// never names an item not there yet. Deleted in the reverse order, for the same reason.
-pub(super) fn items_of(config_dir: &str) -> Result<[String; 4]> {
+pub(crate) fn items_of(config_dir: &str) -> Result<[String; 4]> {
     // The empty string names the default login, which belongs to no profile.
     ensure!(
         !config_dir.is_empty(),
@@ -80,7 +77,7 @@ pub(super) fn items_of(config_dir: &str) -> Result<[String; 4]> {
 
 /// The config-dir hash and the rank (in [`items_of`]'s order) of a service name of Claude
 /// Code's that carries a hash; None for any other name, the unhashed default's included.
-pub(super) fn hashed_item(service: &str) -> Option<(&str, usize)> {
+pub(crate) fn hashed_item(service: &str) -> Option<(&str, usize)> {
     if let Some(rest) = service.strip_prefix("Claude Code-credentials-") {
         let (hash, slot) = rest.split_at_checked(8)?;
         let rank = match slot {
@@ -101,23 +98,12 @@ fn is_hash(text: &str) -> bool {
 
 /// The account Claude Code files its items under, from the user name: the name itself, or
 /// `claude-code-user` when it does not fit `[A-Za-z0-9._-]+`.
-pub fn account_name(user: &str) -> String {
+pub(crate) fn account_name(user: &str) -> String {
     let fits = !user.is_empty()
         && user
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if fits { user } else { FALLBACK_ACCOUNT }.to_owned()
-}
-
-/// The `security` program to run: the one `CCS_SECURITY` names (set but empty: none), else
-/// /usr/bin/security on macOS, and none elsewhere, where Claude Code keeps its login in the
-/// config dir's `.credentials.json` (which goes with the directory).
-pub(super) fn tool_from(named: Option<OsString>, on_macos: bool) -> Option<PathBuf> {
-    match named {
-        Some(named) if named.is_empty() => None,
-        Some(named) => Some(PathBuf::from(named)),
-        None => on_macos.then(|| PathBuf::from(MACOS_TOOL)),
-    }
 }
 
 #[cfg(test)]
@@ -224,25 +210,5 @@ mod tests {
         assert_eq!(account_name("Jürgen"), "claude-code-user");
         assert_eq!(account_name("a b"), "claude-code-user");
         assert_eq!(account_name("me\""), "claude-code-user");
-    }
-
-    #[test]
-    fn the_keychain_is_used_on_macos_or_when_named() {
-        let named = |s: &str| Some(OsString::from(s));
-        assert_eq!(
-            tool_from(None, true),
-            Some(PathBuf::from("/usr/bin/security"))
-        );
-        assert_eq!(tool_from(None, false), None);
-        assert_eq!(
-            tool_from(named("/t/sec"), false),
-            Some(PathBuf::from("/t/sec"))
-        );
-        assert_eq!(
-            tool_from(named("/t/sec"), true),
-            Some(PathBuf::from("/t/sec"))
-        );
-        assert_eq!(tool_from(named(""), true), None);
-        assert_eq!(tool_from(named(""), false), None);
     }
 }

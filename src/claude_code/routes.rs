@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// Where a route is set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Place {
+pub(crate) enum Place {
     /// The environment of this shell.
     Env,
     /// The `env` block of a `settings.json`, which the client applies to itself at start.
@@ -19,7 +19,7 @@ pub enum Place {
 }
 
 /// One route: its name, where it is read, what it does to the profiles.
-pub struct Route {
+pub(crate) struct Route {
     pub name: &'static str,
     pub places: &'static [Place],
     pub effect: &'static str,
@@ -28,7 +28,7 @@ pub struct Route {
 const ENV_OR_SETTINGS: &[Place] = &[Place::Env, Place::SettingsEnv];
 
 /// Every route, in the client's order of precedence where it has one.
-pub const ROUTES: &[Route] = &[
+pub(crate) const ROUTES: &[Route] = &[
     Route {
         name: "ANTHROPIC_AUTH_TOKEN",
         places: ENV_OR_SETTINGS,
@@ -55,7 +55,7 @@ pub const ROUTES: &[Route] = &[
         effect: "a login profile of ~/.config/anthropic overrides the profile's own login",
     },
     Route {
-        name: "CLAUDE_SECURESTORAGE_CONFIG_DIR",
+        name: super::SECURESTORAGE_DIR_VAR,
         places: ENV_OR_SETTINGS,
         effect: "the login is read from and written to that directory: every profile shares one login",
     },
@@ -68,7 +68,7 @@ pub const ROUTES: &[Route] = &[
 
 /// A route found set.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Found {
+pub(crate) struct Found {
     pub route: &'static str,
     pub effect: &'static str,
     /// `None` for the environment; the settings file otherwise.
@@ -77,7 +77,7 @@ pub struct Found {
 
 /// The routes set (non-empty, or set at all for `CLAUDE_SECURESTORAGE_CONFIG_DIR`, whose empty
 /// value means `~/.claude`) in this process's environment.
-pub fn in_env() -> Vec<Found> {
+pub(crate) fn in_env() -> Vec<Found> {
     ROUTES
         .iter()
         .filter(|r| r.places.contains(&Place::Env))
@@ -85,7 +85,7 @@ pub fn in_env() -> Vec<Found> {
         // the login in `~/.claude` (`t || ~/.claude`), for every profile.
         .filter(|r| {
             std::env::var_os(r.name)
-                .is_some_and(|v| !v.is_empty() || r.name == "CLAUDE_SECURESTORAGE_CONFIG_DIR")
+                .is_some_and(|v| !v.is_empty() || r.name == super::SECURESTORAGE_DIR_VAR)
         })
         .map(|r| Found {
             route: r.name,
@@ -97,7 +97,7 @@ pub fn in_env() -> Vec<Found> {
 
 /// The routes a `settings.json` sets (in its `env` block, or as keys). An unreadable or broken
 /// file sets none: Claude Code would not apply it either.
-pub fn in_settings(file: &Path) -> Vec<Found> {
+pub(crate) fn in_settings(file: &Path) -> Vec<Found> {
     let Ok(bytes) = std::fs::read(file) else {
         return Vec::new();
     };
@@ -124,7 +124,7 @@ pub fn in_settings(file: &Path) -> Vec<Found> {
 /// The routes that would defeat a switch to the profile at `dir`: the environment's, and its
 /// user `settings.json`'s (the only settings file whose `env` the client lets move the config
 /// dir). One file read; `ccs use` runs this.
-pub fn against_profile(dir: &Path) -> Vec<Found> {
+pub(crate) fn against_profile(dir: &Path) -> Vec<Found> {
     let mut found = in_env();
     found.extend(in_settings(&dir.join("settings.json")));
     found
@@ -134,7 +134,7 @@ pub fn against_profile(dir: &Path) -> Vec<Found> {
 /// `$XDG_CONFIG_HOME/anthropic`, else `~/.config/anthropic`) and the name of the active one, if
 /// that one logs in a user (`user_oauth`, `oidc_federation`): the client then uses it for any
 /// config dir without a claude.ai login of its own.
-pub fn anthropic_login_profile(home: &Path) -> Option<(PathBuf, String)> {
+pub(crate) fn anthropic_login_profile(home: &Path) -> Option<(PathBuf, String)> {
     let nonempty = |var: &str| std::env::var_os(var).filter(|v| !v.is_empty());
     let dir = nonempty("ANTHROPIC_CONFIG_DIR")
         .map(PathBuf::from)
