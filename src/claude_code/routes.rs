@@ -1,5 +1,5 @@
 //! The routes around a profile's login: settings and variables with which today's Claude Code
-//! (2.1.332, read from its code and tested against it) takes its login, or its whole config dir,
+//! (read from its code and tested against it) takes its login, or its whole config dir,
 //! from somewhere other than the config dir ccs switched to. `ccs doctor` names every one that
 //! applies; `ccs use` and `ccs exec` warn about one that would defeat the switch.
 

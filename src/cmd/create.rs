@@ -10,11 +10,11 @@ use crate::ui;
 /// Create a profile: a private Claude Code config dir of its own
 ///
 /// By default the profile shares your own configuration from ~/.claude (or
-/// $CCS_SHARED_FROM) by symlink, so an edit there is seen by every profile at once: settings,
-/// CLAUDE.md, rules, commands, skills (entry by entry: each account's synced skills stay its
-/// own), agents, output styles, keybindings, themes, workflows, routines, hooks, loop.md and
-/// agent memory (`ccs show NAME` lists them). Only what exists is linked; where no link can be
-/// made, ccs keeps a copy in step. Logins, history and sessions are always the profile's own.
+/// $CCS_SHARED_FROM) by symlink, so an edit there is seen by every profile at once: each item
+/// `--no-share` lists below (`ccs show NAME` shows their state). skills/ is shared entry by
+/// entry, so each account's synced skills stay its own. Only what exists is linked; where no
+/// link can be made, ccs keeps a copy in step. Logins, history and sessions are always the
+/// profile's own.
 #[derive(Debug, Args)]
 pub struct Create {
     /// Letters, digits, '.', '_' and '-', starting with a letter or digit
@@ -82,6 +82,32 @@ pub(super) fn sharing_source() -> Result<Option<std::path::PathBuf>> {
         Err(e) => {
             ui::warn(format_args!("sharing nothing: {e:#}"));
             Ok(None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use crate::claude_code::layout::ITEMS;
+
+    /// `create --help` names the shared items from the one table (`--no-share`'s values), so a
+    /// new row there reaches the help, `du`'s labels and the linking alike.
+    #[test]
+    fn the_help_names_every_shared_item() {
+        let mut cli = super::super::Cli::command();
+        let help = cli
+            .find_subcommand_mut("create")
+            .expect("create is a command")
+            .render_long_help()
+            .to_string();
+        for spec in &ITEMS {
+            assert!(
+                help.contains(spec.file_name),
+                "{} in {help}",
+                spec.file_name
+            );
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Claude Code's logins in the macOS Keychain, for `ccs remove`, `ccs rename` and `ccs doctor`.
 //!
 //! On macOS Claude Code keeps a login in the login keychain, not in the config dir, under a
-//! service name hashed from the exact `CLAUDE_CONFIG_DIR` string (Claude Code 2.1.332). So
+//! service name hashed from the exact `CLAUDE_CONFIG_DIR` string (`claude_code::keychain`). So
 //! deleting a profile's directory leaves its login behind, and renaming the directory strands
 //! the login under the old name. This module names those items as Claude Code does, and
 //! deletes, moves and lists them with Apple's `security` program: the program Claude Code

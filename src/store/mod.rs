@@ -22,7 +22,7 @@ mod profiles;
 pub(crate) use leftover::Leftover;
 pub(crate) use profiles::Profile;
 
-/// The directories every new instance starts with, of those Claude Code 2.1.332 uses (it makes
+/// The directories every new instance starts with, of those Claude Code uses (it makes
 /// the rest itself; `todos/` and `logs/`, which older ccs made, it only sweeps now).
 /// `commands/` and `skills/` come from the sharing step (`share::populate`).
 pub(crate) const INSTANCE_DIRS: &[&str] = &["session-env"];
