@@ -1,4 +1,5 @@
-//! The command reference in `docs/`, generated from the clap definition (`ccs::cmd::Cli`).
+//! The command reference in `docs/`, generated from the clap definition (`ccs::cmd::Cli`), and
+//! the links between the Markdown docs.
 //!
 //! `docs/commands.md` and the man pages in `docs/man/man1/` (`ccs.1`, and one page per command:
 //! `ccs-use.1`, …) are rendered here, in memory, and compared with the files in the checkout: a
@@ -12,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::{Arg, ArgAction, Command, CommandFactory};
 
@@ -25,6 +26,14 @@ const REGENERATE: &str = "CCS_UPDATE_DOCS=1 cargo test --test it reference";
 /// Where the generated files go, relative to the repository.
 const COMMANDS_MD: &str = "docs/commands.md";
 const MAN_DIR: &str = "docs/man/man1";
+
+/// The Markdown files whose relative links must lead somewhere.
+const LINKED_DOCS: &[&str] = &[
+    "README.md",
+    "CONTRIBUTING.md",
+    "ARCHITECTURE.md",
+    "CHANGELOG.md",
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -86,7 +95,12 @@ fn markdown(cli: &Command) -> String {
     for cmd in commands(cli) {
         let name = cmd.get_name();
         let about = help_text(cmd.get_about());
-        let _ = writeln!(out, "| [`{name}`](#ccs-{name}) | {} |", table_cell(&about));
+        let _ = writeln!(
+            out,
+            "| [`{name}`](#{}) | {} |",
+            anchor(&format!("ccs {name}")),
+            table_cell(&about)
+        );
     }
     out.push('\n');
 
@@ -381,4 +395,160 @@ fn reference_names_every_command_and_flag() {
         "{pages:?}"
     );
     assert_eq!(pages.len(), commands(&cli).len() + 1);
+}
+
+// --- links ---------------------------------------------------------------------------------------
+
+/// Every relative link in the Markdown docs leads to a file that exists, and every `#anchor` to
+/// a heading of the file it names.
+#[test]
+fn relative_links_in_the_docs_lead_somewhere() {
+    let mut docs: Vec<PathBuf> = LINKED_DOCS.iter().map(|d| root().join(d)).collect();
+    let mut in_docs: Vec<PathBuf> = fs::read_dir(root().join("docs"))
+        .expect("docs/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    in_docs.sort();
+    docs.extend(in_docs);
+
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for doc in &docs {
+        let text = fs::read_to_string(doc).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
+        let shown = doc.strip_prefix(root()).unwrap().display().to_string();
+        for target in links(&text) {
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            checked += 1;
+            let (path, anchor) = match target.split_once('#') {
+                Some((p, a)) => (p, Some(a)),
+                None => (target.as_str(), None),
+            };
+            let file = if path.is_empty() {
+                doc.clone()
+            } else {
+                doc.parent().unwrap().join(path)
+            };
+            if !file.exists() {
+                broken.push(format!("{shown}: {target} (no such file)"));
+                continue;
+            }
+            if let Some(anchor) = anchor {
+                let Ok(target_text) = fs::read_to_string(&file) else {
+                    broken.push(format!("{shown}: {target} (an anchor in a directory)"));
+                    continue;
+                };
+                if !anchors(&target_text).contains(anchor) {
+                    broken.push(format!("{shown}: {target} (no such heading)"));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+    assert!(
+        checked > 20,
+        "only {checked} links found: is the parser right?"
+    );
+}
+
+/// The targets of the inline links `[text](target)` outside code.
+fn links(markdown: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in prose_lines(markdown) {
+        let line = without_code_spans(line);
+        let mut rest = line.as_str();
+        while let Some(at) = rest.find("](") {
+            rest = &rest[at + 2..];
+            if let Some(end) = rest.find(')') {
+                let target = rest[..end].trim();
+                // `[text](target "title")`
+                let target = target.split(' ').next().unwrap_or_default();
+                found.push(target.trim_matches(['<', '>']).to_owned());
+                rest = &rest[end..];
+            }
+        }
+    }
+    found
+}
+
+/// The lines outside fenced code blocks.
+fn prose_lines(markdown: &str) -> impl Iterator<Item = &str> {
+    let mut fenced = false;
+    markdown.lines().filter(move |line| {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            return false;
+        }
+        !fenced
+    })
+}
+
+/// `line` with its code spans (`` `…` ``) removed.
+fn without_code_spans(line: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for c in line.chars() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if !in_code {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The anchors GitHub makes for a Markdown file's headings: lower case, spaces to `-`, only
+/// letters, digits, `-` and `_` kept; a repeated heading gets `-1`, `-2`, ….
+fn anchors(markdown: &str) -> BTreeSet<String> {
+    let mut seen = BTreeMap::<String, usize>::new();
+    let mut out = BTreeSet::new();
+    for line in prose_lines(markdown) {
+        let Some(title) = line.strip_prefix('#') else {
+            continue;
+        };
+        let title = title.trim_start_matches('#');
+        if !title.starts_with(' ') {
+            continue;
+        }
+        let slug = anchor(title.trim());
+        let n = seen.entry(slug.clone()).or_default();
+        out.insert(if *n == 0 {
+            slug.clone()
+        } else {
+            format!("{slug}-{n}")
+        });
+        *n += 1;
+    }
+    out
+}
+
+fn anchor(title: &str) -> String {
+    title
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn anchors_are_github_s() {
+    let md = "# ccs: several accounts\n## `ccs use`\n## What is shared, what leaks\n## Set up\n## Set up\n```\n# not a heading\n```\n";
+    let got: Vec<String> = anchors(md).into_iter().collect();
+    assert_eq!(
+        got,
+        [
+            "ccs-several-accounts",
+            "ccs-use",
+            "set-up",
+            "set-up-1",
+            "what-is-shared-what-leaks"
+        ]
+    );
+    assert_eq!(
+        links("see [a](docs/a.md#x) and `[b](c.md)`, [d](https://e)"),
+        ["docs/a.md#x", "https://e"]
+    );
 }
