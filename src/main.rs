@@ -47,6 +47,27 @@ fn write_stdout(text: &str) {
     }
 }
 
+/// The whole usage of the command a usage line is for: clap shows only the arguments that were
+/// used when two conflict (`ccs sync work --all` would say `usage: ccs sync <NAME>`).
+fn full_usage(shown: &str) -> String {
+    use clap::CommandFactory;
+    let mut words = shown.split(' ');
+    let (Some("ccs"), Some(name)) = (words.next(), words.next()) else {
+        return shown.to_owned();
+    };
+    let mut cli = Cli::command();
+    let Some(command) = cli.find_subcommand_mut(name) else {
+        return shown.to_owned();
+    };
+    let usage = command.render_usage().to_string();
+    let usage = usage.trim().strip_prefix("Usage: ").unwrap_or(&usage);
+    // clap names a subcommand without its parent here.
+    match usage.strip_prefix(name) {
+        Some(rest) => format!("ccs {name}{rest}"),
+        None => usage.to_owned(),
+    }
+}
+
 /// A usage error as one line, like every other error: clap's message and the usage it shows,
 /// without its blank lines and "For more information" footer.
 fn usage_error(e: &clap::Error) -> String {
@@ -55,7 +76,7 @@ fn usage_error(e: &clap::Error) -> String {
     let mut usage = None;
     for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if let Some(shown) = line.strip_prefix("Usage: ") {
-            usage = Some(shown.to_owned());
+            usage = Some(full_usage(shown));
         } else if !line.starts_with("For more information") {
             message.push(line.strip_prefix("error: ").unwrap_or(line).to_owned());
         }

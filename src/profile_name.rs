@@ -20,7 +20,7 @@ impl ProfileName {
     pub fn parse(raw: &str) -> Result<Self> {
         if let Some(problem) = problem_with(raw) {
             bail!(
-                "invalid profile name {}: {problem} (a name is 1 to {MAX_LEN} letters, digits, \
+                "invalid profile name {}: {problem} (a name is 1 to {MAX_LEN} ASCII letters, digits, \
                  '.', '_' or '-', starting with a letter or digit)",
                 shown(raw)
             );
@@ -68,6 +68,9 @@ fn problem_with(raw: &str) -> Option<&'static str> {
     };
     if raw.chars().count() > MAX_LEN {
         return Some("too long");
+    }
+    if !raw.is_ascii() {
+        return Some("it contains a character outside ASCII");
     }
     if !first.is_ascii_alphanumeric() {
         return Some("it must start with a letter or digit");

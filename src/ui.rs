@@ -67,6 +67,23 @@ pub(crate) fn confirm(question: &str, refusal: &str, declined: &str) -> Result<(
     Ok(())
 }
 
+/// The candidate closest to what was typed, if one is close enough to be a typo of it: at most
+/// two edits (a swap of two neighbours counts as one), and fewer than half the typed word's
+/// letters, so that `wrok` finds `work` and `x` finds nothing. Case does not count.
+pub(crate) fn closest<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let typed_lower = typed.to_lowercase();
+    let limit = 2.min(typed.chars().count().saturating_sub(1) / 2).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::osa_distance(&typed_lower, &c.to_lowercase()), c))
+        .filter(|&(distance, c)| distance <= limit && !c.eq_ignore_ascii_case(typed))
+        .min_by_key(|&(distance, c)| (distance, c))
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +94,20 @@ mod tests {
         assert_eq!(one_line("a\nb\u{1b}[31m\t"), "a\\nb\\u{1b}[31m\\t");
         assert_eq!(lines("one\u{1b}\ntwo\n"), "one\\u{1b}\ntwo\n");
         assert_eq!(lines("no newline"), "no newline");
+    }
+
+    #[test]
+    fn a_typo_finds_the_name_it_was_meant_to_be() {
+        let names = ["work", "personal", "work-2", "list"];
+        assert_eq!(closest("wrok", names), Some("work"));
+        assert_eq!(closest("personl", names), Some("personal"));
+        assert_eq!(closest("lsit", names), Some("list"));
+        assert_eq!(closest("WROK", names), Some("work"));
+        assert_eq!(closest("work-3", names), Some("work-2"));
+        // Too far, too short, or the name itself: nothing.
+        assert_eq!(closest("nope", names), None);
+        assert_eq!(closest("x", names), None);
+        assert_eq!(closest("wo", names), None);
+        assert_eq!(closest("work", names), None);
     }
 }

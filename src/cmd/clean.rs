@@ -19,6 +19,7 @@ use crate::ui;
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("which").required(true).args(["name", "all"]))]
 pub struct Clean {
+    /// The profile to clean (or --all)
     #[arg(add = ArgValueCandidates::new(profile_names))]
     name: Option<String>,
     /// Clean every profile

@@ -6,7 +6,7 @@ use crate::claude_code::CONFIG_DIR_VAR;
 use crate::store::Store;
 use crate::ui;
 
-/// Print the profile active in this shell; exit 1 if none is
+/// Print the profile active in this shell; exit 1 if none is, or it no longer exists
 #[derive(Debug, Args)]
 pub struct Current {
     /// Also show its account (login, plan, e-mail, organisation) and disk size
@@ -31,9 +31,11 @@ impl Current {
         let name = store.spelled(name);
         let dir = store.instance_dir(&name);
         if !dir.is_dir() {
-            ui::warn(format_args!(
+            // Not a profile to print: a script would act on a name that is gone.
+            ui::note(format_args!(
                 "profile '{name}' is active here but no longer exists; run: ccs off"
             ));
+            return Ok(Outcome::no());
         }
         if !self.verbose {
             return Ok(Outcome::print(format!("{name}\n")));

@@ -15,10 +15,12 @@ use crate::ui;
 /// Run one command as a profile, with no shell hook: `ccs exec work -- claude -p "hi"`
 #[derive(Debug, Args)]
 pub struct Exec {
+    /// The profile to run the command as
     #[arg(add = ArgValueCandidates::new(profile_names))]
     name: String,
-    /// The command and its arguments, after `--`. Not `last`: PowerShell drops a `--` from a
-    /// function's arguments, so through its hook the command arrives without one.
+    /// The command and its arguments, after `--` (e.g. `-- claude -p "summarise"`)
+    // Not `last`: PowerShell drops a `--` from a function's arguments, so through its hook the
+    // command arrives without one.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,

@@ -9,9 +9,21 @@ use crate::shell::{ENABLE_AUTO_SWITCH, ENABLE_PROMPT_PREFIX, Shell};
 use crate::store::Store;
 use crate::ui;
 
-/// Print the shell hook: add `eval "$(ccs init bash)"` to ~/.bashrc (see README for others)
+/// Print the shell hook, to add to your shell's start-up file
+///
+/// One line, after anything that sets up your prompt or runs compinit:
+///
+///   bash        ~/.bashrc                     eval "$(ccs init bash)"
+///   zsh         ~/.zshrc                      eval "$(ccs init zsh)"
+///   fish        ~/.config/fish/config.fish    ccs init fish | source
+///   PowerShell  $PROFILE                      Invoke-Expression (& ccs init powershell | Out-String)
+///
+/// The hook makes `ccs use` and `ccs off` change the shell they are typed in, and adds Tab
+/// completion; --prompt and --auto add the rest.
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct Init {
+    /// The shell to print the hook for
     #[arg(value_enum)]
     shell: Shell,
     /// Also prefix the prompt with the active profile, like a Python venv: `(work) $`

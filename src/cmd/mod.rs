@@ -176,6 +176,28 @@ fn active_profile(store: &Store) -> Option<ProfileName> {
     Some(store.spelled(named))
 }
 
+/// The one profile a command acts on: the one named, else the one active in this shell.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ProfileArg {
+    /// The profile (default: the one active in this shell)
+    #[arg(value_name = "NAME", add = clap_complete::ArgValueCandidates::new(tab::profile_names))]
+    name: Option<String>,
+}
+
+impl ProfileArg {
+    /// The profile as spelled on disk and its directory; `command` is named in the error when
+    /// no name was given and no profile is active.
+    fn find(&self, store: &Store, command: &str) -> Result<(ProfileName, std::path::PathBuf)> {
+        let name = match &self.name {
+            Some(raw) => ProfileName::parse(raw)?,
+            None => active_profile(store).with_context(|| {
+                format!("no profile is active in this shell: name one (ccs {command} NAME)")
+            })?,
+        };
+        store.find(&name)
+    }
+}
+
 /// The profiles a command that takes `[NAME | --all]` acts on. Without either: every profile,
 /// or for `Some(command)` the one active in this shell.
 fn targets(

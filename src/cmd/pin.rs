@@ -1,24 +1,21 @@
 use anyhow::{Context, Result};
 use clap::Args;
-use clap_complete::ArgValueCandidates;
 
-use super::Outcome;
-use super::tab::profile_names;
+use super::{Outcome, ProfileArg};
 use crate::contract::PIN_FILE;
 use crate::fsx;
-use crate::profile_name::ProfileName;
 use crate::store::Store;
 
 /// Pin a profile to this directory tree: writes ./.ccs-profile (see `ccs init --auto`)
 #[derive(Debug, Args)]
 pub struct Pin {
-    #[arg(add = ArgValueCandidates::new(profile_names))]
-    name: String,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 impl Pin {
     pub fn run(self) -> Result<Outcome> {
-        let (name, _) = Store::from_env()?.find(&ProfileName::parse(&self.name)?)?;
+        let (name, _) = self.profile.find(&Store::from_env()?, "pin")?;
         let file = pin_file()?;
         fsx::write_atomically(&file, format!("{name}\n").as_bytes(), 0o644)?;
         Ok(Outcome::report(&format!(

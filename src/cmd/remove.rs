@@ -13,6 +13,7 @@ use crate::ui;
 /// Delete a profile, its login and its history, after confirmation
 #[derive(Debug, Args)]
 pub struct Remove {
+    /// The profile to delete, with its login and history
     #[arg(add = ArgValueCandidates::new(profile_names))]
     name: String,
     /// Do not ask for confirmation (needed when stdin is not a terminal)

@@ -18,8 +18,10 @@ use crate::ui;
 /// config dir's path, moves with it.
 #[derive(Debug, Args)]
 pub struct Rename {
+    /// The profile to rename
     #[arg(add = ArgValueCandidates::new(profile_names))]
     old: String,
+    /// Its new name: letters, digits, '.', '_' and '-', starting with a letter or digit
     new: String,
     /// The shell to write code for, to re-point it when the profile is active in it
     #[arg(long, value_enum)]

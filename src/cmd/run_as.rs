@@ -24,7 +24,8 @@ pub(crate) fn run(words: Vec<OsString>) -> Result<Outcome> {
     let Some(name) = profile else {
         // A usage error, as clap reports one: exit status 2.
         ui::note(format_args!(
-            "unrecognized subcommand '{shown}', and no profile of that name (usage: ccs <COMMAND> | ccs <PROFILE> [ARGS]...; see ccs --help, ccs list)"
+            "unrecognized subcommand '{shown}', and no profile of that name{} (usage: ccs <COMMAND> | ccs <PROFILE> [ARGS]...; see ccs --help, ccs list)",
+            did_you_mean(&shown)
         ));
         return Ok(Outcome {
             stdout: String::new(),
@@ -35,4 +36,20 @@ pub(crate) fn run(words: Vec<OsString>) -> Result<Outcome> {
         .chain(args.iter().cloned())
         .collect();
     run_as_profile(&name, &command)
+}
+
+/// `; did you mean 'list'?` when the word looks like a typo of a command or a profile.
+fn did_you_mean(word: &str) -> String {
+    let commands = super::command_names();
+    let profiles = Store::from_env()
+        .and_then(|store| store.names())
+        .unwrap_or_default();
+    let candidates = commands
+        .iter()
+        .map(String::as_str)
+        .chain(profiles.iter().map(ProfileName::as_str));
+    match ui::closest(word, candidates) {
+        Some(close) => format!("; did you mean '{close}'?"),
+        None => String::new(),
+    }
 }

@@ -1,24 +1,21 @@
 use anyhow::Result;
 use clap::Args;
-use clap_complete::ArgValueCandidates;
 
-use super::tab::profile_names;
-use super::{Outcome, profile_summary};
-use crate::profile_name::ProfileName;
+use super::{Outcome, ProfileArg, profile_summary};
 use crate::share::{self, Mode, Sharing};
 use crate::store::Store;
 
 /// Show a profile: its account, path, size, and which items are shared or its own
 #[derive(Debug, Args)]
 pub struct Show {
-    #[arg(add = ArgValueCandidates::new(profile_names))]
-    name: String,
+    #[command(flatten)]
+    profile: ProfileArg,
 }
 
 impl Show {
     pub fn run(self) -> Result<Outcome> {
         let store = Store::from_env()?;
-        let (name, dir) = store.find(&ProfileName::parse(&self.name)?)?;
+        let (name, dir) = self.profile.find(&store, "show")?;
         let sharing = Sharing::load(&dir)?;
         let source = share::source_dir().ok();
         let mut out = profile_summary(&name, &dir);

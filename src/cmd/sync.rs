@@ -15,6 +15,7 @@ use crate::ui;
 /// Without a name, syncs the profile active in this shell.
 #[derive(Debug, Args)]
 pub struct Sync {
+    /// The profile (default: the one active in this shell)
     #[arg(add = ArgValueCandidates::new(profile_names), conflicts_with = "all")]
     name: Option<String>,
     /// Sync every profile

@@ -23,6 +23,7 @@ use crate::usage::{self, Problems, Report};
 /// statusline`), or that it is limited until a time. Without NAME, every profile.
 #[derive(Debug, Args)]
 pub struct Usage {
+    /// Only this profile (default: every profile)
     #[arg(add = ArgValueCandidates::new(profile_names), conflicts_with = "all")]
     name: Option<String>,
     /// Every profile (the default without NAME)

@@ -11,6 +11,7 @@ use crate::store::Store;
 /// Print the code that switches this shell to a profile (the hook runs it for you)
 #[derive(Debug, Args)]
 pub struct Use {
+    /// The profile to switch this shell to
     #[arg(add = ArgValueCandidates::new(profile_names))]
     name: String,
     /// The shell to write code for [default: detected]

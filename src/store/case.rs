@@ -11,6 +11,30 @@ use anyhow::{Context, Result, bail};
 use super::Store;
 use crate::profile_name::ProfileName;
 
+/// A profile name that is not in the store: the message names the profile it may be a typo of,
+/// else the profiles there are (a few), else how to make one.
+#[derive(Debug)]
+pub(crate) struct NoSuchProfile {
+    name: ProfileName,
+    closest: Option<String>,
+    others: Vec<String>,
+}
+
+impl std::fmt::Display for NoSuchProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.name;
+        write!(f, "profile '{name}' does not exist")?;
+        match (&self.closest, self.others.len()) {
+            (Some(closest), _) => write!(f, "; did you mean '{closest}'?"),
+            (None, 0) => write!(f, " (no profiles yet; create one with: ccs create {name})"),
+            (None, 1..=5) => write!(f, " (profiles: {})", self.others.join(", ")),
+            (None, _) => write!(f, " (see: ccs list)"),
+        }
+    }
+}
+
+impl std::error::Error for NoSuchProfile {}
+
 impl Store {
     /// An existing profile: its name as spelled on disk, and its instance directory.
     ///
@@ -38,11 +62,22 @@ impl Store {
             Err(e) if e.kind() == ErrorKind::NotFound => match self.named_in_another_case(name)? {
                 // Only a case-sensitive disk gets here with a match.
                 Some(other) => self.find(&other),
-                None => {
-                    bail!("profile '{name}' does not exist (create it with: ccs create {name})")
-                }
+                None => Err(self.no_such_profile(name).into()),
             },
             Err(e) => Err(e).with_context(|| format!("cannot read {}", dir.display())),
+        }
+    }
+
+    /// The error for a profile that is not there, naming the one it may be a typo of, or what
+    /// there is: read only on this failing path.
+    fn no_such_profile(&self, name: &ProfileName) -> NoSuchProfile {
+        let names = self.names().unwrap_or_default();
+        let closest = crate::ui::closest(name.as_str(), names.iter().map(ProfileName::as_str))
+            .map(str::to_owned);
+        NoSuchProfile {
+            name: name.clone(),
+            closest,
+            others: names.into_iter().map(|n| n.as_str().to_owned()).collect(),
         }
     }
 
