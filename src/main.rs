@@ -23,7 +23,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match ccs::run(cli.command) {
+    match ccs::run(cli) {
         Ok(outcome) => {
             write_stdout(&outcome.stdout);
             ExitCode::from(outcome.code)

@@ -67,6 +67,51 @@ pub(crate) fn confirm(question: &str, refusal: &str, declined: &str) -> Result<(
     Ok(())
 }
 
+/// Whether stdout gets colour: `--color`, else the conventions of the ecosystem (`NO_COLOR`,
+/// `CLICOLOR_FORCE`, `CLICOLOR=0`, `TERM=dumb`) and whether stdout is a terminal, decided as
+/// clap decides it for its help (anstream, which clap already builds).
+pub(crate) fn paints_stdout() -> bool {
+    let choice = anstream::AutoStream::choice(&std::io::stdout());
+    let paints = choice != anstream::ColorChoice::Never;
+    #[cfg(windows)]
+    if paints {
+        // A console that has not turned on escape sequences would print them.
+        let _ = anstyle_query::windows::enable_ansi_colors();
+    }
+    paints
+}
+
+/// Sets `--color` for the whole run.
+pub(crate) fn set_color(choice: clap::ColorChoice) {
+    let choice = match choice {
+        clap::ColorChoice::Auto => anstream::ColorChoice::Auto,
+        clap::ColorChoice::Always => anstream::ColorChoice::Always,
+        clap::ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+}
+
+/// `text` in `style`, when `paint`.
+pub(crate) fn paint(paint: bool, style: anstyle::Style, text: &str) -> String {
+    if paint {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The styles, one per meaning, so every command paints alike.
+pub(crate) mod style {
+    use anstyle::{AnsiColor, Style};
+
+    /// The profile active in this shell (`*` rows).
+    pub(crate) const ACTIVE: Style = AnsiColor::Green.on_default().bold();
+    pub(crate) const OK: Style = AnsiColor::Green.on_default();
+    pub(crate) const NOTE: Style = AnsiColor::Cyan.on_default();
+    pub(crate) const WARN: Style = AnsiColor::Yellow.on_default().bold();
+    pub(crate) const FAIL: Style = AnsiColor::Red.on_default().bold();
+}
+
 /// The candidate closest to what was typed, if one is close enough to be a typo of it: at most
 /// two edits (a swap of two neighbours counts as one), and fewer than half the typed word's
 /// letters, so that `wrok` finds `work` and `x` finds nothing. Case does not count.

@@ -12,6 +12,7 @@ use crate::disk;
 use crate::list_cache::{self, Facts, SharingFacts};
 use crate::profile_name::ProfileName;
 use crate::store::Store;
+use crate::ui;
 use crate::usage::snapshot::{self, Snapshot};
 use crate::usage::time;
 
@@ -108,7 +109,10 @@ impl List {
         } else {
             Vec::new()
         };
-        Ok(Outcome::print(table(&profiles, &running, &uses)))
+        Ok(Outcome::print(super::paint_lines(
+            table(&profiles, &running, &uses),
+            paint_active,
+        )))
     }
 }
 
@@ -147,6 +151,15 @@ fn rate_limits(store: &Store, profiles: &[(&ProfileName, bool, &Facts)]) -> Vec<
 /// and the account's last known use when reported (`uses`, empty when none is).
 ///
 /// Columns padded by hand into one buffer sized for the whole table: with a thousand profiles,
+/// The row of the profile active in this shell, which starts with `*`, stands out.
+pub(super) fn paint_active(line: &str) -> String {
+    if line.starts_with("* ") {
+        ui::paint(true, ui::style::ACTIVE, line)
+    } else {
+        line.to_owned()
+    }
+}
+
 /// `format!`'s width machinery was a tenth of the listing's instructions (README, performance).
 fn table(
     profiles: &[(&ProfileName, bool, &Facts)],

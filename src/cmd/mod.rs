@@ -65,6 +65,10 @@ pub use tab::answer_if_asked as answer_completion_request;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour what a person reads (doctor's levels, the active profile, usage bars);
+    /// auto follows NO_COLOR, CLICOLOR_FORCE and whether stdout is a terminal
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: clap::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,10 +129,31 @@ impl Outcome {
     pub fn report(text: &str) -> Self {
         Self::print(ui::lines(text))
     }
+
+    /// A report whose lines `paint` colours when stdout takes colour: after they are escaped,
+    /// so that only ccs's own escape sequences reach the terminal.
+    fn painted_report(text: &str, paint: impl Fn(&str) -> String) -> Self {
+        Self::print(paint_lines(ui::lines(text), paint))
+    }
 }
 
-pub fn run(command: Command) -> Result<Outcome> {
-    match command {
+/// `text` with each line through `paint`, when stdout takes colour; `text` must hold no escape
+/// sequence of its own (a report already escaped, or a table of names ccs checked).
+fn paint_lines(text: String, paint: impl Fn(&str) -> String) -> String {
+    if !ui::paints_stdout() {
+        return text;
+    }
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(line) => paint(line) + "\n",
+            None => paint(line),
+        })
+        .collect()
+}
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    ui::set_color(cli.color);
+    match cli.command {
         Command::Create(c) => c.run(),
         Command::List(c) => c.run(),
         Command::Use(c) => c.run(),

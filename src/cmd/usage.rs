@@ -101,7 +101,10 @@ impl Usage {
             let rows: Vec<Row> = shown.iter().map(|s| row(s, now)).collect();
             return Ok(Outcome::print(serde_json::to_string(&rows)? + "\n"));
         }
-        Ok(Outcome::report(&table(&shown, now, &time::local_zone())))
+        Ok(Outcome::painted_report(
+            &table(&shown, now, &time::local_zone()),
+            paint_row,
+        ))
     }
 }
 
@@ -260,6 +263,39 @@ fn window_words(window: &str) -> &str {
         "seven_day_sonnet" => "Sonnet limit",
         other => other,
     }
+}
+
+/// The active profile's name stands out, and a bar is green, yellow from half used, red from
+/// 80%.
+fn paint_row(line: &str) -> String {
+    let line = match line.strip_prefix("* ") {
+        Some(rest) => {
+            let name_end = rest.find(' ').unwrap_or(rest.len());
+            let name = ui::paint(true, ui::style::ACTIVE, &rest[..name_end]);
+            format!("* {name}{}", &rest[name_end..])
+        }
+        None => line.to_owned(),
+    };
+    let Some(start) = line.find(['█', '░']) else {
+        return line;
+    };
+    let bar_len = line[start..]
+        .char_indices()
+        .find(|&(_, c)| c != '█' && c != '░')
+        .map_or(line.len() - start, |(at, _)| at);
+    let bar = &line[start..start + bar_len];
+    let filled = bar.matches('█').count();
+    let style = match filled * 100 / BAR {
+        0..50 => ui::style::OK,
+        50..80 => ui::style::WARN,
+        _ => ui::style::FAIL,
+    };
+    format!(
+        "{}{}{}",
+        &line[..start],
+        ui::paint(true, style, bar),
+        &line[start + bar_len..]
+    )
 }
 
 /// `██████░░░░` for 60%.
