@@ -108,14 +108,14 @@ pub(crate) fn make_private_dir_all(dir: &Path) -> Result<()> {
 }
 
 #[cfg(unix)]
-fn set_private(dir: &Path) -> Result<()> {
+pub(crate) fn set_private(dir: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
         .with_context(|| format!("cannot make {} private", dir.display()))
 }
 
 #[cfg(not(unix))]
-fn set_private(_dir: &Path) -> Result<()> {
+pub(crate) fn set_private(_dir: &Path) -> Result<()> {
     Ok(())
 }
 

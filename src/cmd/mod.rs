@@ -14,6 +14,7 @@ mod default;
 mod doctor;
 mod du;
 mod exec;
+mod import;
 mod init;
 mod list;
 mod off;
@@ -82,6 +83,7 @@ pub enum Command {
     Show(show::Show),
     Sync(sync::Sync),
     Rename(rename::Rename),
+    Import(import::Import),
     Du(du::Du),
     Clean(clean::Clean),
     Path(path::PathCmd),
@@ -162,6 +164,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Show(c) => c.run(),
         Command::Sync(c) => c.run(),
         Command::Rename(c) => c.run(),
+        Command::Import(c) => c.run(),
         Command::Du(c) => c.run(),
         Command::Clean(c) => c.run(),
         Command::Path(c) => c.run(),

@@ -75,7 +75,11 @@ impl Rename {
 
 /// On macOS Claude Code files the login in the Keychain under a name made from the config
 /// dir's path: it moves with the profile, or the renamed profile would be logged out.
-fn move_keychain_login(old_dir: &std::path::Path, new_dir: &std::path::Path, new: &ProfileName) {
+pub(super) fn move_keychain_login(
+    old_dir: &std::path::Path,
+    new_dir: &std::path::Path,
+    new: &ProfileName,
+) {
     let Some(keychain) = Keychain::from_env() else {
         return;
     };

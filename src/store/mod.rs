@@ -121,6 +121,42 @@ impl Store {
         Ok(to)
     }
 
+    /// Moves an existing config dir into the store as profile `name`, in one rename, so that
+    /// its login, history and settings come along unchanged; returns the profile's directory.
+    /// Both must be on one file system: a copy could not be atomic, and the original is not
+    /// deleted behind the user's back.
+    pub(crate) fn adopt(&self, name: &ProfileName, dir: &Path) -> Result<PathBuf> {
+        self.refuse_existing(name, None)?;
+        make_private_dir_all(&self.instances)?;
+        no_links_inside(&self.instances)?;
+        let target = self.instance_dir(name);
+        match fs::rename(dir, &target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::CrossesDevices => bail!(
+                "{} is on another file system than {}: move it next to the store first, or set \
+                 CCS_HOME to a store on its file system",
+                dir.display(),
+                self.instances.display()
+            ),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty
+                ) =>
+            {
+                bail!("profile '{name}' already exists (created at the same time)")
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("cannot move {} to {}", dir.display(), target.display())
+                });
+            }
+        }
+        // A hand-made config dir may be readable by others; a profile is private.
+        fsx::set_private(&target)?;
+        Ok(target)
+    }
+
     /// Deletes a profile. The instance is first renamed out of the way, so an interrupted removal
     /// never leaves a half-deleted profile that still looks usable.
     pub(crate) fn remove(&self, name: &ProfileName) -> Result<()> {
