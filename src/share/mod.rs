@@ -15,8 +15,9 @@
 //! Only items that exist in the source are linked or copied: nothing is ever created in the
 //! source. Whatever the mode, a real file or a non-empty directory inside a profile is the
 //! user's, and ccs reports it rather than replace it. An empty directory holds no data, so it may
-//! be replaced by a link. Logins, `.claude.json`, history and sessions are never shared: only the
-//! items below are.
+//! be replaced by a link. Logins, history and sessions are never shared: only the items below
+//! are. `.claude.json` is the profile's own; `global` carries the user's preferences and MCP
+//! servers into it, key by key.
 //!
 //! `item` describes the shareable items, `record` the `.ccs.json` file, `link` and `copy` what
 //! each mode does to one item, `status` what an item is now, `tree` the content copy mode
