@@ -15,6 +15,7 @@
 //! - [`routes`]: settings and variables that take the login or the config dir elsewhere.
 
 pub(crate) mod account;
+pub(crate) mod global_config;
 pub(crate) mod keychain;
 pub(crate) mod layout;
 pub(crate) mod locks;

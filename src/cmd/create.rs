@@ -45,8 +45,10 @@ impl Create {
             Mode::Isolated => None,
             Mode::Link | Mode::Copy => sharing_source()?,
         };
+        let mut carried = Vec::new();
         let dir = store.create(&name, |staging| {
-            share::populate(staging, sharing, source.as_deref())
+            carried = share::populate(staging, sharing, source.as_deref())?;
+            Ok(())
         })?;
         if command_names().iter().any(|c| c == name.as_str()) {
             ui::warn(format_args!(
@@ -54,8 +56,21 @@ impl Create {
                  this profile with `ccs exec {name} -- claude`"
             ));
         }
+        let mut carried_text = String::new();
+        for line in &carried {
+            carried_text.push_str(&format!("  {line}\n"));
+        }
+        let remote = share::remote_servers(&dir);
+        if !remote.is_empty() {
+            carried_text.push_str(&format!(
+                "MCP sign-ins are per account and never copied: sign in to {} in this profile \
+                 with /mcp.\n",
+                remote.join(", ")
+            ));
+        }
         Ok(Outcome::report(&format!(
-            "Created profile '{name}' at {}\n{}\nSwitch a terminal to it with: ccs use {name}\n",
+            "Created profile '{name}' at {}\n{}\n{carried_text}Switch a terminal to it with: ccs \
+             use {name}\n",
             dir.display(),
             share::creation_summary(&dir, source.as_deref())
         )))

@@ -31,6 +31,12 @@ impl Show {
                 share::describe(&status, &sharing, source.as_deref())
             ));
         }
+        for (label, line) in share::describe_carried(&dir, &sharing, source.as_deref()) {
+            out.push_str(&format!("  {label}: {line}\n"));
+        }
+        if !share::remote_servers(&dir).is_empty() {
+            out.push_str("  MCP sign-ins are per account: ccs never copies them\n");
+        }
         Ok(Outcome::report(&out))
     }
 }

@@ -47,7 +47,7 @@ impl Sync {
                 .find(name)
                 .and_then(|(_, dir)| share::sync(&dir, &source))
                 .with_context(|| format!("cannot sync '{name}'"));
-            let (mode, changes) = match synced {
+            let (mode, changes, carried) = match synced {
                 Ok(result) => result,
                 Err(e) => {
                     ui::note(format_args!("{e:#}"));
@@ -57,12 +57,15 @@ impl Sync {
             };
             if mode == Mode::Isolated {
                 out.push_str(&format!("{name}: isolated, shares nothing\n"));
-            } else if changes.is_empty() {
+            } else if changes.is_empty() && carried.is_empty() {
                 out.push_str(&format!("{name}: up to date\n"));
             } else {
                 out.push_str(&format!("{name}:\n"));
                 for change in changes {
                     out.push_str(&format!("  {change}\n"));
+                }
+                for line in carried {
+                    out.push_str(&format!("  {line}\n"));
                 }
             }
         }

@@ -47,6 +47,7 @@ pub(crate) fn check(store: &Store) -> Vec<Finding> {
     findings.extend(store::check_permissions(store));
     findings.extend(store::check_leftovers(store));
     findings.extend(store::check_stale_locks(store));
+    findings.extend(store::check_carried(store));
     findings.extend(store::check_keychain(store));
     findings.extend(login::check_shared_memory(store));
     findings.extend(login::check_home_project_files(home_claude.as_deref()));

@@ -178,3 +178,33 @@ pub(super) fn check_keychain(store: &Store) -> Vec<Finding> {
 fn process_runs(pid: u32) -> bool {
     pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
+
+/// Each profile's preferences and MCP servers carried from the user's global config: a Warn
+/// with the fix when the source changed since the last sync, a Note naming what is the
+/// profile's own and the servers waiting for a sign-in in it.
+pub(super) fn check_carried(store: &Store) -> Vec<Finding> {
+    let source = crate::share::source_dir().ok();
+    let mut findings = Vec::new();
+    for name in store.names().unwrap_or_default() {
+        let dir = store.instance_dir(&name);
+        let Ok(sharing) = crate::share::Sharing::load(&dir) else {
+            continue;
+        };
+        let lines = crate::share::describe_carried(&dir, &sharing, source.as_deref());
+        if lines.is_empty() {
+            continue;
+        }
+        let text = lines
+            .iter()
+            .map(|(label, line)| format!("{label}: {line}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let (level, fix) = if text.contains("to sync") {
+            (Level::Warn, Some(format!("ccs sync {name}")))
+        } else {
+            (Level::Note, None)
+        };
+        findings.push(finding(level, format!("{name}: {text}"), fix));
+    }
+    findings
+}

@@ -15,20 +15,23 @@
 //! Only items that exist in the source are linked or copied: nothing is ever created in the
 //! source. Whatever the mode, a real file or a non-empty directory inside a profile is the
 //! user's, and ccs reports it rather than replace it. An empty directory holds no data, so it may
-//! be replaced by a link. Logins, `.claude.json`, history and sessions are never shared: only the
-//! items below are.
+//! be replaced by a link. Logins, history and sessions are never shared: only the items below
+//! are. `.claude.json` is the profile's own; `global` carries the user's preferences and MCP
+//! servers into it, key by key.
 //!
 //! `item` describes the shareable items, `record` the `.ccs.json` file, `link` and `copy` what
 //! each mode does to one item, `status` what an item is now, `tree` the content copy mode
 //! compares.
 
 mod copy;
+mod global;
 mod item;
 mod link;
 mod record;
 mod status;
 mod tree;
 
+pub(crate) use global::{Carry, describe as describe_carried, remote_servers};
 pub(crate) use item::Item;
 pub(crate) use record::{Mode, Sharing, parse_object};
 pub(crate) use status::{Status, creation_summary, describe, status, summary};
@@ -55,9 +58,15 @@ pub(crate) fn source_dir() -> Result<PathBuf> {
 /// Fills a new instance (still in its staging directory) according to `sharing`, and records
 /// `sharing` in it. `source` is `None` when there is none to share from: the profile then starts
 /// with its own empty directories, and a later `ccs sync` links what has appeared.
-pub(crate) fn populate(instance: &Path, mut sharing: Sharing, source: Option<&Path>) -> Result<()> {
+pub(crate) fn populate(
+    instance: &Path,
+    mut sharing: Sharing,
+    source: Option<&Path>,
+) -> Result<Vec<Carry>> {
+    let mut carried = Vec::new();
     if let Some(source) = source {
         apply(instance, source, &mut sharing)?;
+        carried = global::carry(instance, source, &mut sharing)?;
     }
     for item in Item::ALL
         .into_iter()
@@ -68,22 +77,26 @@ pub(crate) fn populate(instance: &Path, mut sharing: Sharing, source: Option<&Pa
             fsx::make_private_dir(&dir)?;
         }
     }
-    sharing.save(instance)
+    sharing.save(instance)?;
+    Ok(carried)
 }
 
 /// Brings one profile in line with the source; returns its mode, what it did and what it left
-/// alone.
-pub(crate) fn sync(instance: &Path, source: &Path) -> Result<(Mode, Vec<Change>)> {
+/// alone, to the shared items and to the preferences and MCP servers it carries.
+pub(crate) fn sync(instance: &Path, source: &Path) -> Result<(Mode, Vec<Change>, Vec<Carry>)> {
     let mut sharing = Sharing::load(instance)?;
     if instance == source {
         bail!("{} is this profile itself", source.display());
     }
     let before = sharing.clone();
     let changes = apply(instance, source, &mut sharing)?;
+    // The items first: a profile whose global config cannot be written now (a client holds its
+    // lock) still has its links repaired, and says why the rest waits.
+    let carried = global::carry(instance, source, &mut sharing);
     if sharing != before {
         sharing.save(instance)?;
     }
-    Ok((sharing.mode, changes))
+    Ok((sharing.mode, changes, carried?))
 }
 
 fn apply(instance: &Path, source: &Path, sharing: &mut Sharing) -> Result<Vec<Change>> {

@@ -47,6 +47,30 @@ pub(crate) struct Sharing {
     /// A fingerprint of each item as ccs last copied it: every item in copy mode; in link
     /// mode, each item that could not be linked here and is a copy ccs keeps in step instead.
     pub(super) copied: BTreeMap<Item, String>,
+    /// A fingerprint of each key of the profile's `.claude.json` as ccs last wrote it: the
+    /// user's preferences and MCP servers it carries (see `global`).
+    pub(super) carried: Carried,
+}
+
+/// What ccs last wrote into a profile's `.claude.json`, key by key. A key recorded here whose
+/// value in the profile is no longer what ccs wrote was changed in the profile: the profile's
+/// own, never overwritten.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Carried {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub preferences: BTreeMap<String, String>,
+    #[serde(
+        default,
+        rename = "mcpServers",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub mcp_servers: BTreeMap<String, String>,
+}
+
+impl Carried {
+    fn is_empty(&self) -> bool {
+        self.preferences.is_empty() && self.mcp_servers.is_empty()
+    }
 }
 
 /// The file as written. `copied` is read leniently: a fingerprint of an item this version does
@@ -59,6 +83,9 @@ struct File {
     not_shared: BTreeSet<Item>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     copied: Option<BTreeMap<String, String>>,
+    /// Added after `copied`: a `.ccs.json` without it (an older ccs's) carried nothing.
+    #[serde(default, skip_serializing_if = "Carried::is_empty")]
+    carried: Carried,
 }
 
 /// A JSON object as `T`. serde would also take a struct from an array of its fields.
@@ -78,6 +105,7 @@ impl Sharing {
             mode,
             not_shared: not_shared.into_iter().collect(),
             copied: BTreeMap::new(),
+            carried: Carried::default(),
         }
     }
 
@@ -104,6 +132,7 @@ impl Sharing {
             mode: file.share,
             not_shared: file.not_shared,
             copied,
+            carried: file.carried,
         })
     }
 
@@ -118,6 +147,7 @@ impl Sharing {
             share: self.mode,
             not_shared: self.not_shared.clone(),
             copied,
+            carried: self.carried.clone(),
         };
         let text = serde_json::to_string_pretty(&file)? + "\n";
         write_atomically(&instance.join(SHARING_FILE), text.as_bytes(), 0o600)
@@ -166,6 +196,32 @@ mod tests {
         assert!(!text.contains("copied"), "{text}");
         sharing.copied.insert(Item::Settings, "fnv1a64:1".into());
         sharing.save(dir.path()).unwrap();
+        assert_eq!(Sharing::load(dir.path()).unwrap(), sharing);
+    }
+
+    /// An older ccs's `.ccs.json` has no `carried`: it still reads, as having carried nothing;
+    /// what is carried survives a round trip.
+    #[test]
+    fn what_was_carried_is_recorded_compatibly() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(SHARING_FILE),
+            r#"{"share":"link","not_shared":[]}"#,
+        )
+        .unwrap();
+        let mut sharing = Sharing::load(dir.path()).unwrap();
+        assert_eq!(sharing, Sharing::new(Mode::Link, []));
+        sharing
+            .carried
+            .mcp_servers
+            .insert("github".into(), "fnv1a64:1".into());
+        sharing
+            .carried
+            .preferences
+            .insert("theme".into(), "fnv1a64:2".into());
+        sharing.save(dir.path()).unwrap();
+        let text = fs::read_to_string(dir.path().join(SHARING_FILE)).unwrap();
+        assert!(text.contains("\"mcpServers\""), "{text}");
         assert_eq!(Sharing::load(dir.path()).unwrap(), sharing);
     }
 

@@ -107,7 +107,7 @@ fn read_entries(
 }
 
 /// 64-bit FNV-1a of a kind tag and the bytes.
-fn fnv1a(tag: &[u8], bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a(tag: &[u8], bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in tag.iter().chain(bytes) {
         hash ^= u64::from(b);
