@@ -1,4 +1,4 @@
-//! The command reference in `docs/`, generated from the clap definition (`ccs::cmd::Cli`), and
+//! The command reference in `docs/`, generated from the clap definition (`ccs::Cli`), and
 //! the links between the Markdown docs.
 //!
 //! `docs/commands.md` and the man pages in `docs/man/man1/` (`ccs.1`, and one page per command:
@@ -42,7 +42,7 @@ fn root() -> &'static Path {
 /// The clap definition as the binary parses it, built (so that every command knows its full
 /// name), without the `help` subcommand (`-h` and `--help` are documented once).
 fn cli() -> Command {
-    let mut cmd = ccs::cmd::Cli::command().disable_help_subcommand(true);
+    let mut cmd = ccs::Cli::command().disable_help_subcommand(true);
     cmd.build();
     cmd
 }
