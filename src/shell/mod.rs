@@ -251,6 +251,27 @@ mod tests {
         }
     }
 
+    /// Inside tmux one `tmux` command also gives the session the profile (`-r` for off), after
+    /// the shell's own variables, never failing the switch.
+    #[test]
+    fn a_switch_in_tmux_also_sets_the_session() {
+        let name = ProfileName::parse("work").unwrap();
+        let mut on = Switch::to_profile(std::path::Path::new("/h/w"), &name).unwrap();
+        on.tmux = true;
+        assert_eq!(
+            Shell::Bash.render(&on).unwrap(),
+            "export CLAUDE_CONFIG_DIR=/h/w;\nexport CCS_PROFILE=work;\ncommand tmux \
+             set-environment CLAUDE_CONFIG_DIR /h/w ';' set-environment CCS_PROFILE work \
+             >/dev/null 2>&1 || :;\n"
+        );
+        let mut off = Switch::off();
+        off.tmux = true;
+        assert!(Shell::Fish.render(&off).unwrap().ends_with(
+            "command -q tmux; and command tmux 'set-environment' '-r' 'CLAUDE_CONFIG_DIR' ';' \
+             'set-environment' '-r' 'CCS_PROFILE' >/dev/null 2>&1; or true;\n"
+        ));
+    }
+
     /// Every hook defines the functions the opt-in lines call, and names no variable or file of
     /// ccs's that `contract` does not define.
     #[test]
