@@ -1,17 +1,19 @@
 # ccs hook for fish. Install with this line in ~/.config/fish/config.fish:
 #     ccs init fish | source
-# It makes `ccs use NAME` and `ccs off` switch this shell (and `ccs rename` re-point it), gives
-# `ccs_prompt`, and leaves every other command to the binary. Safe to source more than once.
+# It makes `ccs use NAME`, `ccs use -` and `ccs off` switch this shell (and `ccs rename` re-point
+# it, `ccs remove` switch it off the profile it removes), gives `ccs_prompt`, and leaves every
+# other command to the binary. Safe to source more than once.
 
 function ccs --description 'Use several Claude Code accounts, one per terminal'
     switch "$argv[1]"
-        case use off rename
+        case use off rename remove rm
             if contains -- -h $argv; or contains -- --help $argv
                 command ccs $argv
                 return
             end
             # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
-            # prints code only when it renamed the profile this shell is on.
+            # and `remove` print code only when they renamed or removed the profile this shell is
+            # on (their report goes to stderr).
             set -l code (command ccs $argv[1] --shell fish $argv[2..-1])
             or return
             printf '%s\n' $code | source
@@ -95,6 +97,7 @@ function __ccs_apply_pin
     end
     set -g __ccs_auto_pin $__ccs_pin_name
     if test -z "$__ccs_pin_name"
+        set -l before (set -q CLAUDE_CONFIG_DIR; and echo set):"$CLAUDE_CONFIG_DIR"
         if test -n "$__ccs_saved_set"
             set -gx CLAUDE_CONFIG_DIR $__ccs_saved_dir
             if test -n "$__ccs_saved_profile"
@@ -105,16 +108,26 @@ function __ccs_apply_pin
         else
             set -e -g CLAUDE_CONFIG_DIR CCS_PROFILE
         end
+        # Said only when leaving changes the profile: a pin that never applied changed nothing.
+        set -l after (set -q CLAUDE_CONFIG_DIR; and echo set):"$CLAUDE_CONFIG_DIR"
+        test "$before" = "$after"; and return 0
         set -l back 'the default ~/.claude'
         set -q CLAUDE_CONFIG_DIR[1]; and set back $CLAUDE_CONFIG_DIR
         set -q CCS_PROFILE[1]; and set back $CCS_PROFILE
         set -q CCS_AUTO_QUIET[1]; and test -n "$CCS_AUTO_QUIET"
         or printf 'ccs: left the pinned tree; back to %s\n' $back >&2
     else if string match -qr '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' -- $__ccs_pin_name; and not string match -q '*..*' -- $__ccs_pin_name
-        # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
-        if ccs use $__ccs_pin_name
-            set -q CCS_AUTO_QUIET[1]; and test -n "$CCS_AUTO_QUIET"
-            or printf 'ccs: %s (pinned by %s)\n' $__ccs_pin_name (string escape -- $__ccs_pin_file) >&2
+        # ccs says when the profile changes (unless CCS_AUTO_QUIET), and why a pin cannot apply
+        # (a profile renamed or removed): that once per shell and pin. The pin is remembered as
+        # seen either way.
+        set -l key "$__ccs_pin_name:$__ccs_pin_file"
+        set -l reported
+        contains -- $key $__ccs_pins_reported; and set reported --pin-reported
+        set -l code (CCS_AUTO_QUIET=$CCS_AUTO_QUIET command ccs use --shell fish --pinned-by $__ccs_pin_file $reported -- $__ccs_pin_name)
+        if test $status -eq 0
+            printf '%s\n' $code | source
+        else if test -z "$reported"
+            set -g -a __ccs_pins_reported $key
         end
     else
         # Escaped: a cloned directory's name must not send escape sequences to the terminal.

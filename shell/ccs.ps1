@@ -1,7 +1,8 @@
 # ccs hook for PowerShell. Install with this line in your $PROFILE:
 #     Invoke-Expression (& ccs init powershell | Out-String)
-# It makes `ccs use NAME` and `ccs off` switch this session (and `ccs rename` re-point it), gives
-# `ccs_prompt`, and leaves every other command to the binary. Safe to run more than once.
+# It makes `ccs use NAME`, `ccs use -` and `ccs off` switch this session (and `ccs rename`
+# re-point it, `ccs remove` switch it off the profile it removes), gives `ccs_prompt`, and leaves
+# every other command to the binary. Safe to run more than once.
 
 # The binary itself, never this function: like `command ccs` in the POSIX hooks.
 $global:__ccs_binary = (Get-Command -Name ccs -CommandType Application -ErrorAction Stop |
@@ -10,10 +11,10 @@ $global:__ccs_binary = (Get-Command -Name ccs -CommandType Application -ErrorAct
 function global:ccs {
     $subcommand = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
     $wantsHelp = ($args -contains '-h') -or ($args -contains '--help')
-    if (($subcommand -eq 'use' -or $subcommand -eq 'off' -or $subcommand -eq 'rename') -and -not $wantsHelp) {
+    if (($subcommand -in 'use', 'off', 'rename', 'remove', 'rm') -and -not $wantsHelp) {
         # A `cd` typed earlier on the same line is seen only at the next prompt: apply its pin
-        # first, so that this command wins over it.
-        if ($global:__ccs_auto_on) { __ccs_auto_switch }
+        # first, quietly, so that this command wins over it and says where the session ends.
+        if ($global:__ccs_auto_on) { __ccs_auto_switch -Quietly }
         $rest = @($args | Select-Object -Skip 1)
         # The code is ASCII whatever the path (see src/shell/powershell.rs); the messages on
         # stderr are UTF-8, which the console shows right under this encoding.
@@ -27,7 +28,8 @@ function global:ccs {
             [Console]::OutputEncoding = $encoding
         }
         # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
-        # prints code only when it renamed the profile this session is on.
+        # and `remove` print code only when they renamed or removed the profile this session is
+        # on (their report goes to stderr).
         # (Invoke-Expression refuses an empty string: `rename` of another profile prints none.)
         if ($succeeded -and $code) {
             Invoke-Expression ($code -join "`n")
@@ -56,7 +58,7 @@ function global:ccs_prompt {
 # Latest` (which refuses a variable read before it is set) and keep their values when the hook
 # runs again.
 foreach ($ccsName in '__ccs_prefix_on', '__ccs_auto_on', '__ccs_auto_pwd', '__ccs_auto_pin',
-    '__ccs_saved_dir', '__ccs_saved_profile') {
+    '__ccs_saved_dir', '__ccs_saved_profile', '__ccs_pins_reported') {
     if (-not (Test-Path -Path "Variable:global:$ccsName")) { Set-Variable -Name $ccsName -Scope Global -Value $null }
 }
 Remove-Variable -Name ccsName
@@ -105,6 +107,7 @@ function global:__ccs_enable_auto_switch {
 }
 
 function global:__ccs_auto_switch {
+    param([switch]$Quietly)
     $here = $PWD.ProviderPath
     if ($here -ceq $global:__ccs_auto_pwd) { return }
     $global:__ccs_auto_pwd = $here
@@ -133,17 +136,42 @@ function global:__ccs_auto_switch {
     }
     $global:__ccs_auto_pin = $name
     if (-not $name) {
+        $before = $env:CLAUDE_CONFIG_DIR
         $env:CLAUDE_CONFIG_DIR = $global:__ccs_saved_dir
         $env:CCS_PROFILE = $global:__ccs_saved_profile
-        if (-not $env:CCS_AUTO_QUIET) {
+        # Said only when leaving changes the profile: a pin that never applied changed nothing.
+        if (-not $env:CCS_AUTO_QUIET -and $before -cne $env:CLAUDE_CONFIG_DIR) {
             $back = if ($env:CCS_PROFILE) { $env:CCS_PROFILE } elseif ($env:CLAUDE_CONFIG_DIR) { $env:CLAUDE_CONFIG_DIR } else { 'the default ~/.claude' }
             [Console]::Error.WriteLine("ccs: left the pinned tree; back to $back")
         }
     } elseif ($name -cmatch '\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z' -and -not $name.Contains('..')) {
-        # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
-        ccs use $name
-        if ($LASTEXITCODE -eq 0 -and -not $env:CCS_AUTO_QUIET) {
-            [Console]::Error.WriteLine("ccs: $name (pinned by $shownFile)")
+        # ccs says when the profile changes (unless CCS_AUTO_QUIET), and why a pin cannot apply
+        # (a profile renamed or removed): that once per session and pin, and not while a `ccs
+        # use` typed on the same line is about to decide (-Quietly). The pin is remembered as
+        # seen either way.
+        $key = "${name}:$file"
+        if ($null -eq $global:__ccs_pins_reported) { $global:__ccs_pins_reported = @{} }
+        $reported = $Quietly -or $global:__ccs_pins_reported.ContainsKey($key)
+        $flags = @('use', '--shell', 'powershell', '--pinned-by', $file)
+        if ($reported) { $flags += '--pin-reported' }
+        # In the array: PowerShell may drop a bare `--` it is given on a command line.
+        $flags += '--', $name
+        $quiet = $env:CCS_AUTO_QUIET
+        $encoding = [Console]::OutputEncoding
+        $succeeded = $false
+        try {
+            if ($Quietly) { $env:CCS_AUTO_QUIET = '1' }
+            [Console]::OutputEncoding = [System.Text.Encoding]::UTF8
+            $code = & $global:__ccs_binary @flags
+            $succeeded = $LASTEXITCODE -eq 0
+        } finally {
+            [Console]::OutputEncoding = $encoding
+            $env:CCS_AUTO_QUIET = $quiet
+        }
+        if ($succeeded -and $code) {
+            Invoke-Expression ($code -join "`n")
+        } elseif (-not $succeeded -and -not $reported) {
+            $global:__ccs_pins_reported[$key] = $true
         }
     } else {
         [Console]::Error.WriteLine("ccs: ignoring ${shownFile}: it does not hold a profile name")

@@ -1,24 +1,30 @@
 # shellcheck shell=bash
 # ccs hook, the part bash and zsh share: `ccs init bash` and `ccs init zsh` print it before the
-# shell's own part (ccs.bash, ccs.zsh). It makes `ccs use NAME` and `ccs off` switch this shell
-# (and `ccs rename` re-point it), gives `ccs_prompt`, and leaves every other command to the binary.
+# shell's own part (ccs.bash, ccs.zsh). It makes `ccs use NAME`, `ccs use -` and `ccs off` switch
+# this shell (and `ccs rename` re-point it, `ccs remove` switch it off the profile it removes),
+# gives `ccs_prompt`, and leaves every other command to the binary.
 # Each function starts with `emulate -L zsh` in zsh, so the user's options (KSH_ARRAYS, NOUNSET,
 # ERR_EXIT, ...) do not change what it does; bash skips that line.
 
 function ccs {
     [[ -z ${ZSH_VERSION-} ]] || emulate -L zsh
     case ${1-} in
-        use | off | rename)
+        use | off | rename | remove | rm)
             if __ccs_asks_for_help "$@"; then
                 command ccs "$@"
                 return
             fi
             # A `cd` typed earlier on the same line (`cd ~/pinned; ccs use work`) is seen by bash
             # only at the next prompt: apply its pin first, so that this command wins over it.
-            # (It hands on the status it found, which is not this command's: ignored.)
-            if [[ -n ${__ccs_auto_on-} ]]; then __ccs_auto_switch || :; fi
+            # (It hands on the status it found, which is not this command's: ignored.) Quietly:
+            # this command decides where the shell ends, and says so.
+            if [[ -n ${__ccs_auto_on-} ]]; then
+                local __ccs_switching=1
+                __ccs_auto_switch || :
+            fi
             # Evaluate only what a successful run printed: a failed `use` changes nothing. `rename`
-            # prints code only when it renamed the profile this shell is on.
+            # and `remove` print code only when they renamed or removed the profile this shell is
+            # on (their report goes to stderr).
             local __ccs_code
             __ccs_code=$(command ccs "$1" --shell "${ZSH_VERSION+zsh}${BASH_VERSION+bash}" "${@:2}") || return
             eval "$__ccs_code"
@@ -97,18 +103,33 @@ __ccs_apply_pin() {
     fi
     __ccs_auto_pin=$__ccs_pin_name
     if [[ -z $__ccs_pin_name ]]; then
+        local before=${CLAUDE_CONFIG_DIR+set}:${CLAUDE_CONFIG_DIR-}
         if [[ -n $__ccs_saved_set ]]; then
             export CLAUDE_CONFIG_DIR="$__ccs_saved_dir"
             if [[ -n $__ccs_saved_profile ]]; then export CCS_PROFILE="$__ccs_saved_profile"; else unset CCS_PROFILE; fi
         else
             unset CLAUDE_CONFIG_DIR CCS_PROFILE
         fi
-        [[ -n ${CCS_AUTO_QUIET-} ]] || printf 'ccs: left the pinned tree; back to %s\n' "${CCS_PROFILE:-${CLAUDE_CONFIG_DIR:-the default ~/.claude}}" >&2
+        # Said only when leaving changes the profile: a pin that never applied changed nothing.
+        [[ -n ${CCS_AUTO_QUIET-} || $before == "${CLAUDE_CONFIG_DIR+set}:${CLAUDE_CONFIG_DIR-}" ]] ||
+            printf 'ccs: left the pinned tree; back to %s\n' "${CCS_PROFILE:-${CLAUDE_CONFIG_DIR:-the default ~/.claude}}" >&2
     elif [[ ${#__ccs_pin_name} -le 64 && $__ccs_pin_name == [A-Za-z0-9]* &&
         $__ccs_pin_name != *[!A-Za-z0-9._-]* && $__ccs_pin_name != *..* ]]; then
-        # On failure (no such profile) ccs has said why, once: the pin is remembered as seen.
-        ccs use "$__ccs_pin_name" &&
-            { [[ -n ${CCS_AUTO_QUIET-} ]] || printf 'ccs: %s (pinned by %q)\n' "$__ccs_pin_name" "$__ccs_pin_file" >&2; }
+        # ccs says when the profile changes (unless CCS_AUTO_QUIET), and why a pin cannot apply
+        # (a profile renamed or removed): that once per shell and pin, and not while a `ccs use`
+        # typed on the same line is about to decide (__ccs_switching). The pin is remembered as
+        # seen either way.
+        local __ccs_code key=$__ccs_pin_name:$__ccs_pin_file reported=
+        if [[ -n ${__ccs_switching-} || $'\n'${__ccs_pins_reported-} == *$'\n'"$key"$'\n'* ]]; then
+            reported=--pin-reported
+        fi
+        if __ccs_code=$(CCS_AUTO_QUIET=${__ccs_switching:-${CCS_AUTO_QUIET-}} command ccs use \
+            --shell "${ZSH_VERSION+zsh}${BASH_VERSION+bash}" --pinned-by "$__ccs_pin_file" \
+            ${reported:+"$reported"} -- "$__ccs_pin_name"); then
+            eval "$__ccs_code"
+        elif [[ -z $reported ]]; then
+            __ccs_pins_reported=${__ccs_pins_reported-}$key$'\n'
+        fi
     else
         # %q: a cloned directory's name must not send escape sequences to the terminal.
         printf 'ccs: ignoring %q: it does not hold a profile name\n' "$__ccs_pin_file" >&2

@@ -24,13 +24,19 @@ pub const COMPLETE_VAR: &str = "CCS_COMPLETE";
 /// /usr/bin/security on macOS; unset elsewhere, where there is no Keychain); set but empty,
 /// the Keychain is left alone. The tests run the whole path on Linux with a stand-in.
 pub(crate) const KEYCHAIN_TOOL_VAR: &str = "CCS_SECURITY";
-/// Read by the hooks only: silences the notes of the auto-switch.
-#[cfg_attr(not(test), expect(dead_code, reason = "read by the hooks alone"))]
+/// Silences the notes of the auto-switch (read by the hooks, and by `ccs use --pinned-by`).
 pub(crate) const AUTO_QUIET_VAR: &str = "CCS_AUTO_QUIET";
+/// The profile this shell was on before its last switch, for `ccs use -`: set by the code a
+/// switch prints, empty for none (Claude Code's default), unset when there is none to go back
+/// to. Exported, so that `eval "$(ccs use -)"` works without the hook too.
+pub(crate) const PREVIOUS_VAR: &str = "CCS_PREVIOUS";
+/// tmux's own: set in every pane of a tmux server. A switch inside tmux also sets the session's
+/// environment, so that new panes and windows start on the same profile.
+pub(crate) const TMUX_VAR: &str = "TMUX";
 
 /// Every variable above, for the test that holds the hooks to them.
 #[cfg(test)]
-pub(crate) const ALL_VARS: [&str; 8] = [
+pub(crate) const ALL_VARS: [&str; 9] = [
     CONFIG_DIR_VAR,
     PROFILE_VAR,
     HOME_VAR,
@@ -39,6 +45,7 @@ pub(crate) const ALL_VARS: [&str; 8] = [
     HOOK_VAR,
     COMPLETE_VAR,
     AUTO_QUIET_VAR,
+    PREVIOUS_VAR,
 ];
 
 /// The file that pins a directory tree to a profile (`ccs pin`). It only ever holds a name.

@@ -169,8 +169,9 @@ fn invalid_names_are_refused_everywhere_and_touch_nothing() {
 fn use_prints_exports_of_the_canonical_path() {
     let sandbox = Sandbox::new();
     let dir = sandbox.create("work");
+    // From a shell on no profile: `CCS_PREVIOUS` remembers that, for `ccs use -`.
     let want = format!(
-        "export CLAUDE_CONFIG_DIR={};\nexport CCS_PROFILE=work;\n",
+        "export CLAUDE_CONFIG_DIR={};\nexport CCS_PROFILE=work;\nexport CCS_PREVIOUS='~/.claude';\n",
         dir.display()
     );
     assert_eq!(sandbox.ok(["use", "work", "--shell", "bash"]), want);
@@ -190,7 +191,7 @@ fn use_prints_exports_of_the_canonical_path() {
     assert_eq!(
         fish,
         format!(
-            "set -gx CLAUDE_CONFIG_DIR '{}';\nset -gx CCS_PROFILE 'work';\n",
+            "set -gx CLAUDE_CONFIG_DIR '{}';\nset -gx CCS_PROFILE 'work';\nset -gx CCS_PREVIOUS '~/.claude';\n",
             dir.display()
         )
     );

@@ -246,7 +246,7 @@ fn bash_prefix_survives_a_prompt_command_array_that_rebuilds_ps1() {
 }
 
 /// `ccs remove` is the one command that asks at the terminal. From a shell switched to the
-/// profile it removes, it also says that the shell still points at it.
+/// profile it removes, the hook switches the shell off it, and says so.
 #[test]
 fn bash_user_answers_the_remove_question_at_the_terminal() {
     if !can_run(BASH) {
@@ -276,31 +276,26 @@ fn bash_user_answers_the_remove_question_at_the_terminal() {
     term.expect(&bash.show_status, &["status=1"], "(work) $");
     assert!(work.is_dir(), "answering n removed the profile");
 
-    // "y" removes it, and warns that this shell is still switched to it.
+    // "y" removes it, and switches this shell off it (the report still reaches the terminal).
     let step = term.run_answering("ccs remove work", "[y/N]", "y");
     assert!(
         step.output.len() == 4
             && step.output[0] == question
             && step.output[1].ends_with("[y/N] y")
             && step.output[2].starts_with("Removed profile 'work'")
-            && step.output[3].contains("ccs off")
-            && step.prompt == "(work) $",
+            && step.output[3] == "Switched this shell off it: claude uses ~/.claude here"
+            && step.prompt == "$",
         "answering y: {:?} then {:?}\nscreen:\n{}",
         step.output,
         step.prompt,
         term.screen()
     );
     assert!(!work.exists(), "answering y left the profile in place");
-    let step = term.run("ccs current");
-    assert!(
-        step.output.len() == 2
-            && step.output[0].contains("no longer exists")
-            && step.output[1] == "work",
-        "`ccs current` on a removed profile: {:?}\nscreen:\n{}",
-        step.output,
-        term.screen()
+    term.expect(
+        "echo ${CLAUDE_CONFIG_DIR-unset} ${CCS_PROFILE-unset}",
+        &["unset unset"],
+        "$",
     );
-    term.expect("ccs off", &[], "$");
 }
 
 /// bash-preexec takes over PROMPT_COMMAND and the DEBUG trap, whether it is sourced before the

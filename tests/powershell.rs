@@ -374,12 +374,15 @@ fn use_prints_two_assignments_for_a_plain_path() {
         "the temp path is plain: {dir}"
     );
     let out = sandbox.ok(["use", "work", "--shell", "powershell"]);
+    // From a session on no profile: `CCS_PREVIOUS` remembers that, for `ccs use -`.
     assert_eq!(
         out,
-        format!("$env:CLAUDE_CONFIG_DIR = '{dir}';\n$env:CCS_PROFILE = 'work';\n")
+        format!(
+            "$env:CLAUDE_CONFIG_DIR = '{dir}';\n$env:CCS_PROFILE = 'work';\n$env:CCS_PREVIOUS = '~/.claude';\n"
+        )
     );
     let tree = parse_clean(&mut parser(), &out, "ccs use work");
-    assert_eq!(top_level_statements(&tree).len(), 2);
+    assert_eq!(top_level_statements(&tree).len(), 3);
     let assigned: Vec<(String, String)> = assignments(&tree, &out)
         .into_iter()
         .map(|(target, value)| (target, assigned_string(value, &out).unwrap()))
@@ -389,6 +392,7 @@ fn use_prints_two_assignments_for_a_plain_path() {
         [
             ("$env:CLAUDE_CONFIG_DIR".to_owned(), dir.to_owned()),
             ("$env:CCS_PROFILE".to_owned(), "work".to_owned()),
+            ("$env:CCS_PREVIOUS".to_owned(), "~/.claude".to_owned()),
         ]
     );
 }
@@ -478,10 +482,11 @@ fn use_round_trips_hostile_paths() {
         let what = format!("ccs use work with CCS_HOME {name:?}");
         assert_ascii(&out, &what);
         let tree = parse_clean(&mut parser, &out, &what);
-        // A quote that ended the string early would start a statement of its own.
-        assert_eq!(top_level_statements(&tree).len(), 2, "{what}:\n{out}");
+        // A quote that ended the string early would start a statement of its own. (The third
+        // is `CCS_PREVIOUS`, for `ccs use -`.)
+        assert_eq!(top_level_statements(&tree).len(), 3, "{what}:\n{out}");
         let assigned = assignments(&tree, &out);
-        assert_eq!(assigned.len(), 2, "{what}:\n{out}");
+        assert_eq!(assigned.len(), 3, "{what}:\n{out}");
         let (target, value) = &assigned[0];
         assert_eq!(target, "$env:CLAUDE_CONFIG_DIR", "{what}");
         let decoded = assigned_string(*value, &out).unwrap_or_else(|e| panic!("{what}: {e}"));

@@ -378,8 +378,11 @@ fn auto_switch_follows_pins_and_restores_on_leaving() {
         );
         let err = stderr(&out);
         assert_eq!(
-            err.matches("does not exist (create it with: ccs create nosuch)")
-                .count(),
+            err.matches(&format!(
+                "{}/.ccs-profile pins profile 'nosuch', which does not exist",
+                root.join("gone").display()
+            ))
+            .count(),
             1,
             "{shell} warns once: {err}"
         );

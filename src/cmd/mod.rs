@@ -41,6 +41,7 @@ use crate::claude_code::CONFIG_DIR_VAR;
 use crate::claude_code::account::Account;
 use crate::claude_code::routes;
 use crate::claude_code::sessions;
+use crate::contract::{PREVIOUS_VAR, TMUX_VAR};
 use crate::disk;
 use crate::profile_name::ProfileName;
 use crate::shell::{Shell, Switch};
@@ -253,6 +254,61 @@ fn note_no_profiles() {
 /// The code that switches `shell` to a profile.
 fn switch_code(shell: Shell, dir: &Path, name: &ProfileName) -> Result<String> {
     shell.render(&Switch::to_profile(dir, name)?)
+}
+
+/// What `CCS_PREVIOUS` holds for "no profile": Claude Code's default, which no profile name can
+/// be mistaken for.
+const PREVIOUS_NONE: &str = "~/.claude";
+
+/// Where a switch goes: a profile (its directory and name), or none (`Switch::off`).
+type Target<'a> = Option<(&'a Path, &'a ProfileName)>;
+
+/// The switch a person asked for in this shell (`use`, `off`, `use -`): it also remembers where
+/// the shell was, for `ccs use -`, when that changes, and inside tmux (`tmux`) gives the session
+/// the new profile. Whether the profile changes: callers say something only then.
+fn switch_here(
+    shell: Shell,
+    store: Option<&Store>,
+    to: Target,
+    tmux: bool,
+) -> Result<(String, bool)> {
+    let config_set = std::env::var_os(CONFIG_DIR_VAR).is_some_and(|v| !v.is_empty());
+    let here = store.and_then(active_profile);
+    let mut switch = match to {
+        Some((dir, name)) => Switch::to_profile(dir, name)?,
+        None => Switch::off(),
+    };
+    let changes = match (to, &here) {
+        (Some((_, name)), Some(here)) => name != here,
+        (None, None) => config_set,
+        _ => true,
+    };
+    if changes {
+        match (here, config_set) {
+            (Some(here), _) => switch.set.push((PREVIOUS_VAR, here.as_str().to_owned())),
+            (None, false) => switch.set.push((PREVIOUS_VAR, PREVIOUS_NONE.to_owned())),
+            // A directory that is not a profile: nothing `ccs use -` could go back to.
+            (None, true) => switch.unset.push(PREVIOUS_VAR),
+        }
+    }
+    switch.tmux = tmux && in_tmux();
+    Ok((shell.render(&switch)?, changes))
+}
+
+/// The code that re-points a shell whose profile was renamed or removed (no switch of the
+/// person's: `CCS_PREVIOUS` stays), and its tmux session with it.
+fn repoint_code(shell: Shell, to: Target) -> Result<String> {
+    let mut switch = match to {
+        Some((dir, name)) => Switch::to_profile(dir, name)?,
+        None => Switch::off(),
+    };
+    switch.tmux = in_tmux();
+    shell.render(&switch)
+}
+
+/// Whether this shell runs in a tmux pane.
+fn in_tmux() -> bool {
+    std::env::var_os(TMUX_VAR).is_some_and(|v| !v.is_empty())
 }
 
 /// One line on stderr when a route around the login (a variable, or the profile's own

@@ -3,19 +3,24 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 
 use super::tab::profile_names;
-use super::{Outcome, active_profile, refuse_if_running};
+use super::{Outcome, active_profile, refuse_if_running, repoint_code};
 use crate::config::Config;
 use crate::keychain::Keychain;
 use crate::profile_name::ProfileName;
+use crate::shell::Shell;
 use crate::store::Store;
 use crate::ui;
 
-/// Delete a profile, its login and its history, after confirmation
+/// Delete a profile, its login and its history, after confirmation (the hook switches this
+/// shell off if it is on it)
 #[derive(Debug, Args)]
 pub struct Remove {
     /// The profile to delete, with its login and history
     #[arg(add = ArgValueCandidates::new(profile_names))]
     name: String,
+    /// The shell to write code for, to switch it off when the profile is active in it
+    #[arg(long, value_enum)]
+    shell: Option<Shell>,
     /// Do not ask for confirmation (needed when stdin is not a terminal)
     #[arg(short, long)]
     yes: bool,
@@ -25,10 +30,18 @@ pub struct Remove {
 }
 
 impl Remove {
+    /// Without `--shell` its report goes to stdout. Called by the hook with `--shell`, stdout is
+    /// code: the switch off when the profile was active in this shell (so that the next `claude`
+    /// there does not make the directory again), else nothing; the report goes to stderr.
     pub fn run(self) -> Result<Outcome> {
         let store = Store::from_env()?;
         let (name, dir) = store.find(&ProfileName::parse(&self.name)?)?;
         refuse_if_running(&name, &dir, self.force, "remove it")?;
+        let was_active = active_profile(&store).as_ref() == Some(&name);
+        let code = match self.shell.filter(|_| was_active) {
+            Some(shell) => repoint_code(shell, None)?,
+            None => String::new(),
+        };
         if !self.yes {
             ui::confirm(
                 &format!(
@@ -52,8 +65,10 @@ impl Remove {
             "Removed profile '{name}' ({}); its login, credentials and history are gone\n",
             dir.display()
         );
-        if active_profile(&store).as_ref() == Some(&name) {
+        if was_active && code.is_empty() {
             report.push_str("This shell still points at it; switch away with: ccs off\n");
+        } else if was_active {
+            report.push_str("Switched this shell off it: claude uses ~/.claude here\n");
         }
         report.push_str(&forget_keychain_login(&dir));
         crate::usage::forget(&store, &name);
@@ -63,7 +78,12 @@ impl Remove {
             ));
         }
         removed?;
-        Ok(Outcome::report(&report))
+        if self.shell.is_none() {
+            return Ok(Outcome::report(&report));
+        }
+        // stdout is code for the hook: the report is for the person, on stderr.
+        eprint!("{}", crate::ui::lines(&report));
+        Ok(Outcome::print(code))
     }
 }
 

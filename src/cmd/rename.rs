@@ -3,7 +3,7 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 
 use super::tab::profile_names;
-use super::{Outcome, active_profile, refuse_if_running, switch_code};
+use super::{Outcome, active_profile, refuse_if_running, repoint_code};
 use crate::config::Config;
 use crate::keychain::Keychain;
 use crate::profile_name::ProfileName;
@@ -47,7 +47,7 @@ impl Rename {
         // The code is made before anything moves: a path the shell cannot take fails the rename
         // rather than leave the shell on a directory that no longer exists.
         let code = match self.shell.filter(|_| was_active) {
-            Some(shell) => switch_code(shell, &store.instance_dir(&new), &new)?,
+            Some(shell) => repoint_code(shell, Some((&store.instance_dir(&new), &new)))?,
             None => String::new(),
         };
         let dir = store.rename(&old, &new)?;

@@ -5,6 +5,7 @@
 
 mod login;
 mod store;
+mod tmux;
 
 use std::env;
 use std::path::Path;
@@ -43,6 +44,7 @@ pub(crate) fn check(store: &Store) -> Vec<Finding> {
     findings.extend(login::check_shared_accounts(store));
     findings.push(check_claude_on_path());
     findings.push(check_hook());
+    findings.extend(tmux::check_tmux(store));
     findings.extend(check_active_profile(store));
     findings.extend(store::check_permissions(store));
     findings.extend(store::check_leftovers(store));

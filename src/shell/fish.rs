@@ -23,6 +23,14 @@ impl Syntax for Fish {
         format!("set -e -g {};\n", names.join(" "))
     }
 
+    /// `command -q` first: fish reports an unknown command itself, past the redirection.
+    fn run_quietly(&self, program: &str, args: &[String]) -> String {
+        format!(
+            "command -q {program}; and command {program} {} >/dev/null 2>&1; or true;\n",
+            args.join(" ")
+        )
+    }
+
     fn hook(&self) -> String {
         include_str!("../../shell/ccs.fish").to_owned()
     }

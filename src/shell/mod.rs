@@ -65,8 +65,16 @@ pub trait Syntax: Sync {
             self.check(value)?;
             code.push_str(&self.set(name, &self.quote(value)));
         }
+        if switch.tmux {
+            let words: Vec<String> = switch.tmux_words().iter().map(|w| self.quote(w)).collect();
+            code.push_str(&self.run_quietly("tmux", &words));
+        }
         Ok(code)
     }
+
+    /// A statement that runs `program` with `args` (already quoted) if it is there, its output
+    /// and failure ignored: the switch has happened whatever it does.
+    fn run_quietly(&self, program: &str, args: &[String]) -> String;
 
     /// The hook `ccs init` prints before the completion registration and the opt-ins.
     fn hook(&self) -> String;
@@ -108,6 +116,10 @@ impl Shell {
 pub struct Switch {
     pub set: Vec<(&'static str, String)>,
     pub unset: Vec<&'static str>,
+    /// Also set the profile in the environment of the tmux session the shell runs in, so that
+    /// panes and windows opened from it later start on the same profile (or on none: `-r` marks
+    /// a variable to be removed from new panes even when tmux's global environment has it).
+    pub tmux: bool,
 }
 
 impl Switch {
@@ -121,6 +133,7 @@ impl Switch {
                 (PROFILE_VAR, name.as_str().to_owned()),
             ],
             unset: Vec::new(),
+            tmux: false,
         })
     }
 
@@ -130,7 +143,28 @@ impl Switch {
         Self {
             set: Vec::new(),
             unset: vec![CONFIG_DIR_VAR, PROFILE_VAR],
+            tmux: false,
         }
+    }
+
+    /// The arguments of the one `tmux` command that gives the session the profile: the two
+    /// variables a new pane needs, nothing of this shell's own (`CCS_PREVIOUS`).
+    fn tmux_words(&self) -> Vec<String> {
+        let mirrored = [CONFIG_DIR_VAR, PROFILE_VAR];
+        let mut commands: Vec<Vec<String>> = Vec::new();
+        for name in self.unset.iter().filter(|n| mirrored.contains(n)) {
+            commands.push(vec!["set-environment".into(), "-r".into(), (*name).into()]);
+        }
+        for (name, value) in self.set.iter().filter(|(n, _)| mirrored.contains(n)) {
+            // A value never ends in `;` (tmux would split the command there): both are a
+            // profile's path and name.
+            commands.push(vec![
+                "set-environment".into(),
+                (*name).into(),
+                value.clone(),
+            ]);
+        }
+        commands.join(&";".to_owned())
     }
 }
 
@@ -215,6 +249,27 @@ mod tests {
             assert_eq!(shell.render(&on).unwrap(), want_on, "{shell:?}");
             assert_eq!(shell.render(&Switch::off()).unwrap(), want_off, "{shell:?}");
         }
+    }
+
+    /// Inside tmux one `tmux` command also gives the session the profile (`-r` for off), after
+    /// the shell's own variables, never failing the switch.
+    #[test]
+    fn a_switch_in_tmux_also_sets_the_session() {
+        let name = ProfileName::parse("work").unwrap();
+        let mut on = Switch::to_profile(std::path::Path::new("/h/w"), &name).unwrap();
+        on.tmux = true;
+        assert_eq!(
+            Shell::Bash.render(&on).unwrap(),
+            "export CLAUDE_CONFIG_DIR=/h/w;\nexport CCS_PROFILE=work;\ncommand tmux \
+             set-environment CLAUDE_CONFIG_DIR /h/w ';' set-environment CCS_PROFILE work \
+             >/dev/null 2>&1 || :;\n"
+        );
+        let mut off = Switch::off();
+        off.tmux = true;
+        assert!(Shell::Fish.render(&off).unwrap().ends_with(
+            "command -q tmux; and command tmux 'set-environment' '-r' 'CLAUDE_CONFIG_DIR' ';' \
+             'set-environment' '-r' 'CCS_PROFILE' >/dev/null 2>&1; or true;\n"
+        ));
     }
 
     /// Every hook defines the functions the opt-in lines call, and names no variable or file of

@@ -33,6 +33,13 @@ impl<T: PosixShell> Syntax for T {
         format!("unset {};\n", names.join(" "))
     }
 
+    fn run_quietly(&self, program: &str, args: &[String]) -> String {
+        format!(
+            "command {program} {} >/dev/null 2>&1 || :;\n",
+            args.join(" ")
+        )
+    }
+
     fn hook(&self) -> String {
         [COMMON_HOOK, self.own_hook()].concat()
     }

@@ -37,6 +37,13 @@ impl Syntax for PowerShell {
             .collect()
     }
 
+    fn run_quietly(&self, program: &str, args: &[String]) -> String {
+        format!(
+            "if (Get-Command -Name {program} -CommandType Application -ErrorAction Ignore) {{ & {program} {} 2>$null | Out-Null }};\n",
+            args.join(" ")
+        )
+    }
+
     fn hook(&self) -> String {
         include_str!("../../shell/ccs.ps1").to_owned()
     }
