@@ -84,6 +84,14 @@ pub(crate) fn in_parallel<I: Sync, O: Send>(
     });
 }
 
+/// Whether two paths end at one file or directory, links followed.
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 // --- private directories and files ------------------------------------------------------------
 
 /// Creates one directory readable by its owner only, whatever the umask.

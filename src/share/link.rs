@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::{Action, Step};
-use crate::fsx::{is_empty_dir, sibling, symlink};
+use crate::fsx::{self, is_empty_dir, sibling, symlink};
 
 /// Link mode for one item. `to` is what the profile has, `from` the source item.
 pub(super) fn link_item(from: &Path, to: &Path, source: &Path) -> Result<Step> {
@@ -97,6 +97,9 @@ fn relink(
                 source.display()
             ),
         )),
+        // A chain of links that ends at the source item (the Node switcher CCS's, through its
+        // `~/.ccs/shared/`) shares it whole already.
+        (false, true, true) if whole && fsx::same_file(to, from) => None,
         (false, true, _) => Some((
             Action::Kept,
             format!("links to {}: your choice, left alone", target.display()),

@@ -8,7 +8,7 @@ use super::item::Item;
 use super::link;
 use super::record::{Mode, Sharing};
 use super::tree::Tree;
-use crate::fsx::is_empty_dir;
+use crate::fsx::{self, is_empty_dir};
 
 /// What a profile's item is, for `ccs list` and `ccs show`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,11 +118,17 @@ fn item_status(
     let copies = sharing.mode == Mode::Copy || sharing.copied.contains_key(&item);
     if here.file_type().is_symlink() {
         let target = fs::read_link(to).unwrap_or_default();
+        let ours = from == Some(target.as_path());
+        // A chain of links that ends at an item shared whole shares it all the same: the Node
+        // switcher CCS links each item through its own `~/.ccs/shared/`. Resolved only when the
+        // link does not name the source itself, which is what ccs makes. (An item shared entry
+        // by entry, reached through such a chain, stays the user's choice: `sync` keeps it.)
+        let through_a_chain = || !by_entry && from.is_some_and(|from| fsx::same_file(to, from));
         return if !to.exists() {
             Status::Broken
-        } else if from == Some(target.as_path()) && by_entry {
+        } else if ours && by_entry {
             Status::Whole
-        } else if from == Some(target.as_path()) {
+        } else if ours || through_a_chain() {
             Status::Shared
         } else {
             Status::Elsewhere(target)
