@@ -147,10 +147,6 @@ fn rate_limits(store: &Store, profiles: &[(&ProfileName, bool, &Facts)]) -> Vec<
         .collect()
 }
 
-/// The listing for a person: `* work  max · me@example.com (Acme)  4 shared, 1 own   1.2 MB`,
-/// and the account's last known use when reported (`uses`, empty when none is).
-///
-/// Columns padded by hand into one buffer sized for the whole table: with a thousand profiles,
 /// The row of the profile active in this shell, which starts with `*`, stands out.
 pub(super) fn paint_active(line: &str) -> String {
     if line.starts_with("* ") {
@@ -159,6 +155,11 @@ pub(super) fn paint_active(line: &str) -> String {
         line.to_owned()
     }
 }
+
+/// The listing for a person: `* work  max · me@example.com (Acme)  4 shared, 1 own   1.2 MB`,
+/// and the account's last known use when reported (`uses`, empty when none is).
+///
+/// Columns padded by hand into one buffer sized for the whole table: with a thousand profiles,
 
 /// `format!`'s width machinery was a tenth of the listing's instructions (README, performance).
 fn table(
