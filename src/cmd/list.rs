@@ -160,8 +160,7 @@ pub(super) fn paint_active(line: &str) -> String {
 /// and the account's last known use when reported (`uses`, empty when none is).
 ///
 /// Columns padded by hand into one buffer sized for the whole table: with a thousand profiles,
-
-/// `format!`'s width machinery was a tenth of the listing's instructions (README, performance).
+/// `format!`'s width machinery was a tenth of the listing's instructions (docs/performance.md).
 fn table(
     profiles: &[(&ProfileName, bool, &Facts)],
     running: &[usize],
