@@ -9,6 +9,12 @@
 //! scripts' alternative of calling a hidden listing command, and it needs no post-processing of
 //! generated scripts. The feature is marked unstable upstream, so Cargo.toml pins the exact
 //! clap_complete version and the completion tests check what the shells get from it.
+//!
+//! Where the words are another program's (`ccs exec NAME PROGRAM ARGS...`, `ccs NAME ARGS...`)
+//! the definition has nothing to say, and clap_complete would offer ccs's commands and flags
+//! there. So the binary first reads the words before the cursor as clap parses them (`place`),
+//! and answers those places from a one-argument definition instead: the programs on PATH, then
+//! files. Still one process per Tab.
 
 use std::ffi::{OsStr, OsString};
 
