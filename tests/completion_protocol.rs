@@ -283,7 +283,9 @@ fn fish_complete_c_lists_the_profiles_and_the_subcommands() {
     // flags when the word is empty); no file of the working directory, nothing else.
     assert_eq!(
         use_any,
-        &["personal", "work", "work-eu", "--shell", "--help"],
+        &[
+            "personal", "work", "work-eu", "--shell", "--color", "--help"
+        ],
         "complete -C 'ccs use ':\n{text}"
     );
     assert_eq!(
@@ -314,9 +316,13 @@ fn fish_complete_c_lists_the_profiles_and_the_subcommands() {
             "complete -C 'ccs ' does not offer {sub}:\n{text}"
         );
     }
-    assert!(
-        top.iter()
-            .all(|c| !["personal", "work", "work-eu"].contains(c)),
-        "profiles offered where a subcommand goes:\n{text}"
-    );
+    // And the profiles, for `ccs NAME "task"`, after every subcommand.
+    let last_command = top.iter().position(|c| *c == "completions").unwrap();
+    for profile in ["personal", "work", "work-eu"] {
+        let at = top.iter().position(|c| *c == profile);
+        assert!(
+            at.is_some_and(|at| at > last_command),
+            "complete -C 'ccs ' does not offer {profile} after the subcommands:\n{text}"
+        );
+    }
 }
