@@ -152,6 +152,7 @@ impl Request {
     }
 
     /// Whether it is a turn sent to the model (`POST /v1/messages`).
+    #[cfg(unix)]
     pub fn is_turn(&self) -> bool {
         self.method == "POST" && self.route() == "/v1/messages"
     }
@@ -215,14 +216,19 @@ impl StandIn {
         }
     }
 
-    /// Every request received, in order.
-    pub fn requests(&self) -> Vec<Request> {
-        self.shared.requests.lock().unwrap().clone()
-    }
-
     /// Every reply sent to a turn, in order.
     pub fn sent(&self) -> Vec<Sent> {
         self.shared.sent.lock().unwrap().clone()
+    }
+}
+
+/// What reached the model, for the tests of what the client sends it (Unix only, as every test
+/// that asks this is).
+#[cfg(unix)]
+impl StandIn {
+    /// Every request received, in order.
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.requests.lock().unwrap().clone()
     }
 
     /// The bodies of the turns sent to the model.

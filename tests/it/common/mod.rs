@@ -1,9 +1,10 @@
 //! Shared by the integration tests: a private HOME/CCS_HOME per test, the real binary, and the
 //! real shells. Nothing here ever touches the real ~/.claude or ~/.ccs.
-#![allow(dead_code)]
 
 pub mod api;
 pub mod completion;
+// Only the tests that run the real client use it, and they are Unix only.
+#[cfg(unix)]
 pub mod home;
 pub mod pwsh;
 pub mod shells;

@@ -1,6 +1,5 @@
 //! Parsing PowerShell with tree-sitter-powershell, for the tests of what ccs prints for a shell
 //! that cannot run on the test machines.
-#![allow(dead_code)]
 
 use tree_sitter::{Node, Parser, Tree};
 

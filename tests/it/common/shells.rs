@@ -5,9 +5,9 @@
 //!
 //! Adding a shell to the tests means adding its row and listing it in [`ALL`]. The compiler
 //! points at anything else: [`ALL`] has the length of `ccs::shell::Shell::ALL` (and its order is
-//! checked when this compiles), and [`of`] and the tests' `match`es on [`TestShell::kind`] are
-//! exhaustive. The tests that loop over [`ALL`], [`runnable`] or [`installed`] take a new shell at
-//! once; those written once per shell (`bash_…`, `zsh_…`, `fish_…`) take it by a one-line test.
+//! checked when this compiles), and the tests' `match`es on [`TestShell::kind`] are exhaustive.
+//! The tests that loop over [`ALL`], [`runnable`] or [`installed`] take a new shell at once;
+//! those written once per shell (`bash_…`, `zsh_…`, `fish_…`) take it by a one-line test.
 //!
 //! PowerShell cannot be installed on the test machines (it is parsed with tree-sitter instead,
 //! see `pwsh.rs`): its row is never run, so what it says of running PowerShell is written from
@@ -279,16 +279,6 @@ pub fn installed() -> Vec<TestShell> {
     runnable().filter(|s| s.here()).collect()
 }
 
-/// The row for one of ccs's shells (an exhaustive `match`: a shell added to ccs is pointed at).
-pub fn of(kind: Shell) -> TestShell {
-    match kind {
-        Shell::Bash => BASH,
-        Shell::Zsh => ZSH,
-        Shell::Fish => FISH,
-        Shell::Powershell => POWERSHELL,
-    }
-}
-
 /// A shell's row by its name or its program (`"bash"`, `"pwsh"`).
 impl From<&str> for TestShell {
     fn from(name: &str) -> Self {
@@ -304,7 +294,9 @@ impl From<&TestShell> for TestShell {
     }
 }
 
-/// What every shell prints the same way: the two variables a switch sets, `|`-separated.
+/// What every shell prints the same way: the two variables a switch sets, `|`-separated. (Only
+/// Unix-only tests use it.)
+#[cfg(unix)]
 pub const PRINT_SWITCH: &str = "printf '%s|%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\"";
 
 fn posix_print_or(format: &str, var: &str, default: &str) -> String {

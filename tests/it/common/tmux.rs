@@ -19,7 +19,6 @@ pub const POLL: Duration = Duration::from_millis(20);
 
 /// The shells as `Term::start` takes them: the rows of `shells.rs` (`tty_flags`, `setup()`,
 /// `prompt`), under the names the tmux tests have long used.
-#[allow(unused_imports)]
 pub use super::shells::{BASH, FISH, TestShell as Shell, ZSH};
 
 /// Whether tmux and `shell` (a row of `shells.rs`, or its name) are both here (see `have`: a
