@@ -164,11 +164,10 @@ fn a_real_run_writes_its_state_into_the_active_profile_only() {
 #[test]
 fn list_after_a_real_run_equals_a_fresh_measurement() {
     let Some(claude) = claude() else { return };
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     real_home(&sandbox);
     let work = sandbox.create("work");
-    std::thread::sleep(std::time::Duration::from_millis(2100));
-    let before = sandbox.ok(["list", "--json"]);
+    let before = stdout(&sandbox.list_until_cached(&["list", "--json"], &["work"]));
     assert!(sandbox.ccs_home.join("list-cache.tsv").is_file());
     let project = sandbox.root.join("project");
     fs::create_dir(&project).unwrap();

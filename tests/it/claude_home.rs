@@ -441,7 +441,7 @@ fn session_record(profile: &Path, child: &std::process::Child) -> PathBuf {
 fn a_profile_with_a_running_client_is_not_moved_or_deleted() {
     let Some(claude) = claude() else { return };
     let (api, api_url) = black_hole();
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     let home_claude = real_home(&sandbox);
     let untouched = home::snapshot(&home_claude);
     let work = sandbox.create("work");
@@ -449,8 +449,7 @@ fn a_profile_with_a_running_client_is_not_moved_or_deleted() {
     fs::write(work.join("projects/old/a.jsonl"), "{}\n").unwrap();
     // Listed once the profile has settled, so that it is cached: what the client does when it
     // starts must make the listing look again.
-    std::thread::sleep(Duration::from_millis(2100));
-    sandbox.ok(["list"]);
+    sandbox.list_until_cached(&["list"], &["work"]);
     let cache = fs::read_to_string(sandbox.ccs_home.join("list-cache.tsv")).unwrap();
     assert!(cache.lines().any(|l| l.starts_with("work\t")), "{cache}");
     let mut child = running_client(&sandbox, &claude, &work, &api_url);

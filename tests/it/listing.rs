@@ -2,22 +2,20 @@
 //! tests prove the cache is used while a profile is unchanged, and that every change a user or
 //! Claude Code makes is seen at once.
 //!
-//! A profile changed in the last two seconds is never cached (a change in the same clock tick
-//! could go unseen), so each test waits that long once before the listing it wants cached.
+//! A profile changed within the settle time (two seconds) is never cached (a change in the same
+//! clock tick could go unseen), so each test cuts that time ([`Sandbox::with_quick_settle`]) and
+//! lists until the profile is cached ([`Sandbox::list_until_cached`]) before the listing it
+//! wants cached.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::time::Duration;
+use std::process::Output;
 
 use crate::common;
 use crate::common::{Sandbox, have, stderr, stdout};
 
 const CACHE: &str = "list-cache.tsv";
-
-fn settle() {
-    std::thread::sleep(Duration::from_millis(2100));
-}
 
 /// Replaces `path` the way Claude Code writes its files: a temporary file renamed into place.
 fn replace(path: &Path, text: &str) {
@@ -32,23 +30,26 @@ fn account_json(email: &str) -> String {
 
 /// The line `ccs list` prints for `name`.
 fn row(sandbox: &Sandbox, name: &str) -> String {
-    let out = sandbox.run(["list"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stderr(&out), "", "list says nothing on stderr");
-    stdout(&out)
+    row_of(&sandbox.run(["list"]), name)
+}
+
+/// The line for `name` in the output of `ccs list`.
+fn row_of(out: &Output, name: &str) -> String {
+    assert!(out.status.success(), "{}", stderr(out));
+    assert_eq!(stderr(out), "", "list says nothing on stderr");
+    stdout(out)
         .lines()
         .find(|l| l[2..].starts_with(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("no row for {name}:\n{}", stdout(&out)))
+        .unwrap_or_else(|| panic!("no row for {name}:\n{}", stdout(out)))
         .to_owned()
 }
 
 #[test]
 fn an_unchanged_profile_is_listed_from_the_cache() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     let work = sandbox.create("work");
     fs::write(work.join(".claude.json"), account_json("a@example.com")).unwrap();
-    settle();
-    let measured = row(&sandbox, "work");
+    let measured = row_of(&sandbox.list_until_cached(&["list"], &["work"]), "work");
     assert!(measured.contains("a@example.com"), "{measured}");
     assert!(sandbox.ccs_home.join(CACHE).is_file());
 
@@ -87,10 +88,10 @@ fn an_unchanged_profile_is_listed_from_the_cache() {
 
 #[test]
 fn a_login_written_as_claude_code_writes_it_is_seen_at_once() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     let work = sandbox.create("work");
-    settle();
-    assert!(row(&sandbox, "work").contains("not logged in"));
+    let listed = sandbox.list_until_cached(&["list"], &["work"]);
+    assert!(row_of(&listed, "work").contains("not logged in"));
     replace(&work.join(".claude.json"), &account_json("new@example.com"));
     replace(
         &work.join(".credentials.json"),
@@ -102,8 +103,8 @@ fn a_login_written_as_claude_code_writes_it_is_seen_at_once() {
         row(&sandbox, "work")
     );
     // Cached once settled, and still right; the cache never holds a token.
-    settle();
-    assert!(row(&sandbox, "work").contains("max · new@example.com"));
+    let listed = sandbox.list_until_cached(&["list"], &["work"]);
+    assert!(row_of(&listed, "work").contains("max · new@example.com"));
     let cache = fs::read_to_string(sandbox.ccs_home.join(CACHE)).unwrap();
     assert!(cache.contains("new@example.com"), "{cache}");
     assert!(!cache.contains("SECRET"), "{cache}");
@@ -121,7 +122,7 @@ fn a_login_written_as_claude_code_writes_it_is_seen_at_once() {
 
 #[test]
 fn a_file_added_inside_an_own_directory_is_seen_at_once() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     let out = sandbox.run(["create", "solo", "--isolated"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let solo = sandbox.instance("solo");
@@ -129,11 +130,11 @@ fn a_file_added_inside_an_own_directory_is_seen_at_once() {
         solo.join("commands").is_dir(),
         "an isolated profile has its own commands/"
     );
-    settle();
+    let listed = sandbox.list_until_cached(&["list"], &["solo"]);
     assert!(
-        row(&sandbox, "solo").contains("isolated "),
+        row_of(&listed, "solo").contains("isolated "),
         "{}",
-        row(&sandbox, "solo")
+        row_of(&listed, "solo")
     );
     // Inside commands/: the instance directory's mtime does not change, commands/'s does.
     fs::write(solo.join("commands/review.md"), "Review.\n").unwrap();
@@ -146,15 +147,15 @@ fn a_file_added_inside_an_own_directory_is_seen_at_once() {
 
 #[test]
 fn a_change_to_the_shared_source_is_seen_at_once() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     let source = sandbox.home.join(".claude");
     fs::create_dir_all(source.join("commands")).unwrap();
     sandbox.create("work");
-    settle();
+    let listed = sandbox.list_until_cached(&["list"], &["work"]);
     assert!(
-        row(&sandbox, "work").contains("1 shared "),
+        row_of(&listed, "work").contains("1 shared "),
         "{}",
-        row(&sandbox, "work")
+        row_of(&listed, "work")
     );
     fs::create_dir(source.join("agents")).unwrap();
     assert!(
@@ -172,11 +173,13 @@ fn a_change_to_the_shared_source_is_seen_at_once() {
 
 #[test]
 fn removed_and_renamed_profiles_leave_the_cache() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     sandbox.create("work");
     sandbox.create("old");
-    settle();
-    row(&sandbox, "work");
+    row_of(
+        &sandbox.list_until_cached(&["list"], &["work", "old"]),
+        "work",
+    );
     sandbox.ok(["remove", "work", "--yes"]);
     sandbox.ok(["rename", "old", "new"]);
     let listed = sandbox.ok(["list"]);
@@ -191,11 +194,10 @@ fn removed_and_renamed_profiles_leave_the_cache() {
 
 #[test]
 fn an_old_size_is_measured_again() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     let work = sandbox.create("work");
     fs::create_dir(work.join("projects")).unwrap();
-    settle();
-    let before = row(&sandbox, "work");
+    let before = row_of(&sandbox.list_until_cached(&["list"], &["work"]), "work");
     // A session log grows deep inside: the directory's mtime does not change.
     fs::write(work.join("projects/session.jsonl"), vec![b'x'; 3 << 20]).unwrap();
     assert_eq!(
@@ -224,10 +226,9 @@ fn an_old_size_is_measured_again() {
 
 #[test]
 fn a_broken_or_foreign_cache_is_never_believed() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     sandbox.create("work");
-    settle();
-    let truth = sandbox.ok(["list", "--json"]);
+    let truth = stdout(&sandbox.list_until_cached(&["list", "--json"], &["work"]));
     let path = sandbox.ccs_home.join(CACHE);
     let cache = fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = cache.lines().collect();
@@ -274,17 +275,20 @@ fn a_broken_or_foreign_cache_is_never_believed() {
 
 #[test]
 fn a_copy_mode_profile_is_measured_every_time() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new().with_quick_settle();
     let source = sandbox.home.join(".claude");
     fs::create_dir_all(source.join("commands")).unwrap();
     fs::write(source.join("commands/review.md"), "Review.\n").unwrap();
     let out = sandbox.run(["create", "copied", "--copy"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    settle();
+    // Settled: a linking profile made after it is cached, and so would this one be, were it not
+    // a copy.
+    sandbox.create("linked");
+    let listed = sandbox.list_until_cached(&["list"], &["linked"]);
     assert!(
-        row(&sandbox, "copied").contains("1 copied "),
+        row_of(&listed, "copied").contains("1 copied "),
         "{}",
-        row(&sandbox, "copied")
+        row_of(&listed, "copied")
     );
     // An edit deep in the source changes neither the profile nor the source's top level.
     fs::write(source.join("commands/review.md"), "Review carefully.\n").unwrap();

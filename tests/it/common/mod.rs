@@ -14,10 +14,19 @@ use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use shells::TestShell;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ccs");
+
+/// `ccs list` caches no profile changed within its settle time (`SETTLE` in src/listing: 2 s),
+/// lest a change made in the same tick of the file system's clock go unseen. A sandbox
+/// [`Sandbox::with_quick_settle`] cuts it to this, through `CCS_TEST_LIST_SETTLE_MS`: still
+/// longer than that tick on the file systems tests run on (a jiffy, at most 10 ms, on Linux;
+/// nanoseconds on APFS), so a change after a cached listing still shows.
+#[cfg(unix)]
+pub const QUICK_SETTLE: Duration = Duration::from_millis(100);
 
 /// A fake machine for one test: its own HOME and CCS_HOME in a temporary directory.
 pub struct Sandbox {
@@ -25,6 +34,7 @@ pub struct Sandbox {
     pub root: PathBuf,
     pub home: PathBuf,
     pub ccs_home: PathBuf,
+    settle: Option<Duration>,
 }
 
 impl Sandbox {
@@ -42,6 +52,7 @@ impl Sandbox {
             root,
             home,
             ccs_home,
+            settle: None,
         }
     }
 
@@ -62,6 +73,9 @@ impl Sandbox {
             .env("LANG", "C.UTF-8")
             .env("LC_ALL", "C.UTF-8")
             .env("TERM", "xterm-256color");
+        if let Some(settle) = self.settle {
+            cmd.env("CCS_TEST_LIST_SETTLE_MS", settle.as_millis().to_string());
+        }
     }
 
     /// `ccs ARGS` in this sandbox.
@@ -141,6 +155,43 @@ impl Sandbox {
         let out = child.wait_with_output().unwrap();
         feeder.join().unwrap().unwrap();
         out
+    }
+}
+
+/// For the tests of `ccs list`'s cache, which are Unix only.
+#[cfg(unix)]
+impl Sandbox {
+    /// This sandbox with `ccs list`'s cache settling in [`QUICK_SETTLE`] instead of 2 s: a test
+    /// waits for a cached listing with [`Sandbox::list_until_cached`] instead of sleeping.
+    pub fn with_quick_settle(mut self) -> Self {
+        self.settle = Some(QUICK_SETTLE);
+        self
+    }
+
+    /// Runs the listing `ccs ARGS` (`list`, `list --json`) until its cache holds every profile in
+    /// `names`, which it does once they have settled; returns the output of that listing, the one
+    /// that measured and cached them. A bounded poll, for a sandbox
+    /// [`Sandbox::with_quick_settle`].
+    pub fn list_until_cached(&self, args: &[&str], names: &[&str]) -> Output {
+        use std::time::Instant;
+        let cache = self.ccs_home.join("list-cache.tsv");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = self.run(args);
+            assert!(out.status.success(), "ccs {args:?}: {}", stderr(&out));
+            // Every line a listing leaves in the cache holds at that listing: a profile's line
+            // that no longer holds is replaced or dropped.
+            let text = std::fs::read_to_string(&cache).unwrap_or_default();
+            let cached = |name: &&str| text.lines().any(|l| l.split('\t').next() == Some(*name));
+            if names.iter().all(cached) {
+                return out;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ccs list never cached {names:?}:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
