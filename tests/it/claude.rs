@@ -9,9 +9,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::common::child::output_within;
 use crate::common::home::{self, real_home};
 use crate::common::tmux::{BASH, Term, ZSH, can_run};
-use crate::common::{Sandbox, claude, stderr, stdout};
+use crate::common::{CLIENT_TIMEOUT, Sandbox, claude, stderr, stdout};
 
 /// A login as Claude Code stores it, with fake tokens that expire in 2100.
 fn credentials(plan: &str) -> String {
@@ -173,13 +174,11 @@ fn list_after_a_real_run_equals_a_fresh_measurement() {
     fs::create_dir(&project).unwrap();
     let mut run = std::process::Command::new(&claude);
     sandbox.env(&mut run);
-    let out = run
-        .args(["-p", "hi"])
+    run.args(["-p", "hi"])
         .env("CLAUDE_CONFIG_DIR", &work)
         .current_dir(&project)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+        .stdin(std::process::Stdio::null());
+    let out = output_within(&mut run, CLIENT_TIMEOUT);
     assert!(work.join(".claude.json").is_file(), "{}", stderr(&out));
     let cached = sandbox.ok(["list", "--json"]);
     assert_ne!(cached, before, "the run wrote into the profile");

@@ -10,8 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::api::{self, Options, StandIn};
+use crate::common::child::output_within;
 use crate::common::home::{self, real_home};
-use crate::common::{Sandbox, claude, stderr, stdout};
+use crate::common::{CLIENT_TIMEOUT, Sandbox, claude, stderr, stdout};
 
 /// A login whose access token has expired: the client refreshes it before anything else.
 fn expired_login(dir: &Path) {
@@ -112,15 +113,13 @@ fn the_clients_lock_beside_a_profile_is_never_a_profile() {
 fn real_turn(sandbox: &Sandbox, claude: &Path, profile: &Path, cwd: &Path, api: &StandIn) {
     let mut run = Command::new(claude);
     sandbox.env(&mut run);
-    let out = run
-        .args(["-p", "hi"])
+    run.args(["-p", "hi"])
         .env("CLAUDE_CONFIG_DIR", profile)
         .env("ANTHROPIC_BASE_URL", &api.url)
         .env("ANTHROPIC_API_KEY", "sk-ant-api03-fake")
         .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        .stdin(Stdio::null());
+    let out = output_within(&mut run, CLIENT_TIMEOUT);
     assert!(
         out.status.success() && stdout(&out).contains(api::ANSWER),
         "claude -p: {}{}",
@@ -254,7 +253,7 @@ fn auth_status(
     for (k, v) in extra {
         run.env(k, v);
     }
-    let out = run.output().unwrap();
+    let out = output_within(&mut run, CLIENT_TIMEOUT);
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("auth status: {e}: {}{}", stdout(&out), stderr(&out)))
 }

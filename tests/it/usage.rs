@@ -6,14 +6,16 @@
 //! ccusage is installed by tests/fetch-ccusage; without it the comparison with the truth still
 //! runs, and the one with ccusage is skipped with a notice (a failure under CI=true).
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
 use crate::common::Sandbox;
+use crate::common::child::output_within;
 use crate::usage_support;
 use crate::usage_support::{
-    Rng, SECRET, Totals, ccs_usage, ccusage, ccusage_totals, diff, history, now_millis,
+    CCUSAGE_TIMEOUT, Rng, SECRET, Totals, ccs_usage, ccusage, ccusage_totals, diff, history,
+    now_millis,
 };
 
 const HOUR: i64 = 3_600_000;
@@ -72,13 +74,15 @@ fn the_current_block_equals_ccusages_active_block() {
     assert_eq!(end - start, 5 * 3600);
     assert_eq!(start % 3600, 0, "a block starts at the hour");
     let Some(ccusage) = ccusage() else { return };
-    let out = Command::new(ccusage)
-        .args(["blocks", "--active", "--json", "--offline"])
-        .env_clear()
-        .env("HOME", &sandbox.home)
-        .env("CLAUDE_CONFIG_DIR", &dir)
-        .output()
-        .unwrap();
+    let out = output_within(
+        Command::new(ccusage)
+            .args(["blocks", "--active", "--json", "--offline"])
+            .env_clear()
+            .env("HOME", &sandbox.home)
+            .env("CLAUDE_CONFIG_DIR", &dir)
+            .stdin(Stdio::null()),
+        CCUSAGE_TIMEOUT,
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let active = &report["blocks"][0];
     let counts = &active["tokenCounts"];

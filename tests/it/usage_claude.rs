@@ -16,12 +16,10 @@ use serde_json::{Value, json};
 
 use crate::common;
 use crate::common::api::{Limits, Mode, Options, Sent, StandIn, USE_AGENT};
+use crate::common::child::output_within;
 use crate::common::tmux::{BASH, Term, can_run};
-use crate::common::{Sandbox, stderr, stdout};
+use crate::common::{CLIENT_TIMEOUT, Sandbox, stderr, stdout};
 use crate::usage_support::{Totals, ccs_usage, ccusage, ccusage_totals, diff, now_millis};
-
-/// How long one run of the client may take.
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// 42% of the 5-hour window, 17% of the week, both resetting within their windows (the client
 /// ignores a reset more than a year away).
@@ -72,27 +70,7 @@ fn client_env(cmd: &mut Command, sandbox: &Sandbox, dir: &Path, api: &StandIn) {
 
 /// `claude ARGS` in the project, waiting at most [`CLIENT_TIMEOUT`].
 fn run_client(mut cmd: Command, cwd: &Path) -> Output {
-    let mut child = cmd
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > CLIENT_TIMEOUT {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "claude took longer than {CLIENT_TIMEOUT:?}:\n{}\n{}",
-                stdout(&out),
-                stderr(&out)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
+    output_within(cmd.current_dir(cwd).stdin(Stdio::null()), CLIENT_TIMEOUT)
 }
 
 /// What the stand-in's streamed replies add up to.

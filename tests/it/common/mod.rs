@@ -2,6 +2,7 @@
 //! real shells. Nothing here ever touches the real ~/.claude or ~/.ccs.
 
 pub mod api;
+pub mod child;
 pub mod completion;
 // Only the tests that run the real client use it, and they are Unix only.
 #[cfg(unix)]
@@ -231,6 +232,9 @@ pub fn on_path(tool: &str) -> bool {
 pub fn have(tool: &str) -> bool {
     required(on_path(tool), &format!("{tool} is not installed"))
 }
+
+/// How long one run of the real Claude Code may take (see [`child::output_within`]).
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// The real Claude Code: `CCS_TEST_CLAUDE`, else the pinned copy `tests/fetch-claude-code`
 /// installs into target/claude-code; see [`required`].
