@@ -3,7 +3,7 @@
 //!
 //! Claude Code runs offline far enough for this: `claude auth status` reports the login it finds
 //! in the active config dir, and any run writes its `.claude.json` there. The home is a real
-//! one's (tests/common/home.rs). `tests/fetch-claude-code` installs the pinned version into
+//! one's (tests/it/common/home.rs). `tests/fetch-claude-code` installs the pinned version into
 //! target/claude-code; locally these tests skip with a notice without it.
 
 use std::fs;

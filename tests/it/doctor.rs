@@ -201,7 +201,7 @@ fn a_shared_claude_md_is_noted_with_the_profiles_it_reaches() {
     fs::write(sandbox.home.join(".claude/CLAUDE.md"), "# mine\n").unwrap();
     // `work` was made before the file existed: it has no link, so no note that it is shared.
     // Claude Code still reads it as a project's instructions under the home directory
-    // (tests/claude_home.rs proves it against the real client): that note is there.
+    // (tests/it/claude_home.rs proves it against the real client): that note is there.
     let out = doctor(&sandbox, |_| {});
     let notes = lines_with(&out, "note").join("\n");
     assert!(!notes.contains("is shared with"), "{notes}");

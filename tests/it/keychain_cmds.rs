@@ -1,7 +1,7 @@
 //! On macOS Claude Code keeps a profile's login in the Keychain under a name made from the
 //! config dir's path. `remove` deletes it (after the same confirmation), `rename` moves it, and
 //! `doctor` lists logins no profile has: run here through the commands, with the stand-in
-//! `security` of tests/keychain.rs (tests/security-standin) named by CCS_SECURITY.
+//! `security` of tests/it/keychain.rs (tests/security-standin) named by CCS_SECURITY.
 
 use std::fs;
 use std::path::{Path, PathBuf};

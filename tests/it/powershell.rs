@@ -559,7 +559,7 @@ fn a_path_with_a_carriage_return_is_refused_for_powershell() {
         "{}",
         common::stderr(&out)
     );
-    // The other shells take it exactly (tests/shells.rs round-trips it).
+    // The other shells take it exactly (tests/it/shells.rs round-trips it).
     assert!(
         sandbox
             .run(["use", "work", "--shell", "bash"])

@@ -85,7 +85,7 @@ fn a_new_profile_links_the_users_configuration_by_absolute_path() {
             "{item} links to ~/.claude/{item}"
         );
     }
-    // skills/ is shared entry by entry (tests/share_items.rs says why).
+    // skills/ is shared entry by entry (tests/it/share_items.rs says why).
     assert!(link_of(&work.join("skills")).is_none() && work.join("skills").is_dir());
     // Per-profile state is never shared.
     for own in [".credentials.json", "projects"] {

@@ -1,5 +1,5 @@
 //! `ccs usage` and `ccs statusline` against the real Claude Code, run offline against the
-//! stand-in for the Messages API on 127.0.0.1 (tests/common/api.rs) that answers with known
+//! stand-in for the Messages API on 127.0.0.1 (tests/it/common/api.rs) that answers with known
 //! usage: what the client writes into its transcripts (a reply per content block, a subagent's
 //! transcript, its own error reply at a usage limit) adds up to exactly what the stand-in sent,
 //! and the client's own status line input carries the account's use to `ccs list`.

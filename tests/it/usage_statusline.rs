@@ -2,7 +2,7 @@
 //! shape below is one the client wrote, with its times moved to now), it prints one line and
 //! records the account's 5-hour and 7-day use, which `ccs list` and `ccs usage` then show;
 //! `--install` puts it into the shared settings.json without losing a status line already there.
-//! tests/usage_claude.rs drives the real client's status line.
+//! tests/it/usage_claude.rs drives the real client's status line.
 
 use std::fs;
 use std::io::Write;
