@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# A stand-in for what `eval "$(starship init bash)"` sets up, for tests/prompt_order.rs: starship
+# A stand-in for what `eval "$(starship init bash)"` sets up, for tests/it/prompt_order.rs: starship
 # cannot be installed on these machines (not in Debian's archive; building it from crates.io takes
 # longer than CI should). It behaves as starship's bash init does (starship 1.2x), in what matters
 # to ccs's hook: PS1 is rebuilt from scratch by a prompt command, `starship_precmd`; without

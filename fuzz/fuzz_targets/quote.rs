@@ -1,6 +1,6 @@
 //! Fuzzes the quoting of every shell: whatever the value, each shell's word must parse back to
 //! exactly that value. The oracles are small parsers of each shell's quoting rules, written
-//! independently of the quoting code; the real shells check the same in tests/shells.rs.
+//! independently of the quoting code; the real shells check the same in tests/it/shells.rs.
 #![no_main]
 
 use ccs::Shell;

@@ -204,7 +204,8 @@ impl Entry {
     /// The entry to cache for facts just measured, if they may be cached.
     fn worth_keeping(measured: &Measured, now: SystemTime) -> Option<Entry> {
         let keys = measured.keys.clone()?;
-        let settled = keys.iter().all(|(_, key)| key.changed_before(now, SETTLE));
+        let settle = settle_time();
+        let settled = keys.iter().all(|(_, key)| key.changed_before(now, settle));
         if measured.depends_outside || !settled || !fits_in_a_field(&measured.facts) {
             return None;
         }
@@ -231,6 +232,14 @@ impl Entry {
                 now.as_ref() == Some(key)
             })
     }
+}
+
+/// [`SETTLE`], or for the tests only `CCS_TEST_LIST_SETTLE_MS` milliseconds, so that a test of the
+/// cache need not wait two seconds for it. Read only when a profile was measured.
+fn settle_time() -> Duration {
+    std::env::var_os("CCS_TEST_LIST_SETTLE_MS")
+        .and_then(|ms| ms.to_str()?.parse().ok())
+        .map_or(SETTLE, Duration::from_millis)
 }
 
 fn seconds(time: SystemTime) -> u64 {

@@ -1,4 +1,4 @@
-/* A stand-in node.exe for tests/windows.rs: what an npm install's claude.cmd runs. It prints
+/* A stand-in node.exe for tests/it/windows.rs: what an npm install's claude.cmd runs. It prints
  * each argument as a Windows program's C runtime parses its command line (node.exe's does so
  * too), one a line between brackets, then CLAUDE_CONFIG_DIR and CCS_PROFILE, all in UTF-8, and
  * exits with the code in CCS_TEST_EXIT (0 without it). tests/cross/setup builds it into
