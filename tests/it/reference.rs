@@ -75,7 +75,7 @@ fn markdown(cli: &Command) -> String {
     out.push_str("# Command reference\n\n");
     let _ = writeln!(
         out,
-        "<!-- Generated from the clap definitions by tests/reference.rs; do not edit.\n     \
+        "<!-- Generated from the clap definitions by tests/it/reference.rs; do not edit.\n     \
          Regenerate with: {REGENERATE} -->\n"
     );
     let version = cli.get_version().unwrap_or_default();

@@ -29,7 +29,7 @@ fn client_input(transcript: &Path, five_hour: f64, seven_day: f64) -> String {
         "effort": {"level": "medium"},
         "model": {"id": "claude-opus-5-5", "display_name": "Opus 5.5"},
         "workspace": {"current_dir": "/tmp/project", "project_dir": "/tmp/project", "added_dirs": []},
-        "version": "2.1.332",
+        "version": ccs::CLAUDE_CODE_VERSION,
         "output_style": {"name": "default"},
         "cost": {"total_cost_usd": 0.0084584, "total_duration_ms": 6571, "total_api_duration_ms": 55,
                  "total_lines_added": 0, "total_lines_removed": 0},
