@@ -1,8 +1,8 @@
 //! The client's global config file ([`super::GLOBAL_CONFIG_FILE`]): which of its top-level keys
 //! are the user's preferences and user-scope MCP servers (what ccs carries into profiles), which
 //! are per account or per machine, where the default config keeps it, how the client locks it,
-//! and what it records about MCP servers waiting for a sign-in. Read from the client's code at [`super::VERSION`]
-//! (`strings` of the native binary; the names below are its minified ones).
+//! and what it records about MCP servers waiting for a sign-in. Read from the client's code at
+//! [`super::VERSION`] (`strings` of the native binary; the names below are its minified ones).
 
 use std::fs;
 use std::io::ErrorKind;
