@@ -39,7 +39,7 @@ impl Exec {
 /// Runs a command as a profile. On Unix ccs becomes the command (exec), so its exit status,
 /// signals and stdio are the command's own.
 pub(super) fn run_as_profile(name: &ProfileName, command: &[OsString]) -> Result<Outcome> {
-    let (name, dir) = Store::from_env()?.find(name)?;
+    let (name, dir) = Store::from_env()?.find_to_use(name)?;
     warn_about_login_routes(&name, &dir);
     let (program, args) = command.split_first().context("no command given after --")?;
     // On Windows, found as its shells find it, through PATHEXT (`claude` is the `claude.cmd` of

@@ -42,7 +42,7 @@ impl Use {
         let name = ProfileName::parse(&self.name)?;
         let shell = detect::explicit_or_detected(self.shell)?;
         let store = Store::from_env()?;
-        let (name, dir) = match (store.find(&name), &self.pinned_by) {
+        let (name, dir) = match (store.find_to_use(&name), &self.pinned_by) {
             (Ok(found), _) => found,
             (Err(e), None) => return Err(e),
             (Err(_), Some(_)) if self.pin_reported => return Ok(Outcome::no()),

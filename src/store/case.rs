@@ -12,23 +12,32 @@ use super::Store;
 use crate::profile_name::ProfileName;
 
 /// A profile name that is not in the store: the message names the profile it may be a typo of,
-/// else the profiles there are (a few), else how to make one.
+/// else the profiles there are (a few), and how to make one where that is what the user may want.
 #[derive(Debug)]
 pub(crate) struct NoSuchProfile {
     name: ProfileName,
     closest: Option<String>,
     others: Vec<String>,
+    /// Said by a command that would use the profile (`use`, `exec`): making it may be the point.
+    offer_create: bool,
 }
 
 impl std::fmt::Display for NoSuchProfile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = &self.name;
         write!(f, "profile '{name}' does not exist")?;
-        match (&self.closest, self.others.len()) {
-            (Some(closest), _) => write!(f, "; did you mean '{closest}'?"),
-            (None, 0) => write!(f, " (no profiles yet; create one with: ccs create {name})"),
-            (None, 1..=5) => write!(f, " (profiles: {})", self.others.join(", ")),
-            (None, _) => write!(f, " (see: ccs list)"),
+        if let Some(closest) = &self.closest {
+            return write!(f, "; did you mean '{closest}'?");
+        }
+        let there = match self.others.len() {
+            0 => "no profiles yet".to_owned(),
+            1..=5 => format!("profiles: {}", self.others.join(", ")),
+            _ => "see: ccs list".to_owned(),
+        };
+        if self.offer_create || self.others.is_empty() {
+            write!(f, " ({there}; create it with: ccs create {name})")
+        } else {
+            write!(f, " ({there})")
         }
     }
 }
@@ -78,7 +87,21 @@ impl Store {
             name: name.clone(),
             closest,
             others: names.into_iter().map(|n| n.as_str().to_owned()).collect(),
+            offer_create: false,
         }
+    }
+
+    /// [`Store::find`] for a command that would use the profile (`use`, `exec`): a name that is
+    /// no typo of another's is offered to be made.
+    pub(crate) fn find_to_use(&self, name: &ProfileName) -> Result<(ProfileName, PathBuf)> {
+        self.find(name)
+            .map_err(|e| match e.downcast::<NoSuchProfile>() {
+                Ok(mut missing) => {
+                    missing.offer_create = true;
+                    missing.into()
+                }
+                Err(e) => e,
+            })
     }
 
     /// The spelling on disk of the profile found at `name`'s path. On a case-sensitive disk that

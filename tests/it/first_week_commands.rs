@@ -42,18 +42,23 @@ fn a_typo_of_a_profile_gets_did_you_mean_never_create_it() {
             stderr(&out)
         );
     }
-    // Nothing close: the profiles there are, and still no "create it" for a command that needs
-    // one to exist.
+    // Nothing close: the profiles there are, and no "create it" for a command that needs one to
+    // exist; `use`, which may be meant for a new profile, offers to make it.
     let out = sandbox.run(["remove", "nope", "--yes"]);
     assert_fails_with(
         &out,
         "profile 'nope' does not exist (profiles: personal, work)",
     );
+    let out = sandbox.run(["use", "nope", "--shell", "bash"]);
+    assert_fails_with(
+        &out,
+        "profile 'nope' does not exist (profiles: personal, work; create it with: ccs create nope)",
+    );
     // An empty store: how to make one.
     let empty = Sandbox::new();
     assert_fails_with(
         &empty.run(["use", "work", "--shell", "bash"]),
-        "(no profiles yet; create one with: ccs create work)",
+        "(no profiles yet; create it with: ccs create work)",
     );
 }
 

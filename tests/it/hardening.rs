@@ -466,7 +466,7 @@ fn on_a_case_insensitive_disk_a_name_means_the_profile_as_spelled_on_disk() {
     assert_eq!(
         sandbox.ok(["use", "Work", "--shell", "bash"]),
         format!(
-            "export CLAUDE_CONFIG_DIR={};\nexport CCS_PROFILE=work;\n",
+            "export CLAUDE_CONFIG_DIR={};\nexport CCS_PROFILE=work;\nexport CCS_PREVIOUS='~/.claude';\n",
             work.display()
         )
     );
