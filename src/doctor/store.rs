@@ -82,6 +82,7 @@ pub(super) fn check_leftovers(store: &Store) -> Vec<Finding> {
         Leftover::parse(name).map(|(kind, _, pid)| match kind {
             Leftover::Creating => (pid, "a profile whose creation was interrupted"),
             Leftover::Removing => (pid, "the rest of a removed profile"),
+            Leftover::Renaming => (pid, "a profile whose rename was interrupted"),
         })
     });
     for profile in store.names().unwrap_or_default() {

@@ -9,6 +9,8 @@ use crate::profile_name::ProfileName;
 pub(crate) enum Leftover {
     Creating,
     Removing,
+    /// Half of a rename that changes only the case, which some file systems ignore in one step.
+    Renaming,
 }
 
 impl Leftover {
@@ -16,6 +18,7 @@ impl Leftover {
         match self {
             Leftover::Creating => ".creating-",
             Leftover::Removing => ".removing-",
+            Leftover::Renaming => ".renaming-",
         }
     }
 
@@ -25,7 +28,7 @@ impl Leftover {
 
     /// The kind, profile and process of a directory `dir_name` made, if it is one.
     pub(crate) fn parse(file_name: &str) -> Option<(Leftover, ProfileName, u32)> {
-        [Leftover::Creating, Leftover::Removing]
+        [Leftover::Creating, Leftover::Removing, Leftover::Renaming]
             .into_iter()
             .find_map(|kind| {
                 let (name, pid) = file_name.strip_prefix(kind.prefix())?.rsplit_once('-')?;
@@ -43,7 +46,7 @@ mod tests {
     #[test]
     fn leftover_names_read_back_and_nothing_else_parses() {
         let work = ProfileName::parse("work").unwrap();
-        for kind in [Leftover::Creating, Leftover::Removing] {
+        for kind in [Leftover::Creating, Leftover::Removing, Leftover::Renaming] {
             let name = kind.dir_name(&work, 42);
             assert_eq!(Leftover::parse(&name), Some((kind, work.clone(), 42)));
         }

@@ -118,7 +118,42 @@ impl Store {
         // it holds nothing, and a non-empty one makes the rename fail, as it does for create.
         move_into_place(&from, &to, new)
             .with_context(|| format!("cannot rename {} to {}", from.display(), to.display()))?;
+        if old.as_str().eq_ignore_ascii_case(new.as_str()) && !self.spelled_as(new)? {
+            self.rename_case_in_two_steps(old, new)?;
+        }
         Ok(to)
+    }
+
+    /// Whether the profile is listed on disk spelled exactly as `name`.
+    fn spelled_as(&self, name: &ProfileName) -> Result<bool> {
+        Ok(self.names()?.contains(name))
+    }
+
+    /// A case-only rename the file system took without changing the name (FAT, some network
+    /// shares, Wine's view of a Windows disk), done again through a name of another kind:
+    /// ccs never says it renamed what is still spelled the old way.
+    fn rename_case_in_two_steps(&self, old: &ProfileName, new: &ProfileName) -> Result<()> {
+        let between = self
+            .instances
+            .join(Leftover::Renaming.dir_name(new, std::process::id()));
+        let (from, to) = (self.instance_dir(old), self.instance_dir(new));
+        fs::rename(&from, &between).with_context(|| {
+            format!("cannot rename {} to {}", from.display(), between.display())
+        })?;
+        fs::rename(&between, &to).with_context(|| {
+            format!(
+                "profile '{old}' is at {} now; rename it to {} by hand",
+                between.display(),
+                to.display()
+            )
+        })?;
+        if !self.spelled_as(new)? {
+            bail!(
+                "this file system keeps the name '{old}' whatever ccs asks: the profile is still \
+                 '{old}' (the case of a name cannot change here)"
+            );
+        }
+        Ok(())
     }
 
     /// Moves an existing config dir into the store as profile `name`, in one rename, so that

@@ -367,6 +367,11 @@ impl CaseFoldDisk {
     /// None (a notice locally, a failure under CI=true) without FUSE, the right to mount (root,
     /// or Debian's `fuse` for fusermount), or Debian's python3-fusepy.
     fn mount(sandbox: &Sandbox) -> Option<Self> {
+        Self::mount_keeping_case_on_rename(sandbox, false)
+    }
+
+    /// `keeps_case`: a rename that only changes case succeeds and changes nothing, as on FAT.
+    fn mount_keeping_case_on_rename(sandbox: &Sandbox, keeps_case: bool) -> Option<Self> {
         let can_mount = std::path::Path::new("/dev/fuse").exists()
             && (is_root() || common::on_path("fusermount"))
             && std::process::Command::new("/usr/bin/python3")
@@ -386,6 +391,10 @@ impl CaseFoldDisk {
         let server = std::process::Command::new("/usr/bin/python3")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/casefold-fs"))
             .args([&backing, &mountpoint])
+            .env(
+                "CASEFOLD_KEEP_CASE_ON_RENAME",
+                if keeps_case { "1" } else { "0" },
+            )
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
@@ -490,6 +499,37 @@ fn on_a_case_insensitive_disk_a_name_means_the_profile_as_spelled_on_disk() {
     let out = sandbox.run(["rename", "work", "Work"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(disk.stored_names("store/instances"), ["Work"]);
+    let code = sandbox.ok(["use", "work", "--shell", "bash"]);
+    assert!(code.contains("CCS_PROFILE=Work;"), "{code}");
+}
+
+/// On a disk that takes a case-only rename and keeps the old name (FAT, some network shares,
+/// Wine), `ccs rename work Work` still ends with `Work` on disk, or says it could not: never a
+/// rename claimed and not made.
+#[test]
+fn a_case_only_rename_the_disk_ignores_is_done_in_two_steps() {
+    let mut sandbox = Sandbox::new();
+    let Some(disk) = CaseFoldDisk::mount_keeping_case_on_rename(&sandbox, true) else {
+        return;
+    };
+    sandbox.ccs_home = disk.mountpoint.join("store");
+    sandbox.create("work");
+    // The premise: this disk ignores a rename that changes only case.
+    fs::rename(
+        sandbox.ccs_home.join("instances/work"),
+        sandbox.ccs_home.join("instances/Work"),
+    )
+    .unwrap();
+    assert_eq!(disk.stored_names("store/instances"), ["work"]);
+
+    let out = sandbox.run(["rename", "work", "Work"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(disk.stored_names("store/instances"), ["Work"]);
+    assert!(
+        stderr(&out).contains("renamed profile 'work' to 'Work'"),
+        "{}",
+        stderr(&out)
+    );
     let code = sandbox.ok(["use", "work", "--shell", "bash"]);
     assert!(code.contains("CCS_PROFILE=Work;"), "{code}");
 }
