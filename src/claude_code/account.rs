@@ -66,11 +66,8 @@ impl Account {
             .and_then(|o| o.get("accessToken"))
             .and_then(Value::as_str)
             .is_some_and(|t| !t.is_empty());
-        let state = read_json(&files.global_config);
-        let account = state
-            .as_ref()
-            .and_then(|s| s.get("oauthAccount"))
-            .filter(|a| a.is_object());
+        let account = oauth_account(&files.global_config);
+        let account = account.as_ref().filter(|a| a.is_object());
         Self {
             logged_in: has_token || account.is_some(),
             subscription: text(oauth, "subscriptionType"),
@@ -107,9 +104,27 @@ pub(crate) fn account_uuid(instance: &Path) -> Option<String> {
 
 /// The same, from a global config file: for the default config, `~/.claude.json`.
 pub(crate) fn account_uuid_in(global_config: &Path) -> Option<String> {
-    let state = read_json(global_config)?;
-    let uuid = state.get("oauthAccount")?.get("accountUuid")?.as_str()?;
-    (!uuid.is_empty()).then(|| uuid.to_owned())
+    let uuid = oauth_account(global_config)?
+        .get("accountUuid")?
+        .as_str()?
+        .to_owned();
+    (!uuid.is_empty()).then_some(uuid)
+}
+
+/// The one member of a global config this module reads. The rest of the file (megabytes in a
+/// long-used config: every project's state, caches) is skipped while it is parsed, never built
+/// into values: `ccs list` reads `~/.claude.json` at every listing.
+#[derive(serde::Deserialize)]
+struct GlobalConfig {
+    #[serde(rename = "oauthAccount", default)]
+    oauth_account: Option<Value>,
+}
+
+/// `oauthAccount` of the global config at `path`, if it can be read.
+fn oauth_account(path: &Path) -> Option<Value> {
+    serde_json::from_slice::<GlobalConfig>(&fs::read(path).ok()?)
+        .ok()?
+        .oauth_account
 }
 
 fn read_json(path: &Path) -> Option<Value> {
