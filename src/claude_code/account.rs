@@ -1,8 +1,11 @@
-//! What a profile's account is, read from the files Claude Code writes into its config dir.
-//! Only descriptive fields are ever read out: no token leaves this module, not even in `Debug`.
+//! What a config dir's account is, read from the two files Claude Code keeps it in: the login
+//! (`.credentials.json`) and the global config (`.claude.json`), both inside a profile, and for
+//! the default config `~/.claude/.credentials.json` with `~/.claude.json` beside the dir
+//! ([`AccountFiles`]). Only descriptive fields are ever read out: no token leaves this module,
+//! not even in `Debug`.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -20,19 +23,51 @@ pub(crate) struct Account {
     pub organization: Option<String>,
 }
 
+/// The two files a config dir's account is read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AccountFiles {
+    /// The login: `.credentials.json` in the config dir (where no Keychain keeps it).
+    pub credentials: PathBuf,
+    /// The global config, which names the account (`oauthAccount`).
+    pub global_config: PathBuf,
+}
+
+impl AccountFiles {
+    /// A profile's: both inside its config dir (what `CLAUDE_CONFIG_DIR` names).
+    pub(crate) fn of_profile(config_dir: &Path) -> Self {
+        Self {
+            credentials: config_dir.join(super::CREDENTIALS_FILE),
+            global_config: config_dir.join(super::GLOBAL_CONFIG_FILE),
+        }
+    }
+
+    /// The default config's (the constructor for it), without `CLAUDE_CONFIG_DIR`: `~/.claude/.credentials.json`, and
+    /// `~/.claude.json` beside the dir (see [`super::global_config::file_of`]).
+    pub(crate) fn of_default(home: &Path) -> Self {
+        let dir = home.join(super::DEFAULT_DIR);
+        Self {
+            credentials: dir.join(super::CREDENTIALS_FILE),
+            global_config: super::global_config::file_of(&dir, Some(home)),
+        }
+    }
+}
+
 impl Account {
+    /// A profile's account, from the files in its config dir.
     pub(crate) fn read(instance: &Path) -> Self {
-        let credentials = read_json(&instance.join(super::CREDENTIALS_FILE));
+        Self::read_files(&AccountFiles::of_profile(instance))
+    }
+
+    /// The account these two files name.
+    pub(crate) fn read_files(files: &AccountFiles) -> Self {
+        let credentials = read_json(&files.credentials);
         let oauth = credentials.as_ref().and_then(|c| c.get("claudeAiOauth"));
         let has_token = oauth
             .and_then(|o| o.get("accessToken"))
             .and_then(Value::as_str)
             .is_some_and(|t| !t.is_empty());
-        let state = read_json(&instance.join(super::GLOBAL_CONFIG_FILE));
-        let account = state
-            .as_ref()
-            .and_then(|s| s.get("oauthAccount"))
-            .filter(|a| a.is_object());
+        let account = oauth_account(&files.global_config);
+        let account = account.as_ref().filter(|a| a.is_object());
         Self {
             logged_in: has_token || account.is_some(),
             subscription: text(oauth, "subscriptionType"),
@@ -64,9 +99,32 @@ impl Account {
 /// The account a profile is logged into, as `.claude.json` records it
 /// (`oauthAccount.accountUuid`): two profiles with the same one share an account.
 pub(crate) fn account_uuid(instance: &Path) -> Option<String> {
-    let state = read_json(&instance.join(super::GLOBAL_CONFIG_FILE))?;
-    let uuid = state.get("oauthAccount")?.get("accountUuid")?.as_str()?;
-    (!uuid.is_empty()).then(|| uuid.to_owned())
+    account_uuid_in(&AccountFiles::of_profile(instance).global_config)
+}
+
+/// The same, from a global config file: for the default config, `~/.claude.json`.
+pub(crate) fn account_uuid_in(global_config: &Path) -> Option<String> {
+    let uuid = oauth_account(global_config)?
+        .get("accountUuid")?
+        .as_str()?
+        .to_owned();
+    (!uuid.is_empty()).then_some(uuid)
+}
+
+/// The one member of a global config this module reads. The rest of the file (megabytes in a
+/// long-used config: every project's state, caches) is skipped while it is parsed, never built
+/// into values: `ccs list` reads `~/.claude.json` at every listing.
+#[derive(serde::Deserialize)]
+struct GlobalConfig {
+    #[serde(rename = "oauthAccount", default)]
+    oauth_account: Option<Value>,
+}
+
+/// `oauthAccount` of the global config at `path`, if it can be read.
+fn oauth_account(path: &Path) -> Option<Value> {
+    serde_json::from_slice::<GlobalConfig>(&fs::read(path).ok()?)
+        .ok()?
+        .oauth_account
 }
 
 fn read_json(path: &Path) -> Option<Value> {
@@ -126,5 +184,36 @@ mod tests {
             );
             assert_eq!(Account::read(dir.path()).summary(), "not logged in");
         }
+    }
+
+    #[test]
+    fn the_default_config_keeps_its_global_config_beside_the_dir() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join(".claude");
+        fs::create_dir(&dir).unwrap();
+        fs::write(
+            dir.join(".credentials.json"),
+            r#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-SECRET","subscriptionType":"pro"}}"#,
+        )
+        .unwrap();
+        // Inside the dir is where a profile keeps it, not the default: not read.
+        fs::write(
+            dir.join(".claude.json"),
+            r#"{"oauthAccount":{"emailAddress":"inside@example.com","accountUuid":"in"}}"#,
+        )
+        .unwrap();
+        fs::write(
+            home.path().join(".claude.json"),
+            r#"{"oauthAccount":{"emailAddress":"main@example.com","accountUuid":"u-1"}}"#,
+        )
+        .unwrap();
+        let files = AccountFiles::of_default(home.path());
+        let account = Account::read_files(&files);
+        assert_eq!(account.summary(), "pro · main@example.com");
+        assert_eq!(files.global_config, home.path().join(".claude.json"));
+        assert_eq!(
+            account_uuid_in(&files.global_config).as_deref(),
+            Some("u-1")
+        );
     }
 }

@@ -9,12 +9,14 @@
 //! - [`layout`]: what each top-level entry of a config dir is (the user's configuration that ccs
 //!   shares, sessions and logs that `clean` may empty, the login, state).
 //! - [`account`]: which account a config dir is logged into (never a token).
+//! - [`default_config`]: the config the client uses without `CLAUDE_CONFIG_DIR`, `~/.claude`.
 //! - [`keychain`]: the macOS Keychain names of a config dir's login.
 //! - [`locks`] and [`sessions`]: the client's lock directories and its records of running
 //!   sessions.
 //! - [`routes`]: settings and variables that take the login or the config dir elsewhere.
 
 pub(crate) mod account;
+pub(crate) mod default_config;
 pub(crate) mod global_config;
 pub(crate) mod keychain;
 pub(crate) mod layout;

@@ -1,11 +1,13 @@
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Outcome, active_profile, note_no_profiles};
+use super::{Outcome, active_profile, default_config, note_no_profiles};
 use crate::claude_code::account::Account;
+use crate::claude_code::default_config::DefaultConfig;
 use crate::claude_code::sessions;
 use crate::contract::SHARING_FILE;
 use crate::disk;
@@ -13,26 +15,35 @@ use crate::list_cache::{self, Facts, SharingFacts};
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use crate::ui;
+use crate::usage::Owner;
 use crate::usage::snapshot::{self, Snapshot};
 use crate::usage::time;
 
 /// List profiles with their accounts, marking the one active in this shell with '*'
+///
+/// Claude Code's default config (~/.claude, used with no profile active) is listed first as
+/// ~/.claude, when it is there.
 #[derive(Debug, Args)]
 pub struct List {
-    /// One JSON array for scripts: name, path, active, account and size of each profile
+    /// One JSON array for scripts: name, path, active, account and size of each profile (the
+    /// default config with "name": null and "default_config": true)
     #[arg(long)]
     json: bool,
 }
 
-/// One profile in `ccs list --json`.
+/// One profile in `ccs list --json`, or the default config.
 #[derive(Serialize)]
 struct Row<'a> {
-    name: &'a str,
+    /// `null` for the default config: scripts that iterate names never take it for a profile.
+    name: Option<&'a str>,
+    /// The row is Claude Code's default config (`~/.claude`), not a profile.
+    default_config: bool,
     path: Option<&'a str>,
     active: bool,
     account: &'a Account,
-    size_bytes: u64,
-    /// `null` when `.ccs.json` is broken.
+    /// `null` for the default config, which is not measured (see [`DefaultRow`]).
+    size_bytes: Option<u64>,
+    /// `null` when `.ccs.json` is broken, and for the default config.
     sharing: Option<SharingRow>,
     /// The account's last known use, as the client reported it to `ccs statusline`; `null`
     /// when never reported.
@@ -57,12 +68,57 @@ impl SharingRow {
     }
 }
 
+/// The default config's row: its account, read from its two small files at every listing (they
+/// are not in the listing's cache, which is keyed on profiles' directories), and its running
+/// sessions and last known use. Its size is never measured: `~/.claude` may hold gigabytes of
+/// history, and `ccs list` must cost no more than a couple of `stat`s and those two files beyond
+/// the profiles' (1,000 profiles in about 3 ms); `ccs du` and `du -sh ~/.claude` say it.
+struct DefaultRow {
+    dir: PathBuf,
+    facts: Facts,
+    running: usize,
+    limits: Option<Snapshot>,
+}
+
+impl DefaultRow {
+    fn read(store: &Store, config: &DefaultConfig) -> Self {
+        let dir = config.dir();
+        let running = sessions::running_sessions(&dir).len();
+        let limits = snapshot::load(store, Owner::DefaultConfig).filter(Snapshot::has_limits);
+        Self {
+            facts: Facts {
+                account: Account::read_files(&config.account_files()),
+                size: 0,
+                sharing: None,
+                session_records: running > 0,
+            },
+            dir,
+            running,
+            limits,
+        }
+    }
+}
+
+/// One line of the listing: a profile (`name`), or the default config (`None`).
+struct Line<'a> {
+    name: Option<&'a ProfileName>,
+    active: bool,
+    facts: &'a Facts,
+}
+
+impl Line<'_> {
+    fn label(&self) -> &str {
+        self.name.map_or(DefaultConfig::LABEL, |name| name.as_str())
+    }
+}
+
 impl List {
     pub fn run(self) -> Result<Outcome> {
         let store = Store::from_env()?;
         let active = active_profile(&store);
         let listed = store.profiles_with_metadata()?;
         let facts = list_cache::facts(&store, &listed);
+        let default = default_config().map(|config| DefaultRow::read(&store, &config));
         let profiles: Vec<_> = listed
             .iter()
             .zip(&facts)
@@ -71,26 +127,46 @@ impl List {
                 (name, Some(name) == active.as_ref(), facts)
             })
             .collect();
-        let running = running_sessions(&store, &profiles);
-        let limits = rate_limits(&store, &profiles);
+        let mut running = running_sessions(&store, &profiles);
+        let mut limits = rate_limits(&store, &profiles);
+        let mut lines: Vec<Line> = Vec::with_capacity(profiles.len() + 1);
+        // The default config first, above the profiles.
+        if let Some(default) = &default {
+            lines.push(Line {
+                name: None,
+                active: DefaultConfig::is_active(),
+                facts: &default.facts,
+            });
+            running.insert(0, default.running);
+            limits.insert(0, default.limits.clone());
+        }
+        lines.extend(profiles.iter().map(|&(name, active, facts)| Line {
+            name: Some(name),
+            active,
+            facts,
+        }));
         let now = time::now_millis();
         if self.json {
-            let paths: Vec<_> = profiles
+            let paths: Vec<_> = lines
                 .iter()
-                .map(|(name, ..)| store.instance_dir(name))
+                .map(|line| match line.name {
+                    Some(name) => store.instance_dir(name),
+                    None => default.as_ref().map(|d| d.dir.clone()).unwrap_or_default(),
+                })
                 .collect();
-            let rows: Vec<Row> = profiles
+            let rows: Vec<Row> = lines
                 .iter()
                 .zip(&paths)
                 .zip(&limits)
                 .zip(&running)
-                .map(|((((name, active, facts), path), limits), running)| Row {
-                    name: name.as_str(),
+                .map(|(((line, path), limits), running)| Row {
+                    name: line.name.map(ProfileName::as_str),
+                    default_config: line.name.is_none(),
                     path: path.to_str(),
-                    active: *active,
-                    account: &facts.account,
-                    size_bytes: facts.size,
-                    sharing: facts.sharing.as_ref().map(SharingRow::of),
+                    active: line.active,
+                    account: &line.facts.account,
+                    size_bytes: line.name.map(|_| line.facts.size),
+                    sharing: line.facts.sharing.as_ref().map(SharingRow::of),
                     rate_limits: limits.as_ref().map(|r| r.shown(now)),
                     running_sessions: *running,
                 })
@@ -110,7 +186,7 @@ impl List {
             Vec::new()
         };
         Ok(Outcome::print(super::paint_lines(
-            table(&profiles, &running, &uses),
+            table(&lines, &running, &uses),
             paint_active,
         )))
     }
@@ -157,15 +233,12 @@ pub(super) fn paint_active(line: &str) -> String {
 }
 
 /// The listing for a person: `* work  max · me@example.com (Acme)  4 shared, 1 own   1.2 MB`,
-/// and the account's last known use when reported (`uses`, empty when none is).
+/// and the account's last known use when reported (`uses`, empty when none is). The default
+/// config's line shows `-` for what is not measured for it: sharing and size.
 ///
 /// Columns padded by hand into one buffer sized for the whole table: with a thousand profiles,
 /// `format!`'s width machinery was a tenth of the listing's instructions (docs/performance.md).
-fn table(
-    profiles: &[(&ProfileName, bool, &Facts)],
-    running: &[usize],
-    uses: &[Option<String>],
-) -> String {
+fn table(lines: &[Line], running: &[usize], uses: &[Option<String>]) -> String {
     let running: Vec<String> = if running.iter().any(|&n| n > 0) {
         running
             .iter()
@@ -181,37 +254,39 @@ fn table(
         Vec::new()
     };
     let running_width = running.iter().map(String::len).max().unwrap_or(0);
-    let name_width = profiles
-        .iter()
-        .map(|(n, ..)| n.as_str().len())
-        .max()
-        .unwrap_or(0);
-    let summaries: Vec<String> = profiles.iter().map(|(.., f)| f.account.summary()).collect();
+    let name_width = lines.iter().map(|l| l.label().len()).max().unwrap_or(0);
+    let summaries: Vec<String> = lines.iter().map(|l| l.facts.account.summary()).collect();
     let summary_width = summaries
         .iter()
         .map(|s| s.chars().count())
         .max()
         .unwrap_or(0);
     let unreadable = format!("{SHARING_FILE} unreadable");
-    let shares: Vec<&str> = profiles
+    let shares: Vec<&str> = lines
         .iter()
-        .map(|(.., f)| f.sharing.as_ref().map_or(&*unreadable, |s| &s.summary))
+        .map(|l| match (&l.facts.sharing, l.name) {
+            (Some(s), _) => &s.summary,
+            (None, Some(_)) => &*unreadable,
+            (None, None) => "-",
+        })
         .collect();
     let share_width = shares.iter().map(|s| s.len()).max().unwrap_or(0);
     let line_width = name_width + summary_width + share_width + 16;
-    let mut out = String::with_capacity(profiles.len() * line_width);
+    let mut out = String::with_capacity(lines.len() * line_width);
     let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
-    for (i, (((name, active, facts), summary), share)) in
-        profiles.iter().zip(&summaries).zip(&shares).enumerate()
-    {
-        out.push_str(if *active { "* " } else { "  " });
-        out.push_str(name.as_str());
-        pad(&mut out, name_width - name.as_str().len() + 2);
+    for (i, ((line, summary), share)) in lines.iter().zip(&summaries).zip(&shares).enumerate() {
+        let label = line.label();
+        out.push_str(if line.active { "* " } else { "  " });
+        out.push_str(label);
+        pad(&mut out, name_width - label.len() + 2);
         out.push_str(summary);
         pad(&mut out, summary_width - summary.chars().count() + 2);
         out.push_str(share);
         pad(&mut out, share_width - share.len() + 2);
-        let size = disk::human_size(facts.size);
+        let size = match line.name {
+            Some(_) => disk::human_size(line.facts.size),
+            None => "-".to_owned(),
+        };
         pad(&mut out, 7usize.saturating_sub(size.chars().count()));
         out.push_str(&size);
         let used = uses.get(i).and_then(Option::as_deref);

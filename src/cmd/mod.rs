@@ -39,10 +39,12 @@ use clap::{Parser, Subcommand};
 
 use crate::claude_code::CONFIG_DIR_VAR;
 use crate::claude_code::account::Account;
+use crate::claude_code::default_config::DefaultConfig;
 use crate::claude_code::routes;
 use crate::claude_code::sessions;
 use crate::contract::{PREVIOUS_VAR, TMUX_VAR};
 use crate::disk;
+use crate::fsx;
 use crate::profile_name::ProfileName;
 use crate::shell::{Shell, Switch};
 use crate::store::Store;
@@ -203,6 +205,13 @@ pub(crate) fn command_names() -> Vec<String> {
 fn active_profile(store: &Store) -> Option<ProfileName> {
     let named = store.profile_for_config_dir(&std::env::var_os(CONFIG_DIR_VAR)?)?;
     Some(store.spelled(named))
+}
+
+/// Claude Code's default config (`~/.claude`), when the client has used it: the row `list` and
+/// `usage` show for it. Two `stat`s.
+fn default_config() -> Option<DefaultConfig> {
+    let default = DefaultConfig::at(&fsx::home_dir().ok()?);
+    default.exists().then_some(default)
 }
 
 /// The one profile a command acts on: the one named, else the one active in this shell.

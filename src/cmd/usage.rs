@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
@@ -6,21 +6,23 @@ use clap_complete::ArgValueCandidates;
 use serde::Serialize;
 
 use super::tab::profile_names;
-use super::{Outcome, active_profile, note_no_profiles, targets};
+use super::{Outcome, active_profile, default_config, note_no_profiles, targets};
+use crate::claude_code::default_config::DefaultConfig;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use crate::ui;
 use crate::usage::snapshot::{self, Snapshot, percent};
 use crate::usage::tally::{Block, Tally};
 use crate::usage::time::{self, Millis, SECOND};
-use crate::usage::{self, Problems, Report};
+use crate::usage::{self, Owner, Problems, Report};
 
 /// Which account has room left: each profile's token use and limits
 ///
 /// Counts the tokens in each profile's transcripts (input, output, cache writes and reads, per
 /// model) in the current 5-hour block, the last 7 days and in all, and shows how much of the
 /// account's 5-hour and 7-day limits the client last reported as used (recorded by `ccs
-/// statusline`), or that it is limited until a time. Without NAME, every profile.
+/// statusline`), or that it is limited until a time. Without NAME, every profile, and Claude
+/// Code's default config (~/.claude) as a row of its own when it is there.
 #[derive(Debug, Args)]
 pub struct Usage {
     /// Only this profile (default: every profile)
@@ -38,7 +40,10 @@ pub struct Usage {
 /// One profile, as `--json` shows it.
 #[derive(Serialize)]
 struct Row<'a> {
-    name: &'a str,
+    /// `null` for the default config.
+    name: Option<&'a str>,
+    /// The row is Claude Code's default config (`~/.claude`), not a profile.
+    default_config: bool,
     active: bool,
     total: &'a Tally,
     five_hour: Option<&'a Block>,
@@ -57,12 +62,22 @@ struct LimitRow<'a> {
     window: Option<&'a str>,
 }
 
-/// Everything shown for one profile.
+/// Everything shown for one profile, or for the default config.
 struct Shown {
-    name: ProfileName,
+    /// `None` for the default config.
+    name: Option<ProfileName>,
     active: bool,
     report: Report,
     snapshot: Option<Snapshot>,
+}
+
+impl Shown {
+    /// The row's first column: the profile's name, or [`DefaultConfig::LABEL`].
+    fn label(&self) -> &str {
+        self.name
+            .as_ref()
+            .map_or(DefaultConfig::LABEL, ProfileName::as_str)
+    }
 }
 
 impl Usage {
@@ -81,21 +96,37 @@ impl Usage {
         if profiles.is_empty() {
             note_no_profiles();
         }
+        // The default config first, counted like a profile under its own key.
+        let counted: Vec<(Option<ProfileName>, PathBuf)> = everyone
+            .then(default_config)
+            .flatten()
+            .map(|d| (None, d.dir()))
+            .into_iter()
+            .chain(profiles.into_iter().map(|(name, dir)| (Some(name), dir)))
+            .collect();
+        let dirs: Vec<(Owner, &Path)> = counted
+            .iter()
+            .map(|(name, dir)| (owner(name.as_ref()), dir.as_path()))
+            .collect();
         let now = time::now_millis();
-        let reports = usage::measure(&store, &profiles, now);
+        let reports = usage::measure(&store, &dirs, now);
         let active = active_profile(&store);
-        let shown: Vec<Shown> = profiles
+        let default_active = DefaultConfig::is_active();
+        let shown: Vec<Shown> = counted
             .into_iter()
             .zip(reports)
             .map(|((name, _), report)| Shown {
-                snapshot: snapshot::load(&store, &name),
-                active: Some(&name) == active.as_ref(),
+                snapshot: snapshot::load(&store, owner(name.as_ref())),
+                active: match &name {
+                    Some(name) => Some(name) == active.as_ref(),
+                    None => default_active,
+                },
                 name,
                 report,
             })
             .collect();
         for s in &shown {
-            note_problems(&s.name, &s.report.problems);
+            note_problems(s.label(), &s.report.problems);
         }
         if self.json {
             let rows: Vec<Row> = shown.iter().map(|s| row(s, now)).collect();
@@ -108,9 +139,15 @@ impl Usage {
     }
 }
 
+/// Whose records a row's are.
+fn owner(name: Option<&ProfileName>) -> Owner<'_> {
+    name.map_or(Owner::DefaultConfig, Owner::Profile)
+}
+
 fn row(s: &Shown, now: Millis) -> Row<'_> {
     Row {
-        name: s.name.as_str(),
+        name: s.name.as_ref().map(ProfileName::as_str),
+        default_config: s.name.is_none(),
         active: s.active,
         total: &s.report.sums.total,
         five_hour: s.report.sums.five_hour.as_ref(),
@@ -128,8 +165,8 @@ fn row(s: &Shown, now: Millis) -> Row<'_> {
     }
 }
 
-/// One notice per kind of trouble per profile.
-fn note_problems(name: &ProfileName, p: &Problems) {
+/// One notice per kind of trouble per profile (`name`: its label).
+fn note_problems(name: &str, p: &Problems) {
     if p.broken_lines > 0 {
         let others = p.broken_files.len() - 1;
         ui::warn(format_args!(
@@ -178,11 +215,7 @@ const BAR: usize = 10;
 /// The table for a person: one line per profile, a bar of the 5-hour window's use, then the
 /// tokens counted. `* work  ████░░░░░░  42% of 5h · resets 14:00 · 7d 17%   block 1.2M · …`
 fn table(shown: &[Shown], now: Millis, zone: &jiff::tz::TimeZone) -> String {
-    let name_width = shown
-        .iter()
-        .map(|s| s.name.as_str().len())
-        .max()
-        .unwrap_or(0);
+    let name_width = shown.iter().map(|s| s.label().len()).max().unwrap_or(0);
     let states: Vec<(String, String)> = shown.iter().map(|s| state(s, now, zone)).collect();
     let state_width = states
         .iter()
@@ -193,7 +226,7 @@ fn table(shown: &[Shown], now: Millis, zone: &jiff::tz::TimeZone) -> String {
     for (s, (bar, state)) in shown.iter().zip(&states) {
         let sums = &s.report.sums;
         out.push_str(if s.active { "* " } else { "  " });
-        out.push_str(&format!("{:<name_width$}  {bar}  ", s.name.as_str()));
+        out.push_str(&format!("{:<name_width$}  {bar}  ", s.label()));
         out.push_str(&format!("{state:<state_width$}  "));
         let block = sums
             .five_hour
@@ -331,7 +364,7 @@ fn most_room(shown: &[Shown], now: Millis) -> Option<String> {
     };
     Some(format!(
         "most room now{among}: {} ({}% of its 5-hour limit used)\n",
-        best.name,
+        best.label(),
         percent(*pct)
     ))
 }

@@ -1,9 +1,11 @@
 //! What decides which account a profile is: the routes around its login, accounts two profiles
-//! share, and what `~/.claude` (or the shared source) lends every profile.
+//! (or a profile and the default config) share, and what `~/.claude` (or the shared source) lends every profile.
 
 use std::path::{Path, PathBuf};
 
 use super::{Finding, Level, finding};
+use crate::claude_code::account;
+use crate::claude_code::default_config::DefaultConfig;
 use crate::claude_code::routes;
 use crate::fsx;
 use crate::profile_name::ProfileName;
@@ -146,19 +148,25 @@ fn check_anthropic_login_profile(store: &Store, names: &[ProfileName]) -> Option
 
 /// Two profiles logged into one account (the same `oauthAccount.accountUuid`) rotate each
 /// other's refresh token: whenever one refreshes its login, the other's stops working and must
-/// `/login` again.
-pub(super) fn check_shared_accounts(store: &Store) -> Vec<Finding> {
+/// `/login` again. The default config (`~/.claude`, its account in `~/.claude.json` under
+/// `home`) is one more login that can share an account with a profile.
+pub(super) fn check_shared_accounts(store: &Store, home: Option<&Path>) -> Vec<Finding> {
     let mut by_account: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for name in store.names().unwrap_or_default() {
-        if let Some(uuid) = crate::claude_code::account::account_uuid(&store.instance_dir(&name)) {
+        if let Some(uuid) = account::account_uuid(&store.instance_dir(&name)) {
             by_account.entry(uuid).or_default().push(name.to_string());
         }
     }
+    let default_uuid = home.and_then(|home| {
+        account::account_uuid_in(&DefaultConfig::at(home).account_files().global_config)
+    });
     by_account
-        .into_values()
-        .filter(|profiles| profiles.len() > 1)
-        .map(|profiles| {
-            finding(
+        .into_iter()
+        .filter_map(|(uuid, profiles)| {
+            if default_uuid.as_ref() == Some(&uuid) {
+                return Some(shared_with_default(&profiles));
+            }
+            (profiles.len() > 1).then(|| finding(
                 Level::Warn,
                 format!(
                     "profiles {} are logged into the same account: each login refresh in one logs the others out",
@@ -168,9 +176,30 @@ pub(super) fn check_shared_accounts(store: &Store) -> Vec<Finding> {
                     "keep one profile per account (ccs remove {}), or /login to another account there",
                     profiles[1..].join(" ")
                 )),
-            )
+            ))
         })
         .collect()
+}
+
+/// Profiles logged into the account of the default config (`~/.claude`): a login refresh in
+/// either logs the other out, as between two profiles.
+fn shared_with_default(profiles: &[String]) -> Finding {
+    let (whom, there) = match profiles {
+        [one] => (format!("profile {one} is"), "there"),
+        _ => (format!("profiles {} are", profiles.join(", ")), "in each"),
+    };
+    finding(
+        Level::Warn,
+        format!(
+            "{whom} logged into the same account as {} (Claude Code's default config, ~/.claude.json): each login refresh in one logs the other out",
+            DefaultConfig::LABEL
+        ),
+        Some(format!(
+            "use that account from one place only: ccs remove {} (and use {} with ccs off), or /login to another account {there}",
+            profiles.join(" "),
+            DefaultConfig::LABEL
+        )),
+    )
 }
 
 /// Working anywhere under the home directory, the client reads `~/.claude/CLAUDE.md` and

@@ -41,7 +41,8 @@ pub(crate) fn check(store: &Store) -> Vec<Finding> {
     let home_claude = fsx::home_dir().ok().map(|h| h.join(CLAUDE_DIR));
     let mut findings = Vec::new();
     findings.extend(login::check_routes(store, home_claude.as_deref()));
-    findings.extend(login::check_shared_accounts(store));
+    let home = fsx::home_dir().ok();
+    findings.extend(login::check_shared_accounts(store, home.as_deref()));
     findings.push(check_claude_on_path());
     findings.push(check_hook());
     findings.extend(tmux::check_tmux(store));

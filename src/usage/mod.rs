@@ -37,6 +37,36 @@ use scan::Counted;
 use tally::{Counted as Reply, Sums};
 use time::Millis;
 
+/// Whose use ccs keeps beside the store (what was counted, in `usage-cache/`, and the recorded
+/// rate limits, in `rate-limits/`): a profile's, under its name, or the default config's
+/// (`~/.claude`), under [`DEFAULT_KEY`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owner<'a> {
+    Profile(&'a ProfileName),
+    DefaultConfig,
+}
+
+/// The key of the default config's use: no profile name can be it (a name starts with a letter
+/// or digit and holds no parentheses), so `prune`, which keeps only profile names it knows,
+/// skips it, and no profile's `rename` or `remove` reaches it.
+pub(crate) const DEFAULT_KEY: &str = "(default)";
+
+impl Owner<'_> {
+    /// The file name its records are kept under.
+    pub(crate) fn key(&self) -> &str {
+        match self {
+            Owner::Profile(name) => name.as_str(),
+            Owner::DefaultConfig => DEFAULT_KEY,
+        }
+    }
+}
+
+impl<'a> From<&'a ProfileName> for Owner<'a> {
+    fn from(name: &'a ProfileName) -> Self {
+        Owner::Profile(name)
+    }
+}
+
 /// Token counts under Claude's own names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct Tokens {
@@ -86,17 +116,13 @@ pub(crate) struct Problems {
     pub links: Vec<PathBuf>,
 }
 
-/// Counts each profile's transcripts (`profiles`: name and config dir), reading only what
+/// Counts each config dir's transcripts (`dirs`: whose, and the config dir), reading only what
 /// changed since the last count, and keeps what was counted for next time.
-pub(crate) fn measure(
-    store: &Store,
-    profiles: &[(ProfileName, PathBuf)],
-    now: Millis,
-) -> Vec<Report> {
+pub(crate) fn measure(store: &Store, dirs: &[(Owner, &Path)], now: Millis) -> Vec<Report> {
     let cache_dir = store.root().join(USAGE_CACHE_DIR);
-    let mut plans: Vec<Plan> = profiles
+    let mut plans: Vec<Plan> = dirs
         .iter()
-        .map(|(name, dir)| Plan::new(&cache_dir.join(name.as_str()), dir))
+        .map(|(owner, dir)| Plan::new(&cache_dir.join(owner.key()), dir))
         .collect();
     read_changed(&mut plans);
     plans.into_iter().map(|plan| plan.finish(now)).collect()
@@ -116,7 +142,8 @@ pub(crate) fn forget(store: &Store, name: &ProfileName) {
     snapshot::remove(store, name);
 }
 
-/// Removes the caches of profiles that no longer exist (renamed or removed).
+/// Removes the caches of profiles that no longer exist (renamed or removed). The default
+/// config's ([`DEFAULT_KEY`]) is no profile name, and stays.
 pub(crate) fn prune(store: &Store, profiles: &[ProfileName]) {
     let dir = store.root().join(USAGE_CACHE_DIR);
     let Ok(entries) = std::fs::read_dir(&dir) else {

@@ -4,7 +4,8 @@
 //! subscribers, as
 //! `"rate_limits":{"five_hour":{"used_percentage":42,"resets_at":1796029200},"seven_day":{…}}`.
 //!
-//! One small file per profile, `$CCS_HOME/rate-limits/<profile>.json`, replaced whole: a status
+//! One small file per profile, `$CCS_HOME/rate-limits/<profile>.json` (the default config's:
+//! `(default).json`, see [`super::DEFAULT_KEY`]), replaced whole: a status
 //! line refreshes every few seconds in every session, and two sessions on two profiles must never
 //! write the same file. It sits beside the store rather than in the profile, so that a refresh
 //! does not change the profile's directory (which would make `ccs list` measure it again), and a
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::Owner;
 use super::time::{Millis, SECOND, age, clock};
 use crate::contract::RATE_LIMITS_DIR;
 use crate::fsx;
@@ -121,8 +123,8 @@ pub(crate) fn dir(store: &Store) -> PathBuf {
     store.root().join(RATE_LIMITS_DIR)
 }
 
-fn path(store: &Store, name: &ProfileName) -> PathBuf {
-    dir(store).join(format!("{name}.json"))
+fn path<'a>(store: &Store, owner: impl Into<Owner<'a>>) -> PathBuf {
+    dir(store).join(format!("{}.json", owner.into().key()))
 }
 
 /// A snapshot as `ccs list --json` and `ccs usage --json` show it: `{"five_hour":
@@ -156,23 +158,29 @@ pub(crate) fn remove(store: &Store, name: &ProfileName) {
     let _ = std::fs::remove_file(path(store, name));
 }
 
-/// The profile's last snapshot, if any (a broken file counts as none).
-pub(crate) fn load(store: &Store, name: &ProfileName) -> Option<Snapshot> {
-    read(&path(store, name))
+/// The last snapshot of a profile (or the default config), if any (a broken file counts as
+/// none).
+pub(crate) fn load<'a>(store: &Store, owner: impl Into<Owner<'a>>) -> Option<Snapshot> {
+    read(&path(store, owner))
 }
 
 fn read(path: &Path) -> Option<Snapshot> {
     serde_json::from_slice(&fs::read(path).ok()?).ok()
 }
 
-/// Records a snapshot for the profile, replacing the last one whole.
-pub(crate) fn save(store: &Store, name: &ProfileName, snapshot: &Snapshot) -> anyhow::Result<()> {
+/// Records a snapshot for the profile (or the default config), replacing the last one whole.
+pub(crate) fn save<'a>(
+    store: &Store,
+    owner: impl Into<Owner<'a>>,
+    snapshot: &Snapshot,
+) -> anyhow::Result<()> {
     let text = serde_json::to_string(snapshot)? + "\n";
     // Without fsync: the next refresh writes it again.
-    fsx::replace_file(&path(store, name), text.as_bytes(), 0o600, false)
+    fsx::replace_file(&path(store, owner), text.as_bytes(), 0o600, false)
 }
 
-/// Every profile's snapshot, read with one listing of the directory: for `ccs list`, which shows a
+/// Every profile's snapshot (not the default config's: its key is no profile name), read with one
+/// listing of the directory: for `ccs list`, which shows a
 /// thousand profiles in milliseconds and must not try a thousand files that are not there. The
 /// files are read on up to four threads (a thousand snapshots take a few milliseconds on one),
 /// each with one `read`: a snapshot is a few hundred bytes, replaced whole, never appended to.
@@ -223,7 +231,8 @@ fn read_small(path: &Path) -> Option<Snapshot> {
     serde_json::from_slice(&all).ok()
 }
 
-/// Removes the snapshots of profiles that no longer exist (renamed or removed).
+/// Removes the snapshots of profiles that no longer exist (renamed or removed); the default
+/// config's is not among them ([`load_all`] skips it), and stays.
 pub(crate) fn prune(store: &Store, profiles: &[ProfileName]) {
     for (name, _) in load_all(store) {
         if !profiles.iter().any(|p| p.as_str() == name) {
@@ -329,6 +338,24 @@ mod tests {
             fs::write(dir.join(stray), text).unwrap();
         }
         assert_eq!(load_all(&store), want);
+    }
+
+    #[test]
+    fn the_default_configs_snapshot_is_kept_apart_and_never_pruned() {
+        let root = tempfile::tempdir().unwrap();
+        let store = Store::at(root.path()).unwrap();
+        let gone = ProfileName::parse("gone").unwrap();
+        let s = Snapshot {
+            observed_at: 3,
+            ..Snapshot::default()
+        };
+        save(&store, Owner::DefaultConfig, &s).unwrap();
+        save(&store, &gone, &s).unwrap();
+        assert!(dir(&store).join("(default).json").is_file());
+        assert_eq!(load_all(&store), vec![("gone".to_owned(), s.clone())]);
+        prune(&store, &[]);
+        assert_eq!(load(&store, &gone), None);
+        assert_eq!(load(&store, Owner::DefaultConfig), Some(s));
     }
 
     #[test]

@@ -81,8 +81,12 @@ fn the_clients_lock_beside_a_profile_is_never_a_profile() {
 
     let listed = sandbox.ok(["list"]);
     assert!(!listed.contains("work.lock"), "{listed}");
+    // One profile, after the row of the default config ("name": null) this home's ~/.claude has.
     assert_eq!(
-        sandbox.ok(["list", "--json"]).matches("\"name\"").count(),
+        sandbox
+            .ok(["list", "--json"])
+            .matches("\"name\":\"")
+            .count(),
         1
     );
     let out = sandbox.run(["use", "work.lock", "--shell", "bash"]);
@@ -459,7 +463,10 @@ fn a_profile_with_a_running_client_is_not_moved_or_deleted() {
         sandbox.ok(["list"])
     );
     let listed: serde_json::Value = serde_json::from_str(&sandbox.ok(["list", "--json"])).unwrap();
-    assert_eq!(listed[0]["running_sessions"], 1);
+    // listed[0] is the default config, ~/.claude, on which nothing runs.
+    assert_eq!(listed[0]["default_config"], true);
+    assert_eq!(listed[0]["running_sessions"], 0);
+    assert_eq!(listed[1]["running_sessions"], 1);
     for args in [
         &["rename", "work", "job"][..],
         &["remove", "work", "--yes"],

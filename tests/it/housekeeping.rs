@@ -412,7 +412,10 @@ fn rename_moves_the_profile_and_keeps_its_links_and_default() {
         "absolute links still work"
     );
     assert_eq!(sandbox.ok(["default"]), "job\n");
-    assert_eq!(sandbox.ok(["list"]).lines().count(), 2);
+    // The profiles job and other, under the row of the default config (this home has a ~/.claude).
+    let list = sandbox.ok(["list"]);
+    assert_eq!(list.lines().count(), 3, "{list}");
+    assert!(list.starts_with("* ~/.claude "), "{list}");
     let _ = sandbox.ok(["rename", "job", "Job"]);
     assert!(
         sandbox.instance("Job").is_dir(),

@@ -419,8 +419,10 @@ fn list_and_show_say_which_items_are_shared_and_which_are_own() {
     fs::remove_file(work.join("settings.json")).unwrap();
     fs::write(work.join("settings.json"), "{}").unwrap();
 
+    // The profiles come after the row of the default config, ~/.claude (tests/default_config.rs).
     let list = sandbox.ok(["list"]);
-    let lines: Vec<&str> = list.lines().collect();
+    let lines: Vec<&str> = list.lines().skip(1).collect();
+    assert!(list.starts_with("* ~/.claude "), "{list}");
     assert!(
         lines[0].starts_with("  solo ") && lines[0].contains(" isolated "),
         "{list}"
@@ -428,10 +430,11 @@ fn list_and_show_say_which_items_are_shared_and_which_are_own() {
     assert!(lines[1].contains(" 4 shared, 1 own "), "{list}");
 
     let json: serde_json::Value = serde_json::from_str(&sandbox.ok(["list", "--json"])).unwrap();
-    assert_eq!(json[1]["sharing"]["mode"], "link");
-    assert_eq!(json[1]["sharing"]["items"]["commands"], "shared");
-    assert_eq!(json[1]["sharing"]["items"]["settings.json"], "own");
-    assert_eq!(json[0]["sharing"]["mode"], "isolated");
+    assert_eq!(json[0]["default_config"], true);
+    assert_eq!(json[2]["sharing"]["mode"], "link");
+    assert_eq!(json[2]["sharing"]["items"]["commands"], "shared");
+    assert_eq!(json[2]["sharing"]["items"]["settings.json"], "own");
+    assert_eq!(json[1]["sharing"]["mode"], "isolated");
 
     let show = sandbox.ok(["show", "work"]);
     assert!(

@@ -159,19 +159,24 @@ fn the_profile_is_found_from_the_transcript_without_the_variable() {
         "{}",
         stdout(&out)
     );
+    // Outside the store, with no CLAUDE_CONFIG_DIR: the client runs on its default config,
+    // ~/.claude, whose use is recorded apart (tests/default_config.rs).
     let elsewhere = sandbox.root.join("cfg/projects/p/s.jsonl");
     let out = statusline(&sandbox, None, &[], &client_input(&elsewhere, 5.0, 1.0));
     assert!(
-        stdout(&out).starts_with("default · 5h 5%"),
+        stdout(&out).starts_with("~/.claude · not logged in · 5h 5%"),
         "{}",
         stdout(&out)
     );
+    let mut recorded: Vec<String> = fs::read_dir(sandbox.ccs_home.join("rate-limits"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    recorded.sort();
     assert_eq!(
-        fs::read_dir(sandbox.ccs_home.join("rate-limits"))
-            .unwrap()
-            .count(),
-        1,
-        "only the profile's use is recorded"
+        recorded,
+        ["(default).json", "work.json"],
+        "the profile's use, and the default config's, each under its own key"
     );
 }
 

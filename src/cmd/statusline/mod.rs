@@ -7,11 +7,14 @@ use clap::Args;
 use serde_json::Value;
 
 use super::Outcome;
-use crate::claude_code::account::Account;
-use crate::claude_code::{self, CONFIG_DIR_VAR};
+use crate::claude_code::CONFIG_DIR_VAR;
+use crate::claude_code::account::{Account, AccountFiles};
+use crate::claude_code::default_config::DefaultConfig;
+use crate::fsx;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use crate::ui;
+use crate::usage::Owner;
 use crate::usage::snapshot::{self, SeenAccount, Snapshot, Window};
 use crate::usage::time::{self, Millis, SECOND};
 
@@ -22,7 +25,8 @@ mod install;
 /// Claude Code runs its statusLine command at every refresh with the session as JSON on stdin;
 /// for subscribers that holds the account's 5-hour and 7-day use. `ccs statusline` prints one
 /// line (`work · me@example.com · 5h 42% · resets 14:00 · 7d 17%`) and records the use for the
-/// profile, so that `ccs list` and `ccs usage` show every account's last known use. It reads no
+/// profile, so that `ccs list` and `ccs usage` show every account's last known use. With no
+/// profile active it does the same for Claude Code's default config, as ~/.claude. It reads no
 /// transcript. `--install` puts it into the settings.json that profiles share.
 #[derive(Debug, Args)]
 pub struct Statusline {
@@ -75,18 +79,21 @@ fn line(input: &[u8], now: Millis) -> String {
     let Ok(store) = Store::from_env() else {
         return words("ccs: no store", None, reported.as_ref(), now);
     };
-    let Some((name, dir)) = profile(&store, &input) else {
-        let label = if std::env::var_os(CONFIG_DIR_VAR).is_some_and(|v| !v.is_empty()) {
-            "not a ccs profile"
-        } else {
-            "default"
-        };
-        return words(label, None, reported.as_ref(), now);
+    let (owner, files) = match session_of(&store, &input) {
+        Session::Profile(name, dir) => (Some(name), AccountFiles::of_profile(&dir)),
+        Session::Default(config) => (None, config.account_files()),
+        Session::Elsewhere => {
+            return words("not a ccs profile", None, reported.as_ref(), now);
+        }
     };
-    let before = snapshot::load(&store, &name);
+    let label = owner
+        .as_ref()
+        .map_or(DefaultConfig::LABEL, ProfileName::as_str);
+    let owner = owner.as_ref().map_or(Owner::DefaultConfig, Owner::Profile);
+    let before = snapshot::load(&store, owner);
     let mut next = before.clone().unwrap_or_default();
     next.account = Some(account(
-        &dir,
+        &files,
         before.as_ref().and_then(|s| s.account.as_ref()),
     ));
     if let Some(r) = &reported {
@@ -96,12 +103,12 @@ fn line(input: &[u8], now: Millis) -> String {
     }
     if worth_writing(before.as_ref(), &next, now) {
         // A refresh that cannot record still shows its line.
-        if let Err(e) = snapshot::save(&store, &name, &next) {
+        if let Err(e) = snapshot::save(&store, owner, &next) {
             ui::warn(format_args!("{e:#}"));
         }
     }
     let account = next.account.as_ref().map(|a| a.text.as_str());
-    words(name.as_str(), account, reported.as_ref(), now)
+    words(label, account, reported.as_ref(), now)
 }
 
 /// `work · me@example.com · 5h 42% · resets 14:00 · 7d 17%`.
@@ -147,41 +154,64 @@ fn rate_limits(input: &Value, now: Millis) -> Option<Snapshot> {
     snapshot.has_limits().then_some(snapshot)
 }
 
-/// The profile the session runs as: `CLAUDE_CONFIG_DIR` (which the client passes on), else the
-/// store's instance the transcript lies in.
-fn profile(store: &Store, input: &Value) -> Option<(ProfileName, PathBuf)> {
+/// What the session runs on.
+enum Session {
+    /// A profile: its name as spelled on disk, and its config dir.
+    Profile(ProfileName, PathBuf),
+    /// Claude Code's default config, `~/.claude`.
+    Default(DefaultConfig),
+    /// A config dir that is no profile (or a profile that is gone).
+    Elsewhere,
+}
+
+/// What the session runs on: `CLAUDE_CONFIG_DIR` (which the client passes on), else the store's
+/// instance the transcript lies in, else (no variable, and a transcript outside the store) the
+/// default config, which is what the client uses without the variable.
+fn session_of(store: &Store, input: &Value) -> Session {
     let name = match std::env::var_os(CONFIG_DIR_VAR).filter(|v| !v.is_empty()) {
-        Some(dir) => store.profile_for_config_dir(&dir)?,
+        Some(dir) => store.profile_for_config_dir(&dir),
         None => {
-            let transcript = Path::new(input.get("transcript_path")?.as_str()?);
-            let rest = transcript.strip_prefix(store.instances_dir()).ok()?;
-            let first = rest.components().next()?.as_os_str();
-            store.profile_for_config_dir(store.instances_dir().join(first).as_os_str())?
+            let transcript = input
+                .get("transcript_path")
+                .and_then(Value::as_str)
+                .map(Path::new);
+            match transcript.and_then(|t| t.strip_prefix(store.instances_dir()).ok()) {
+                Some(rest) => rest.components().next().and_then(|first| {
+                    store.profile_for_config_dir(
+                        store.instances_dir().join(first.as_os_str()).as_os_str(),
+                    )
+                }),
+                None => {
+                    return fsx::home_dir().map_or(Session::Elsewhere, |home| {
+                        Session::Default(DefaultConfig::at(&home))
+                    });
+                }
+            }
         }
     };
     // As spelled on disk: a config dir typed in another case is the same profile.
-    let (name, dir) = store.find(&name).ok()?;
-    Some((name, dir))
+    match name.and_then(|name| store.find(&name).ok()) {
+        Some((name, dir)) => Session::Profile(name, dir),
+        None => Session::Elsewhere,
+    }
 }
 
-/// The account's words, read again only when its files changed since `seen`.
-fn account(dir: &Path, seen: Option<&SeenAccount>) -> SeenAccount {
-    let files = [
-        claude_code::GLOBAL_CONFIG_FILE,
-        claude_code::CREDENTIALS_FILE,
-    ]
-    .map(|f| file_state(&dir.join(f)))
-    .join(" ");
-    if let Some(seen) = seen.filter(|s| s.files == files) {
+/// The account's words, read again only when its two files (`files`: a profile's, or the
+/// default config's, one inside `~/.claude` and one beside it) changed since `seen`.
+fn account(files: &AccountFiles, seen: Option<&SeenAccount>) -> SeenAccount {
+    let state = [&files.global_config, &files.credentials]
+        .map(|f| file_state(f))
+        .join(" ");
+    if let Some(seen) = seen.filter(|s| s.files == state) {
         return seen.clone();
     }
-    let account = Account::read(dir);
+    let account = Account::read_files(files);
     let text = account
         .email
         .clone()
         .or_else(|| account.subscription.clone())
         .unwrap_or_else(|| account.summary());
-    SeenAccount { text, files }
+    SeenAccount { text, files: state }
 }
 
 #[cfg(unix)]
@@ -280,6 +310,44 @@ mod tests {
             "{line}"
         );
         assert!(line.ends_with(" · 7d 17%"), "{line}");
-        assert_eq!(words("default", None, None, now), "default");
+        assert_eq!(words("~/.claude", None, None, now), "~/.claude");
+    }
+
+    #[test]
+    fn the_default_configs_account_is_read_again_only_when_one_of_its_files_changed() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join(".claude")).unwrap();
+        let global = home.path().join(".claude.json");
+        std::fs::write(
+            &global,
+            r#"{"oauthAccount":{"emailAddress":"a@example.com"}}"#,
+        )
+        .unwrap();
+        let files = DefaultConfig::at(home.path()).account_files();
+        let first = account(&files, None);
+        assert_eq!(first.text, "a@example.com");
+        // Unchanged files: what was seen is believed, nothing is read.
+        let seen = SeenAccount {
+            text: "seen".to_owned(),
+            files: first.files.clone(),
+        };
+        assert_eq!(account(&files, Some(&seen)).text, "seen");
+        // ~/.claude.json replaced as the client does it (a new file renamed into place).
+        let new = home.path().join(".claude.json.tmp");
+        std::fs::write(&new, r#"{"oauthAccount":{"emailAddress":"b@example.com"}}"#).unwrap();
+        std::fs::rename(&new, &global).unwrap();
+        let second = account(&files, Some(&seen));
+        assert_eq!(second.text, "b@example.com");
+        // A login written inside ~/.claude changes the state too.
+        std::fs::write(
+            home.path().join(".claude/.credentials.json"),
+            r#"{"claudeAiOauth":{"accessToken":"x","subscriptionType":"max"}}"#,
+        )
+        .unwrap();
+        let seen = SeenAccount {
+            text: "seen".to_owned(),
+            files: second.files.clone(),
+        };
+        assert_eq!(account(&files, Some(&seen)).text, "b@example.com");
     }
 }
