@@ -8,9 +8,6 @@
 // apart (cross-compiled, and run under Wine: see README, platforms).
 #![cfg(unix)]
 
-mod common;
-mod usage_support;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -19,8 +16,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-use common::{Sandbox, stderr, stdout};
-use usage_support::{Rng, Totals, ccusage, ccusage_totals, diff, history, now_millis};
+use crate::common::{Sandbox, stderr, stdout};
+use crate::usage_support::{Rng, Totals, ccusage, ccusage_totals, diff, history, now_millis};
 
 const WEEK: i64 = 7 * 24 * 3_600_000;
 
