@@ -122,9 +122,32 @@ struct GlobalConfig {
 
 /// `oauthAccount` of the global config at `path`, if it can be read.
 fn oauth_account(path: &Path) -> Option<Value> {
-    serde_json::from_slice::<GlobalConfig>(&fs::read(path).ok()?)
+    let bytes = fs::read(path).ok()?;
+    if let Some(found) = member_as_the_client_writes_it(&bytes, "oauthAccount") {
+        return found;
+    }
+    serde_json::from_slice::<GlobalConfig>(&bytes)
         .ok()?
         .oauth_account
+}
+
+/// A top-level member of a global config, found without parsing the rest: the client writes
+/// the file as `JSON.stringify(config, null, 2)` (its `ci()`), where a line that starts with
+/// exactly two spaces and a quoted key is a top-level member, and only that (a string holds no
+/// raw newline). `Some(None)`: such a file without the member. `None`: a file shaped otherwise,
+/// to be parsed whole. A megabytes-long `~/.claude.json` then costs `ccs list` a read and a
+/// scan, not a parse.
+fn member_as_the_client_writes_it(bytes: &[u8], key: &str) -> Option<Option<Value>> {
+    if !bytes.starts_with(b"{\n  \"") {
+        return None;
+    }
+    let needle = format!("\n  \"{key}\": ");
+    let Some(at) = memchr::memmem::find(bytes, needle.as_bytes()) else {
+        return Some(None);
+    };
+    let mut values =
+        serde_json::Deserializer::from_slice(&bytes[at + needle.len()..]).into_iter::<Value>();
+    Some(values.next().and_then(Result::ok))
 }
 
 fn read_json(path: &Path) -> Option<Value> {
@@ -151,6 +174,39 @@ mod tests {
             fs::write(dir.path().join(".claude.json"), s).unwrap();
         }
         dir
+    }
+
+    #[test]
+    fn a_member_is_found_in_the_clients_layout_and_the_whole_parsed_otherwise() {
+        let pretty = serde_json::to_string_pretty(&serde_json::json!({
+            "projects": {"/p": {"history": [{"display": "\\n  \"oauthAccount\": {\"emailAddress\": \"no\"}"}]}},
+            "oauthAccount": {"emailAddress": "yes@example.com"},
+            "later": 1
+        }))
+        .unwrap();
+        let found = member_as_the_client_writes_it(pretty.as_bytes(), "oauthAccount");
+        assert_eq!(
+            found,
+            Some(Some(serde_json::json!({"emailAddress": "yes@example.com"})))
+        );
+        let without = serde_json::to_string_pretty(&serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(
+            member_as_the_client_writes_it(without.as_bytes(), "oauthAccount"),
+            Some(None)
+        );
+        let compact = r#"{"oauthAccount":{"emailAddress":"c@example.com"}}"#;
+        assert_eq!(
+            member_as_the_client_writes_it(compact.as_bytes(), "oauthAccount"),
+            None
+        );
+        let dir = tempfile::tempdir().unwrap();
+        for text in [pretty.as_str(), compact] {
+            fs::write(dir.path().join("c.json"), text).unwrap();
+            assert!(
+                oauth_account(&dir.path().join("c.json")).is_some(),
+                "{text}"
+            );
+        }
     }
 
     #[test]
