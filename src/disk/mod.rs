@@ -28,7 +28,7 @@ pub(crate) fn allocated(meta: &fs::Metadata) -> u64 {
 }
 
 #[cfg(not(unix))]
-pub fn allocated(meta: &fs::Metadata) -> u64 {
+pub(crate) fn allocated(meta: &fs::Metadata) -> u64 {
     meta.len()
 }
 

@@ -53,7 +53,7 @@ impl Stat {
     /// Without inodes a file cannot be recognised: every file reads as new (size 0 never matches
     /// a cached state with content).
     #[cfg(not(unix))]
-    pub fn of(meta: &fs::Metadata) -> Stat {
+    pub(crate) fn of(meta: &fs::Metadata) -> Stat {
         Stat {
             size: meta.len(),
             ..Stat::default()
