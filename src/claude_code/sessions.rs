@@ -113,13 +113,13 @@ fn liveness(record: &Record) -> Liveness {
     if record.pid_domain.as_deref().is_some_and(|d| d != "darwin") {
         return Liveness::Unknown;
     }
-    let out = std::process::Command::new("/bin/ps")
-        .args(["-o", "lstart=", "-p", &record.pid.to_string()])
+    let mut ps = std::process::Command::new("/bin/ps");
+    ps.args(["-o", "lstart=", "-p", &record.pid.to_string()])
         .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        .stderr(std::process::Stdio::null())
-        .output();
-    let Ok(out) = out else {
+        .env("TZ", "UTC");
+    // ps answers at once; one that does not is no answer.
+    let timeout = std::time::Duration::from_secs(5);
+    let Ok(out) = crate::process::run_bounded(ps, Vec::new(), timeout) else {
         return Liveness::Unknown;
     };
     let started = String::from_utf8_lossy(&out.stdout).trim().to_owned();

@@ -44,7 +44,7 @@ pub(super) fn run_as_profile(name: &ProfileName, command: &[OsString]) -> Result
     // an npm install), which Rust's lookup does not try. On Unix exec searches PATH itself and
     // keeps the name the user typed as the program's argv[0].
     let found = cfg!(windows)
-        .then(|| crate::program::find(program))
+        .then(|| crate::process::find(program))
         .flatten();
     let mut cmd = std::process::Command::new(found.as_deref().unwrap_or(program.as_ref()));
     cmd.args(args)
