@@ -1,5 +1,6 @@
 //! Other programs: finding one the way the system's own shells do, and running one bounded in
-//! time. Every child ccs waits for runs through [`run_bounded`], so none can hang it.
+//! time. Every child whose answer ccs waits for runs through [`run_bounded`], so none can hang
+//! it; only `ccs exec` hands over to its command for as long as that runs, as it should.
 //!
 //! The lookup: on Unix the first executable file of that name on `PATH`; on Windows also with
 //! each extension of `PATHEXT` (`claude` is `claude.cmd` from an npm install, `claude.exe` from
