@@ -153,7 +153,7 @@ pub(crate) fn open_to_others(path: &Path) -> bool {
 }
 
 #[cfg(not(unix))]
-pub fn open_to_others(_path: &Path) -> bool {
+pub(crate) fn open_to_others(_path: &Path) -> bool {
     false
 }
 
@@ -270,10 +270,18 @@ pub(crate) fn links_unavailable(err: &anyhow::Error) -> bool {
     err.chain()
         .filter_map(|e| e.downcast_ref::<std::io::Error>())
         .any(|e| {
-            // ERROR_PRIVILEGE_NOT_HELD: symlinks need Developer Mode or an administrator.
-            e.kind() == std::io::ErrorKind::Unsupported || e.raw_os_error() == Some(1314)
+            e.kind() == std::io::ErrorKind::Unsupported
+                || PRIVILEGE_NOT_HELD.is_some_and(|code| e.raw_os_error() == Some(code))
         })
 }
+
+/// Windows' error for a symlink made without Developer Mode or an administrator.
+#[cfg(windows)]
+const PRIVILEGE_NOT_HELD: Option<i32> =
+    Some(windows_sys::Win32::Foundation::ERROR_PRIVILEGE_NOT_HELD.cast_signed());
+/// No such error elsewhere: a symlink needs no privilege.
+#[cfg(not(windows))]
+const PRIVILEGE_NOT_HELD: Option<i32> = None;
 
 /// Removes a link, never its target: on Windows a link to a directory (and a junction) goes
 /// with `remove_dir`, which removes the link, not what it points to.

@@ -113,13 +113,13 @@ fn liveness(record: &Record) -> Liveness {
     if record.pid_domain.as_deref().is_some_and(|d| d != "darwin") {
         return Liveness::Unknown;
     }
-    let out = std::process::Command::new("/bin/ps")
-        .args(["-o", "lstart=", "-p", &record.pid.to_string()])
+    let mut ps = std::process::Command::new("/bin/ps");
+    ps.args(["-o", "lstart=", "-p", &record.pid.to_string()])
         .env("LC_ALL", "C")
-        .env("TZ", "UTC")
-        .stderr(std::process::Stdio::null())
-        .output();
-    let Ok(out) = out else {
+        .env("TZ", "UTC");
+    // ps answers at once; one that does not is no answer.
+    let timeout = std::time::Duration::from_secs(5);
+    let Ok(out) = crate::process::run_bounded(ps, Vec::new(), timeout) else {
         return Liveness::Unknown;
     };
     let started = String::from_utf8_lossy(&out.stdout).trim().to_owned();
@@ -184,41 +184,25 @@ fn same_start(recorded: &str, created: u64) -> bool {
     }
 }
 
+// The Win32 calls ccs needs here have no safe wrapper in std; each `unsafe` block below says
+// why it is sound, and nothing else in the crate may use unsafe code.
 #[cfg(windows)]
+#[allow(unsafe_code)]
 mod windows_process {
+    use std::ffi::OsString;
+    use std::io;
     use std::os::windows::ffi::OsStringExt;
+    use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
 
-    type Handle = *mut core::ffi::c_void;
+    use windows_sys::Win32::Foundation::{ERROR_INVALID_PARAMETER, FALSE, FILETIME, STILL_ACTIVE};
+    use windows_sys::Win32::System::SystemInformation::{
+        ComputerNameDnsHostname, GetComputerNameExW,
+    };
+    use windows_sys::Win32::System::Threading::{
+        GetExitCodeProcess, GetProcessTimes, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+    };
 
-    #[repr(C)]
-    #[derive(Default)]
-    struct FileTime {
-        low: u32,
-        high: u32,
-    }
-
-    // kernel32, which std links.
-    unsafe extern "system" {
-        fn OpenProcess(access: u32, inherit: i32, pid: u32) -> Handle;
-        fn GetProcessTimes(
-            process: Handle,
-            creation: *mut FileTime,
-            exit: *mut FileTime,
-            kernel: *mut FileTime,
-            user: *mut FileTime,
-        ) -> i32;
-        fn GetExitCodeProcess(process: Handle, code: *mut u32) -> i32;
-        fn CloseHandle(handle: Handle) -> i32;
-        fn GetComputerNameExW(kind: u32, buffer: *mut u16, size: *mut u32) -> i32;
-    }
-
-    const PROCESS_QUERY_LIMITED_INFORMATION: u32 = 0x1000;
-    const ERROR_INVALID_PARAMETER: i32 = 87;
-    const STILL_ACTIVE: u32 = 259;
-    /// The DNS host name, what Node's `os.hostname()` returns.
-    const COMPUTER_NAME_DNS_HOSTNAME: u32 = 1;
-
-    pub enum Found {
+    pub(super) enum Found {
         /// No such process, or one that has exited (a handle someone holds keeps it listed).
         Gone,
         /// It exists but may not be asked (another user's, a protected one).
@@ -227,45 +211,77 @@ mod windows_process {
         Created(u64),
     }
 
-    pub fn creation_time(pid: u32) -> Found {
-        // SAFETY: OpenProcess takes plain values; a null handle is checked before any use.
-        let process = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
-        if process.is_null() {
-            let gone =
-                std::io::Error::last_os_error().raw_os_error() == Some(ERROR_INVALID_PARAMETER);
-            return if gone { Found::Gone } else { Found::Unreadable };
-        }
-        let (mut created, mut exited, mut kernel, mut user) = Default::default();
-        let mut code = 0;
-        // SAFETY: `process` is a valid handle, closed once below; each pointer is to a local.
-        let (times, exit) = unsafe {
-            let times = GetProcessTimes(process, &mut created, &mut exited, &mut kernel, &mut user);
-            let exit = GetExitCodeProcess(process, &mut code);
-            CloseHandle(process);
-            (times, exit)
+    pub(super) fn creation_time(pid: u32) -> Found {
+        let process = match open(pid) {
+            Ok(process) => process,
+            // What OpenProcess says of a pid no process has.
+            Err(e) if e.raw_os_error() == Some(ERROR_INVALID_PARAMETER.cast_signed()) => {
+                return Found::Gone;
+            }
+            Err(_) => return Found::Unreadable,
         };
-        if exit != 0 && code != STILL_ACTIVE {
+        if has_exited(&process) {
             return Found::Gone;
         }
-        if times == 0 {
-            return Found::Unreadable;
-        }
-        let FileTime { low, high } = created;
-        Found::Created(u64::from(high) << 32 | u64::from(low))
+        created(&process).map_or(Found::Unreadable, Found::Created)
     }
 
-    /// `win32:<host name, lower case>`, as the client writes `pidDomain` on Windows.
-    pub fn pid_domain() -> Option<String> {
+    /// A handle to process `pid` that may ask its times and exit code, closed when dropped.
+    fn open(pid: u32) -> io::Result<OwnedHandle> {
+        // SAFETY: OpenProcess takes plain values and returns a new handle, or null on failure.
+        let raw = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid) };
+        if raw.is_null() {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: a non-null handle from OpenProcess is open and owned by no one else, so the
+        // OwnedHandle is its only owner and closes it exactly once.
+        Ok(unsafe { OwnedHandle::from_raw_handle(raw) })
+    }
+
+    /// Whether the process has an exit code: an exited one stays listed while a handle to it
+    /// is open. Unknown (the call failed) counts as running.
+    fn has_exited(process: &OwnedHandle) -> bool {
+        let mut code = 0u32;
+        // SAFETY: the handle is open for the borrow's length; `code` is a local u32.
+        let ok = unsafe { GetExitCodeProcess(process.as_raw_handle(), &mut code) };
+        ok != FALSE && code != STILL_ACTIVE.cast_unsigned()
+    }
+
+    /// The process's creation time as a FILETIME (100 ns since 1601), if it may be read.
+    fn created(process: &OwnedHandle) -> Option<u64> {
+        let zero = FILETIME {
+            dwLowDateTime: 0,
+            dwHighDateTime: 0,
+        };
+        let (mut created, mut exited, mut kernel, mut user) = (zero, zero, zero, zero);
+        // SAFETY: the handle is open for the borrow's length; each pointer is to a local
+        // FILETIME, which the call only writes.
+        let ok = unsafe {
+            GetProcessTimes(
+                process.as_raw_handle(),
+                &mut created,
+                &mut exited,
+                &mut kernel,
+                &mut user,
+            )
+        };
+        (ok != FALSE)
+            .then(|| u64::from(created.dwHighDateTime) << 32 | u64::from(created.dwLowDateTime))
+    }
+
+    /// `win32:<host name, lower case>`, as the client writes `pidDomain` on Windows: the DNS
+    /// host name, what Node's `os.hostname()` returns.
+    pub(super) fn pid_domain() -> Option<String> {
         let mut buffer = [0u16; 256];
         let mut size = buffer.len() as u32;
-        // SAFETY: `size` is the buffer's length in UTF-16 units; on success it holds the name's.
-        let ok = unsafe {
-            GetComputerNameExW(COMPUTER_NAME_DNS_HOSTNAME, buffer.as_mut_ptr(), &mut size)
-        };
-        if ok == 0 {
+        // SAFETY: `size` is the buffer's length in UTF-16 units, and the call writes at most
+        // that many; on success `size` holds the name's length, without the terminating null.
+        let ok =
+            unsafe { GetComputerNameExW(ComputerNameDnsHostname, buffer.as_mut_ptr(), &mut size) };
+        if ok == FALSE {
             return None;
         }
-        let name = std::ffi::OsString::from_wide(&buffer[..size as usize]);
+        let name = OsString::from_wide(buffer.get(..size as usize)?);
         Some(format!("win32:{}", name.to_string_lossy().to_lowercase()))
     }
 }

@@ -46,7 +46,7 @@ pub(super) fn run_as_profile(name: &ProfileName, command: &[OsString]) -> Result
     // an npm install), which Rust's lookup does not try. On Unix exec searches PATH itself and
     // keeps the name the user typed as the program's argv[0].
     let found = cfg!(windows)
-        .then(|| crate::program::find(program))
+        .then(|| crate::process::lookup::find(program))
         .flatten();
     let mut cmd = std::process::Command::new(found.as_deref().unwrap_or(program.as_ref()));
     cmd.args(args)
@@ -92,26 +92,29 @@ fn run_in_place(cmd: &mut std::process::Command) -> std::io::Error {
     }
 }
 
+// Registering a console control handler is a Win32 call std does not wrap; the one `unsafe`
+// block below says why it is sound.
 #[cfg(windows)]
+#[allow(unsafe_code)]
 mod windows_console {
-    type Handler = unsafe extern "system" fn(u32) -> i32;
-
-    unsafe extern "system" {
-        /// kernel32 (which std links): adds `handler` to the process's console control handlers.
-        fn SetConsoleCtrlHandler(handler: Option<Handler>, add: i32) -> i32;
-    }
+    use windows_sys::Win32::Foundation::TRUE;
+    use windows_sys::Win32::System::Console::{PHANDLER_ROUTINE, SetConsoleCtrlHandler};
+    use windows_sys::core::BOOL;
 
     /// Takes every console control event (Ctrl+C, Ctrl+Break) as handled, in this process
     /// only: a handler is not inherited, where ignoring them (a null handler) would be, by the
     /// command too.
-    unsafe extern "system" fn handled(_event: u32) -> i32 {
-        1
+    extern "system" fn handled(_event: u32) -> BOOL {
+        TRUE
     }
 
-    pub fn survive_ctrl_c() {
-        // SAFETY: registers a function that only returns; failure leaves the default handler.
+    pub(super) fn survive_ctrl_c() {
+        let handler: PHANDLER_ROUTINE = Some(handled);
+        // SAFETY: registers a function of the signature the call expects, which only returns and
+        // lives as long as the program; failure leaves the default handler, which is all ccs
+        // could do about it.
         unsafe {
-            SetConsoleCtrlHandler(Some(handled), 1);
+            SetConsoleCtrlHandler(handler, TRUE);
         }
     }
 }

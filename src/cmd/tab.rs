@@ -228,7 +228,7 @@ fn programs(current: &OsStr) -> Vec<CompletionCandidate> {
     if prefix.contains(std::path::is_separator) {
         return paths(current);
     }
-    crate::program::names_starting_with(prefix)
+    crate::process::lookup::names_starting_with(prefix)
         .into_iter()
         .map(CompletionCandidate::new)
         .collect()

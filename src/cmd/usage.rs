@@ -369,15 +369,25 @@ fn most_room(shown: &[Shown], now: Millis) -> Option<String> {
     ))
 }
 
-/// A token count for a person: `950`, `12.3k`, `4.5M`, `1.2B`.
+/// A token count for a person: `950`, `12.3k`, `4.5M`, `1.2B`, `3.0T`, in tenths rounded half
+/// up. The count is rounded before its unit is chosen, so 999,950 is `1.0M`, never `1000.0k`.
 fn human(n: u64) -> String {
-    let n = n as f64;
-    match n {
-        n if n < 1e3 => format!("{n}"),
-        n if n < 1e6 => format!("{:.1}k", n / 1e3),
-        n if n < 1e9 => format!("{:.1}M", n / 1e6),
-        n => format!("{:.1}B", n / 1e9),
+    const UNITS: [(u64, &str); 4] = [
+        (1_000, "k"),
+        (1_000_000, "M"),
+        (1_000_000_000, "B"),
+        (1_000_000_000_000, "T"),
+    ];
+    if n < UNITS[0].0 {
+        return n.to_string();
     }
+    let tenths = |scale: u64| (u128::from(n) * 10 + u128::from(scale / 2)) / u128::from(scale);
+    let (scale, unit) = UNITS
+        .into_iter()
+        .find(|&(scale, _)| tenths(scale) < 10_000)
+        .unwrap_or(UNITS[UNITS.len() - 1]);
+    let tenths = tenths(scale);
+    format!("{}.{}{unit}", tenths / 10, tenths % 10)
 }
 
 #[cfg(test)]
@@ -394,5 +404,44 @@ mod tests {
         assert_eq!(human(12_345), "12.3k");
         assert_eq!(human(4_500_000), "4.5M");
         assert_eq!(human(1_200_000_000), "1.2B");
+    }
+
+    /// At each unit: just below it, at it, just above it, and on both sides of the rounding
+    /// edge where the count reads as the next unit.
+    #[test]
+    fn token_counts_are_rounded_before_the_unit_is_chosen() {
+        let cases: [(u64, &str); 27] = [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1.0k"),
+            (1_001, "1.0k"),
+            (1_049, "1.0k"),
+            (1_050, "1.1k"),
+            (9_949, "9.9k"),
+            (9_950, "10.0k"),
+            (999_949, "999.9k"),
+            (999_950, "1.0M"),
+            (999_999, "1.0M"),
+            (1_000_000, "1.0M"),
+            (1_000_001, "1.0M"),
+            (999_949_999, "999.9M"),
+            (999_950_000, "1.0B"),
+            (999_999_999, "1.0B"),
+            (1_000_000_000, "1.0B"),
+            (1_000_000_001, "1.0B"),
+            (999_949_999_999, "999.9B"),
+            (999_950_000_000, "1.0T"),
+            (999_999_999_999, "1.0T"),
+            (1_000_000_000_000, "1.0T"),
+            (1_000_000_000_001, "1.0T"),
+            (12_345_678_901_234, "12.3T"),
+            // The last unit takes what is left.
+            (999_949_999_999_999, "999.9T"),
+            (999_950_000_000_000, "1000.0T"),
+            (u64::MAX, "18446744.1T"),
+        ];
+        for (n, shown) in cases {
+            assert_eq!(human(n), shown, "{n}");
+        }
     }
 }

@@ -58,7 +58,7 @@ pub(crate) fn check(store: &Store) -> Vec<Finding> {
 }
 
 fn check_claude_on_path() -> Finding {
-    match crate::program::find(std::ffi::OsStr::new("claude")) {
+    match crate::process::lookup::find(std::ffi::OsStr::new("claude")) {
         Some(path) => finding(Level::Ok, format!("claude is {}", path.display()), None),
         None => finding(
             Level::Warn,

@@ -23,13 +23,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, ensure};
 
+use crate::process::{Output, run_bounded};
 use crate::ui::one_line;
 
 use crate::claude_code::keychain::{LOGIN, items_of};
 use dump::{orphans, parse_dump};
-use run::{
-    Output, Secret, add_command, hex, run_bounded, secret_from_stdout, tool_from, user_from_env,
-};
+use run::{Secret, add_command, hex, secret_from_stdout, tool_from, user_from_env};
 
 pub use crate::claude_code::keychain::service_name;
 use crate::claude_code::keychain::{account_name, dir_hash};
@@ -299,11 +298,11 @@ impl Keychain {
 
     // --- running security ---------------------------------------------------------------------
 
+    /// Its errors name the command line, which never holds a secret.
     fn run(&self, args: &[&str], input: Vec<u8>) -> Result<Output> {
         let mut command = Command::new(&self.tool);
         command.args(args);
-        let what = format!("{} {}", self.tool.display(), args[0]);
-        run_bounded(command, input, self.timeout).with_context(|| one_line(&what))
+        run_bounded(command, input, self.timeout)
     }
 
     /// The error of a call that ran and failed: its status and what it said on stderr, with

@@ -1,18 +1,15 @@
-//! Talking to `security`: the secret as it goes in and out (never on a command line), the user
-//! it runs for, and a run of a program bounded in time.
+//! Talking to `security`: the secret as it goes in and out (never on a command line), and the
+//! user it runs for.
 
 use std::env;
 use std::ffi::OsString;
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use anyhow::{Result, bail, ensure};
 
 use super::DEFAULT_TIMEOUT;
+use crate::process::run_bounded;
 
 /// The longest line `security -i` takes whole, newline included: it reads into 4096 bytes and
 /// runs the rest of a longer line as another command. Claude Code's own limit.
@@ -82,86 +79,6 @@ fn os_user_name() -> Option<String> {
     let out = run_bounded(id, Vec::new(), DEFAULT_TIMEOUT).ok()?;
     let name = String::from_utf8(out.stdout).ok()?;
     (out.code == Some(0)).then(|| name.trim_end_matches('\n').to_owned())
-}
-
-// --- a bounded run ------------------------------------------------------------------------------
-
-pub(super) struct Output {
-    pub(super) code: Option<i32>,
-    pub(super) stdout: Vec<u8>,
-    pub(super) stderr: Vec<u8>,
-}
-
-/// Runs `command` with `input` on its stdin and its stdout and stderr captured, for at most
-/// `timeout`: then it is killed and the run is an error. Pipes are served by threads, so
-/// neither a program that never reads its stdin nor one that leaves a child holding its
-/// stdout open can hold ccs past the deadline.
-pub(super) fn run_bounded(
-    mut command: Command,
-    input: Vec<u8>,
-    timeout: Duration,
-) -> Result<Output> {
-    let deadline = Instant::now() + timeout;
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run it")?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // Dropped at the end of the thread: the program sees the end of its input.
-        thread::spawn(move || stdin.write_all(&input));
-    }
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let Some(status) = wait_until(&mut child, deadline)? else {
-        bail!("no answer within {timeout:?}; stopped it");
-    };
-    let gathered = |pipe: Receiver<Vec<u8>>| match pipe
-        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-    {
-        Ok(bytes) => Ok(bytes),
-        Err(RecvTimeoutError::Disconnected) => Ok(Vec::new()),
-        Err(RecvTimeoutError::Timeout) => Err(anyhow!(
-            "it exited, but something it started kept its output open past {timeout:?}"
-        )),
-    };
-    Ok(Output {
-        code: status.code(),
-        stdout: gathered(stdout)?,
-        stderr: gathered(stderr)?,
-    })
-}
-
-/// Everything `pipe` yields, from a thread, once it is closed.
-fn drain(pipe: Option<impl Read + Send + 'static>) -> Receiver<Vec<u8>> {
-    let (sender, receiver) = mpsc::channel();
-    if let Some(mut pipe) = pipe {
-        thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            let _ = sender.send(bytes);
-        });
-    }
-    receiver
-}
-
-/// The child's exit status, or None once `deadline` has passed: the child is killed then.
-fn wait_until(child: &mut Child, deadline: Instant) -> Result<Option<ExitStatus>> {
-    let mut pause = Duration::from_millis(1);
-    loop {
-        if let Some(status) = child.try_wait().context("cannot wait for it")? {
-            return Ok(Some(status));
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Ok(None);
-        }
-        thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(20));
-    }
 }
 
 const MACOS_TOOL: &str = "/usr/bin/security";

@@ -3,8 +3,8 @@
 //!
 //! A compact binary file, written and read by hand: a profile with a year of history holds
 //! hundreds of thousands of replies, and reading them back must take milliseconds. All numbers
-//! are little-endian. Anything that does not read back exactly (another version, a key hash that
-//! changed with the Rust release, a truncated file) makes the whole cache unknown, and every
+//! are little-endian. Anything that does not read back exactly (another version, hashes of
+//! another algorithm, a truncated file) makes the whole cache unknown, and every
 //! transcript is counted afresh; a cache that cannot be written is not an error. It holds no
 //! message text: ids only as hashes, model names, counts.
 
@@ -12,12 +12,21 @@ use std::fs;
 use std::path::Path;
 
 use super::Tokens;
-use super::dedup::{Entry, key_check};
+use super::dedup::{Entry, key};
 use super::limits::LimitEvent;
-use super::scan::{Counted, Stat};
+use super::scan::{Counted, Stat, fingerprint};
 use crate::fsx;
 
-const MAGIC: &[u8] = b"ccs usage cache 1\n";
+/// Version 2: ids and file content hashed with XXH3 (version 1 used std's `DefaultHasher`).
+const MAGIC: &[u8] = b"ccs usage cache 2\n";
+
+/// A value that changes if a hash the cache stores would come out otherwise (another algorithm
+/// for ids or for file content): a cache written with other hashes is not used, even where a
+/// change of algorithm forgot to change [`MAGIC`].
+fn hash_check() -> u128 {
+    const PROBE: &str = "ccs usage cache key check";
+    key(PROBE) ^ u128::from(fingerprint(PROBE.as_bytes()))
+}
 
 /// A profile's cached files, by path under `projects/`, sorted.
 pub(crate) type Files = Vec<(String, Counted)>;
@@ -44,7 +53,7 @@ pub(crate) fn encode(files: &Files) -> Vec<u8> {
         64 + files.len() * 160 + entries * ENTRY_SIZE,
     ));
     out.0.extend_from_slice(MAGIC);
-    out.u128(key_check());
+    out.u128(hash_check());
     out.u32(files.len() as u32);
     for (rel, c) in files {
         out.text(rel);
@@ -81,7 +90,7 @@ pub(crate) fn encode(files: &Files) -> Vec<u8> {
 
 pub(crate) fn decode(bytes: &[u8]) -> Option<Files> {
     let mut r = In(bytes.strip_prefix(MAGIC)?);
-    if r.u128()? != key_check() {
+    if r.u128()? != hash_check() {
         return None;
     }
     let count = r.u32()?;

@@ -21,6 +21,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use xxhash_rust::xxh3::xxh3_128;
+
 use super::Tokens;
 use super::time::Millis;
 
@@ -28,22 +30,11 @@ use super::time::Millis;
 /// about 2⁻¹²⁸: a transcript would need more replies than atoms for one collision to be likely.
 pub(crate) type Key = u128;
 
-/// The key of an id: two SipHash-1-3 passes with different seeds (`DefaultHasher`), whose
-/// algorithm the cache records and checks (`key_check`).
+/// The key of an id: its XXH3 128-bit hash. The cache stores keys, so their algorithm must not
+/// change under it: XXH3's output is fixed by its specification (xxHash 0.8), where std's
+/// `DefaultHasher` may change with any Rust release.
 pub(crate) fn key(id: &str) -> Key {
-    let half = |seed: u64| {
-        let mut h = std::hash::DefaultHasher::new();
-        h.write_u64(seed);
-        h.write(id.as_bytes());
-        h.finish()
-    };
-    ((u128::from(half(1)) << 64) | u128::from(half(2))).max(1)
-}
-
-/// A value that changes if `key` would hash differently (another Rust's `DefaultHasher`): a cache
-/// written with other keys is not used.
-pub(crate) fn key_check() -> u128 {
-    key("ccs usage cache key check")
+    xxh3_128(id.as_bytes()).max(1)
 }
 
 /// One usage record, as counted and cached.
@@ -253,5 +244,23 @@ mod tests {
         assert_eq!(key("msg_1"), key("msg_1"));
         assert_ne!(key("msg_1"), key("msg_2"));
         assert_ne!(key(""), 0);
+    }
+
+    /// The keys of the cache on disk: XXH3-128 as its reference implementation computes it
+    /// (`printf %s ID | xxhsum -H2`, xxHash 0.8.1). A change here discards every usage cache.
+    #[test]
+    fn keys_are_xxh3_128_of_the_id() {
+        assert_eq!(
+            key("msg_01XFDUDYJgAACzvnptvVoYEL"),
+            0x0228d4b7_0c2f6e69_1959b0f3_10909312
+        );
+        assert_eq!(
+            key("req_011CSHqnUbtUNM5UxU5NsN8Z"),
+            0xdc30cbf7_4dbeb35e_489c5432_65517897
+        );
+        assert_eq!(
+            key("8f0e9c1a-4a2b-4c3d-9e8f-0123456789ab"),
+            0xef6a3c23_8ca82230_1d45e4de_095b21b5
+        );
     }
 }

@@ -13,11 +13,11 @@
 //! client is writing: it counts if it is already whole, and is read again next time.
 
 use std::fs::{self, File};
-use std::hash::Hasher;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use memchr::memmem;
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::dedup::{Entry, Key, NO_MODEL, key};
 use super::limits::LimitEvent;
@@ -53,7 +53,7 @@ impl Stat {
     /// Without inodes a file cannot be recognised: every file reads as new (size 0 never matches
     /// a cached state with content).
     #[cfg(not(unix))]
-    pub fn of(meta: &fs::Metadata) -> Stat {
+    pub(crate) fn of(meta: &fs::Metadata) -> Stat {
         Stat {
             size: meta.len(),
             ..Stat::default()
@@ -262,9 +262,12 @@ fn hash_range(file: &mut File, start: u64, len: u64) -> io::Result<u64> {
     let mut bytes = vec![0; len as usize];
     file.seek(SeekFrom::Start(start))?;
     file.read_exact(&mut bytes)?;
-    let mut h = std::hash::DefaultHasher::new();
-    h.write(&bytes);
-    Ok(h.finish())
+    Ok(fingerprint(&bytes))
+}
+
+/// A hash of file content, stored in the cache: XXH3 64-bit, fixed by its specification.
+pub(crate) fn fingerprint(bytes: &[u8]) -> u64 {
+    xxh3_64(bytes)
 }
 
 /// Calls `each` with every line of `data` (complete lines, without their newline) that mentions
@@ -346,6 +349,17 @@ impl Counted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hashes of file content the cache stores: XXH3-64 as its reference implementation
+    /// computes it (`xxhsum -H3`, xxHash 0.8.1). A change here discards every usage cache.
+    #[test]
+    fn content_is_fingerprinted_with_xxh3_64() {
+        assert_eq!(
+            fingerprint(br#"{"type":"assistant"}"#),
+            0x0218_5800_546a_b524
+        );
+        assert_eq!(fingerprint(&[0; 4096]), 0x93d7_6fe1_48c6_89ba);
+    }
 
     #[test]
     fn sessions_come_from_the_path_as_ccusage_reads_it() {

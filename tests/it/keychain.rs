@@ -462,7 +462,7 @@ fn a_hanging_security_is_stopped() {
     let error = keychain.delete_login(WORK).unwrap_err();
 
     assert!(
-        format!("{error:#}").contains("no answer within 1.5s; stopped it"),
+        format!("{error:#}").contains("timed out after 1.5 s; stopped it"),
         "{error:#}"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
@@ -478,7 +478,7 @@ fn a_child_left_holding_the_output_does_not_hold_ccs() {
     let error = keychain.delete_login(WORK).unwrap_err();
 
     assert!(
-        format!("{error:#}").contains("kept its output open past 1.5s"),
+        format!("{error:#}").contains("kept its output open past 1.5 s"),
         "{error:#}"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
@@ -510,5 +510,5 @@ fn a_missing_security_is_an_error() {
 
     let error = keychain.delete_login(WORK).unwrap_err();
 
-    assert!(format!("{error:#}").contains("cannot run it"), "{error:#}");
+    assert!(format!("{error:#}").contains("cannot start"), "{error:#}");
 }

@@ -1,6 +1,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -11,6 +12,7 @@ use crate::claude_code::CONFIG_DIR_VAR;
 use crate::claude_code::account::{Account, AccountFiles};
 use crate::claude_code::default_config::DefaultConfig;
 use crate::fsx;
+use crate::process;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use crate::ui;
@@ -66,7 +68,7 @@ impl Statusline {
             .context("cannot read the status line input")?;
         let mut out = ui::one_line(&line(&input, time::now_millis())) + "\n";
         if let Some(command) = &self.then {
-            out.push_str(&run_chained(command, &input));
+            out.push_str(&run_chained(command, &input, THEN_TIMEOUT));
         }
         Ok(Outcome::print(out))
     }
@@ -251,38 +253,29 @@ fn worth_writing(before: Option<&Snapshot>, next: &Snapshot, now: Millis) -> boo
         || (next.observed_at != before.observed_at && now - before.observed_at * SECOND >= REFRESH)
 }
 
+/// How long `--then`'s command may take. The client waits for the whole status line, so a
+/// command that hangs would freeze it; a status line command answers in milliseconds.
+const THEN_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Another status line command's output, given the same input: `sh -c COMMAND`, as the client
-/// runs status line commands. Its failure only costs its own output.
-fn run_chained(command: &str, input: &[u8]) -> String {
-    let child = Command::new("sh")
-        .args(["-c", command])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn();
-    let Ok(mut child) = child else {
-        return String::new();
-    };
-    // Fed from a thread: a command that prints before reading its input must not wait on us.
-    let mut stdin = child.stdin.take();
-    let input = input.to_vec();
-    let feeder = std::thread::spawn(move || {
-        if let Some(stdin) = stdin.as_mut() {
-            let _ = stdin.write_all(&input);
+/// runs status line commands, bounded by `timeout`. What it writes on stderr is passed on. Its
+/// failure only costs its own output, and is said on stderr.
+fn run_chained(command: &str, input: &[u8], timeout: Duration) -> String {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", command]);
+    let output = match process::run_bounded(sh, input.to_vec(), timeout) {
+        Ok(output) => output,
+        Err(e) => {
+            ui::warn(format_args!("statusline --then: {e:#}"));
+            return String::new();
         }
-    });
-    let output = child.wait_with_output();
-    let _ = feeder.join();
-    output.map_or_else(
-        |_| String::new(),
-        |o| {
-            let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
-            if !text.is_empty() && !text.ends_with('\n') {
-                text.push('\n');
-            }
-            text
-        },
-    )
+    };
+    let _ = std::io::stderr().write_all(&output.stderr);
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }
 
 #[cfg(test)]
@@ -349,5 +342,16 @@ mod tests {
             files: second.files.clone(),
         };
         assert_eq!(account(&files, Some(&seen)).text, "b@example.com");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_chained_command_that_hangs_is_stopped_and_costs_only_its_output() {
+        let started = std::time::Instant::now();
+        let shown = run_chained("echo partial; sleep 30", b"{}", Duration::from_millis(300));
+        assert_eq!(shown, "");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let passed_on = run_chained("cat; printf ' then'", b"{}", Duration::from_secs(60));
+        assert_eq!(passed_on, "{} then\n");
     }
 }
