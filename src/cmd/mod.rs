@@ -185,6 +185,16 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     }
 }
 
+/// A command's long help, as `ccs COMMAND --help` prints it.
+fn help_of(command: &str) -> String {
+    use clap::CommandFactory;
+    let mut cli = Cli::command();
+    cli.build();
+    cli.find_subcommand_mut(command)
+        .map(|c| c.render_long_help().to_string())
+        .unwrap_or_default()
+}
+
 /// The names clap gives the commands (aliases included): `ccs NAME` means a command, never a
 /// profile, when NAME is one of these.
 pub(crate) fn command_names() -> Vec<String> {

@@ -286,3 +286,25 @@ fn import_makes_a_hand_made_config_dir_a_profile() {
     );
     assert!(other.is_dir() && typo.is_dir() && dir.is_dir());
 }
+
+/// `ccs statusline` typed at a terminal says what it is for and returns to the prompt, instead of
+/// waiting for the JSON Claude Code would send on stdin.
+#[test]
+fn statusline_typed_at_a_terminal_prints_its_help() {
+    use crate::common::shells::BASH;
+    use crate::common::tmux::{Term, can_run};
+    if !can_run(BASH) {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let mut term = Term::start(&sandbox, BASH);
+    let step = term.run("ccs statusline; echo rc=$?");
+    let said = step.output.join("\n");
+    assert!(said.contains("The status line for Claude Code"), "{said}");
+    assert!(said.contains("Usage: ccs statusline"), "{said}");
+    assert_eq!(
+        step.output.last().map(String::as_str),
+        Some("rc=2"),
+        "{said}"
+    );
+}

@@ -1,4 +1,4 @@
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -60,6 +60,15 @@ impl Statusline {
         }
         if self.uninstall {
             return install::uninstall();
+        }
+        if std::io::stdin().is_terminal() {
+            // Typed by a person, not run by Claude Code: nothing will come on stdin. Say what it
+            // is for, as bare `ccs` does (the help on stderr, exit 2), instead of waiting.
+            eprint!("{}", super::help_of("statusline"));
+            return Ok(Outcome {
+                stdout: String::new(),
+                code: 2,
+            });
         }
         let mut input = Vec::new();
         std::io::stdin()
