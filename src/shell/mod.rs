@@ -5,7 +5,7 @@
 //! the top of the repo), how its completion is registered. [`Shell::syntax`] is the one table
 //! from a shell to its module. Adding a shell means a variant here (the compiler then points at
 //! that table), a module implementing [`Syntax`], a hook file, and a row in the tests' table of
-//! shells (`tests/common/shells.rs`).
+//! shells (`tests/it/common/shells.rs`).
 
 mod bash;
 pub(crate) mod completion;

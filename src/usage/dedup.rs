@@ -4,7 +4,7 @@
 //! the request's `requestId`, and the usage of the reply as it stood when that block was written
 //! (older clients wrote a growing `output_tokens`). A subagent's or a `/btw` side question's
 //! transcript may replay a parent's reply under a new request id, marked `isSidechain`. The rules,
-//! as ccusage 20.0.24 applies them (each one checked against it, tests/usage.rs):
+//! as ccusage 20.0.24 applies them (each one checked against it, tests/it/usage.rs):
 //!
 //! - same `message.id` and `requestId`: one reply, wherever the copies are (another session file
 //!   after a resume included);
@@ -189,7 +189,7 @@ mod tests {
             .collect()
     }
 
-    // Each case below is one ccusage 20.0.24 was run on (tests/usage.rs holds the comparison on
+    // Each case below is one ccusage 20.0.24 was run on (tests/it/usage.rs holds the comparison on
     // whole transcripts); the expected outputs are what it counted.
 
     #[test]

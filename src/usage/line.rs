@@ -7,7 +7,7 @@
 //! `{"type":"progress","data":{"message":{…,"message":{"usage":…}}}}`.
 //!
 //! What makes a line count is what ccusage counts (the peer this is tested against, see
-//! tests/usage.rs): the shape below, with the types it declares. A line whose shape is right but
+//! tests/it/usage.rs): the shape below, with the types it declares. A line whose shape is right but
 //! whose types are not (a token count written as a string) is broken, not silently zero. Message
 //! text is never read: serde skips over it.
 

@@ -9,7 +9,7 @@
 //!   its line into Claude Code's `settings.json`;
 //! - `time`: instants, parsed and shown.
 //!
-//! Counting agrees with ccusage (checked against ccusage 20.0.24 in tests/usage.rs), which
+//! Counting agrees with ccusage (checked against ccusage 20.0.24 in tests/it/usage.rs), which
 //! merges every config dir it is given; here each profile is counted on its own.
 
 pub(crate) mod cache;

@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn blocks_start_at_the_hour_and_break_after_five_hours() {
-        // The replies ccusage was run on (tests/usage.rs): hours before now.
+        // The replies ccusage was run on (tests/it/usage.rs): hours before now.
         let now = 1_795_168_800_000 + 50 * 60_000; // 10:50
         let t: Vec<Tokens> = (1..=8).map(tokens).collect();
         let hours_ago = [30.0, 29.0, 20.0, 7.0, 6.5, 2.0, 1.0, 0.2];
