@@ -159,7 +159,7 @@ fn a_real_run_writes_its_state_into_the_active_profile_only() {
     assert_eq!(home::snapshot(&home_claude), untouched, "~/.claude changed");
 }
 
-/// `ccs list` reuses what it measured while a profile's directory is unchanged (src/listing.rs),
+/// `ccs list` reuses what it measured while a profile's directory is unchanged (src/list_cache),
 /// trusting that Claude Code replaces its files by renaming them into place. Proved here: right
 /// after a real run, the listing equals a listing measured from scratch.
 #[test]

@@ -1,4 +1,4 @@
-//! `ccs list` keeps what it measured in `$CCS_HOME/list-cache.tsv` (see src/listing.rs): these
+//! `ccs list` keeps what it measured in `$CCS_HOME/list-cache.tsv` (see src/list_cache): these
 //! tests prove the cache is used while a profile is unchanged, and that every change a user or
 //! Claude Code makes is seen at once.
 //!

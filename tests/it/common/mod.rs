@@ -21,7 +21,7 @@ use shells::TestShell;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_ccs");
 
-/// `ccs list` caches no profile changed within its settle time (`SETTLE` in src/listing: 2 s),
+/// `ccs list` caches no profile changed within its settle time (`SETTLE` in src/list_cache: 2 s),
 /// lest a change made in the same tick of the file system's clock go unseen. A sandbox
 /// [`Sandbox::with_quick_settle`] cuts it to this, through `CCS_TEST_LIST_SETTLE_MS`: still
 /// longer than that tick on the file systems tests run on (a jiffy, at most 10 ms, on Linux;
