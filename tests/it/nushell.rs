@@ -338,3 +338,28 @@ print (__ccs_complete [ccs pe] | to json -r)
     let out = nu(&sandbox, &script);
     assert_eq!(success(&out, "packaged"), "external\n[\"personal\"]\n");
 }
+
+/// `cd pinned; ccs off` in one go: the hook applies the pin first, quietly, then `off` wins,
+/// and the shell's children see no profile. (nushell 0.115 would lose the `hide-env` after the
+/// pin's switch in the same command: the hook sets the variables to nothing there.)
+#[test]
+fn nu_off_right_after_a_cd_into_a_pin_wins() {
+    if !here() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.create("work");
+    sandbox.create("other");
+    let pinned = sandbox.root.join("pinned");
+    std::fs::create_dir_all(&pinned).unwrap();
+    std::fs::write(pinned.join(".ccs-profile"), "other\n").unwrap();
+    let script = format!(
+        "ccs use work\ncd {}\nccs off\n\
+         print ($env.CCS_PROFILE? | default none)\n\
+         ^sh -c 'echo \"child=${{CLAUDE_CONFIG_DIR-unset}}|${{CCS_PROFILE-unset}}\"'\n",
+        Shell::Nu.quote(pinned.to_str().unwrap())
+    );
+    let out = with_hook(&sandbox, &["--auto"], &script);
+    assert_eq!(success(&out, "cd; off"), "none\nchild=unset|unset\n");
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
