@@ -21,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
         ),
         (Shell::Zsh, posix_word),
         (Shell::Fish, fish_word),
+        (Shell::Nu, nu_word),
     ] {
         let quoted = shell.quote(value);
         assert_eq!(
@@ -94,6 +95,39 @@ fn fish_word(word: &str) -> Result<String, String> {
                 None => return Err("a backslash escapes the closing quote".into()),
             },
             '\'' => return Err("an unescaped quote ends the word early".into()),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// One nushell double-quoted string, as nushell reads it in code and in NUON: `\"`, `\\`, `\n`,
+/// `\r`, `\t` and `\u{hex}` are escapes; the control characters must be escaped (so that the
+/// record stays one line), anything else is itself.
+fn nu_word(word: &str) -> Result<String, String> {
+    let inner = word
+        .strip_prefix('"')
+        .and_then(|w| w.strip_suffix('"'))
+        .ok_or("not double-quoted")?;
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e @ ('\\' | '"')) => out.push(e),
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some('t') => out.push('\t'),
+                Some('u') => {
+                    let rest: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                    let hex = rest.strip_prefix('{').ok_or("\\u without {")?;
+                    let code = u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
+                    out.push(char::from_u32(code).ok_or("\\u{} of no character")?);
+                }
+                other => return Err(format!("an unknown escape \\{other:?}")),
+            },
+            '"' => return Err("an unescaped quote ends the string early".into()),
+            c if c.is_control() => return Err(format!("a bare control character {c:?}")),
             c => out.push(c),
         }
     }

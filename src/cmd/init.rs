@@ -17,6 +17,8 @@ use crate::ui;
 ///   zsh         ~/.zshrc                      eval "$(ccs init zsh)"
 ///   fish        ~/.config/fish/config.fish    ccs init fish | source
 ///   PowerShell  $PROFILE                      Invoke-Expression (& ccs init powershell | Out-String)
+///   nushell     config.nu                     mkdir ($nu.user-autoload-dirs | first)
+///                                             ccs init nu | save -f ($nu.user-autoload-dirs | first | path join ccs.nu)
 ///
 /// The hook makes `ccs use` and `ccs off` change the shell they are typed in, and adds Tab
 /// completion; --prompt and --auto add the rest.
@@ -43,7 +45,7 @@ impl Init {
         // .gitattributes): a CR breaks the POSIX shells.
         let mut hook = syntax.hook().replace("\r\n", "\n");
         hook.push_str(&syntax.wrap_completion(crate::shell::completion::registration(self.shell)));
-        hook.push_str(&default_profile_code(self.shell));
+        hook.push_str(&syntax.at_start(default_profile_code(self.shell)));
         if self.prompt {
             hook.push_str(ENABLE_PROMPT_PREFIX);
         }

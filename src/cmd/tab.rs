@@ -39,6 +39,7 @@ pub fn answer_if_asked() {
     let asked = match place(words, cursor(&shell, words)) {
         Place::Ccs => CompleteEnv::with_factory(command_with_profiles)
             .var(VAR)
+            .shells(crate::shell::completion::shells())
             .try_complete(args, current_dir.as_deref()),
         Place::Program => other_words(programs, args, current_dir.as_deref()),
         Place::ProgramArgs => other_words(paths, args, current_dir.as_deref()),
@@ -217,6 +218,7 @@ fn other_words(
     };
     CompleteEnv::with_factory(factory)
         .var(VAR)
+        .shells(crate::shell::completion::shells())
         .try_complete(args, current_dir)
 }
 

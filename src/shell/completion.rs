@@ -1,8 +1,23 @@
 //! How each shell registers ccs's Tab completion: clap_complete's registration script, which
 //! calls `CCS_COMPLETE=<shell> ccs -- <words>` at every Tab (answered in `cmd::tab`).
 
+use clap_complete::env::{self, Shells};
+
 use super::Shell;
 use crate::contract::COMPLETE_VAR as VAR;
+
+/// The shells a completion request may name in `CCS_COMPLETE`: clap_complete's own, and
+/// nushell, for which clap_complete has no adapter (`super::nu::Completer`).
+pub(crate) fn shells() -> Shells<'static> {
+    Shells(&[
+        &env::Bash,
+        &env::Elvish,
+        &env::Fish,
+        &env::Powershell,
+        &env::Zsh,
+        &super::nu::Completer,
+    ])
+}
 
 /// The script that registers completion for `shell`; the same text is checked in under
 /// `completions/` for packagers.

@@ -11,6 +11,7 @@ mod bash;
 pub(crate) mod completion;
 pub(crate) mod detect;
 mod fish;
+mod nu;
 mod posix;
 mod powershell;
 mod zsh;
@@ -32,6 +33,8 @@ pub enum Shell {
     Fish,
     #[value(alias = "pwsh")]
     Powershell,
+    #[value(alias = "nushell")]
+    Nu,
 }
 
 /// One shell's syntax: everything ccs prints for it.
@@ -76,6 +79,12 @@ pub trait Syntax: Sync {
     /// and failure ignored: the switch has happened whatever it does.
     fn run_quietly(&self, program: &str, args: &[String]) -> String;
 
+    /// A switch's code (from [`Syntax::render`]) as the hook file `ccs init` prints runs it at
+    /// start: as it is where the hook is evaluated code.
+    fn at_start(&self, code: String) -> String {
+        code
+    }
+
     /// The hook `ccs init` prints before the completion registration and the opt-ins.
     fn hook(&self) -> String;
 
@@ -89,7 +98,13 @@ pub trait Syntax: Sync {
 }
 
 impl Shell {
-    pub const ALL: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell];
+    pub const ALL: [Shell; 5] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Powershell,
+        Shell::Nu,
+    ];
 
     /// The table: each shell's module.
     pub fn syntax(self) -> &'static dyn Syntax {
@@ -98,6 +113,7 @@ impl Shell {
             Shell::Zsh => &zsh::Zsh,
             Shell::Fish => &fish::Fish,
             Shell::Powershell => &powershell::PowerShell,
+            Shell::Nu => &nu::Nu,
         }
     }
 

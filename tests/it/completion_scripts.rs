@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::shells::{BASH, FISH, POWERSHELL, TestShell, ZSH};
+use crate::common::shells::{BASH, FISH, NU, POWERSHELL, TestShell, ZSH};
 use crate::common::{Sandbox, stderr};
 
 /// `completions/<file>` must be exactly what the binary prints: packagers ship the file, while
@@ -59,4 +59,9 @@ fn checked_in_fish_script_is_what_the_binary_prints() {
 #[test]
 fn checked_in_powershell_script_is_what_the_binary_prints() {
     checked_in_script_matches(POWERSHELL);
+}
+
+#[test]
+fn checked_in_nu_script_is_what_the_binary_prints() {
+    checked_in_script_matches(NU);
 }

@@ -11,7 +11,9 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::shells::{BASH, FISH, TestShell, ZSH};
+use ccs::Shell;
+
+use crate::common::shells::{BASH, FISH, NU, TestShell, ZSH};
 use crate::common::tmux::{Term, can_run};
 use crate::common::{Sandbox, bash_preexec, path_with_bin};
 
@@ -32,8 +34,28 @@ fn lines(shell: TestShell) -> Lines {
         hook: shell.source_hook("--prompt"),
         show_config_dir: shell.print_or("cfg=[%s]\\n", "CLAUDE_CONFIG_DIR", "unset"),
         show_profile: shell.print_or("profile=[%s]\\n", "CCS_PROFILE", "unset"),
-        show_status: format!("echo \"status={}\"", shell.status),
+        show_status: match shell.kind {
+            Shell::Nu => format!("print $\"status={}\"", shell.status),
+            _ => format!("echo \"status={}\"", shell.status),
+        },
     }
+}
+
+/// nushell's hook installed as docs/shell.md says: two lines in config.nu, which save what `ccs
+/// init nu` prints in the autoload directory nushell loads next (the banner off, to see the
+/// prompt at once).
+fn install_nu_hook(sandbox: &Sandbox, flags: &str) {
+    let dir = sandbox.home.join(".config/nushell");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("config.nu"),
+        format!(
+            "$env.config.show_banner = false\n\
+             mkdir ($nu.user-autoload-dirs | first)\n\
+             ccs init nu {flags} | save -f ($nu.user-autoload-dirs | first | path join ccs.nu)\n"
+        ),
+    )
+    .unwrap();
 }
 
 /// What a child process of the shell (Claude Code, say) sees: the same line in all three shells.
@@ -57,10 +79,16 @@ fn switch_profiles_at_the_prompt(shell: TestShell) {
     let (work, personal) = (path_text(&work), path_text(&personal));
     let bare = shell.prompt;
     let prefixed = |profile: &str| shell.prefixed(profile);
+    // nushell loads its hook at start, from config.nu; the others take it at the prompt.
+    if shell.kind == Shell::Nu {
+        install_nu_hook(&sandbox, "--prompt");
+    }
     let mut term = Term::start(&sandbox, shell);
 
     // Installing the hook prints nothing and, with no profile active, leaves the prompt alone.
-    term.expect(&typed.hook, &[], bare);
+    if shell.kind != Shell::Nu {
+        term.expect(&typed.hook, &[], bare);
+    }
     term.expect(&typed.show_config_dir, &["cfg=[unset]"], bare);
 
     // `ccs use work` switches this very shell, silently, and the next prompt says so.
@@ -147,6 +175,36 @@ fn bash_user_switches_profiles_at_the_prompt() {
 #[test]
 fn zsh_user_switches_profiles_at_the_prompt() {
     switch_profiles_at_the_prompt(ZSH);
+}
+
+/// The prompt the test sets after start replaces the hook's wrapped one: the hook wraps it again
+/// before the next prompt.
+#[test]
+fn nu_user_switches_profiles_at_the_prompt() {
+    switch_profiles_at_the_prompt(NU);
+}
+
+/// Tab after `ccs use wo` completes the profile's name in nushell, through the hook's
+/// completer.
+#[test]
+fn nu_user_completes_a_profile_name_with_tab() {
+    if !can_run(NU) {
+        return;
+    }
+    let sandbox = Sandbox::with_profiles(&["work", "personal"]);
+    install_nu_hook(&sandbox, "--prompt");
+    let mut term = Term::start(&sandbox, NU);
+    term.type_text("ccs use wo");
+    term.press(&["Tab"]);
+    term.wait_for_screen("Tab to complete `work`", |screen| {
+        screen
+            .before_cursor()
+            .ends_with("ccs use work")
+            .then_some(())
+    });
+    term.press(&["Enter"]);
+    term.next_prompt("ccs use work");
+    term.assert_prompt(&NU.prefixed("work"), "after a completed `ccs use work`");
 }
 
 #[test]

@@ -46,6 +46,8 @@ mod listing;
 #[cfg(unix)]
 mod node_ccs;
 mod notices;
+#[cfg(unix)]
+mod nushell;
 mod portable;
 mod powershell;
 mod prompt_cost;

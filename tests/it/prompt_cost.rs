@@ -14,15 +14,16 @@
 //! prompt as drawn, `(work) P> `, must appear at least STEPS more times, so the prompts really
 //! were drawn, with the hook's prefix.
 //!
-//! bash and zsh read the script from a pipe with -i; fish draws its prompt only on a terminal,
-//! so it runs under script(1), which gives it a pseudo-terminal.
+//! bash and zsh read the script from a pipe with -i; fish and nushell draw their prompts only on
+//! a terminal, so they run under script(1), which gives them a pseudo-terminal. nushell reads
+//! each line as it comes, so its hook is installed in two (`source_hook`).
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::common::shells::{BASH, FISH, TestShell, ZSH};
+use crate::common::shells::{BASH, FISH, NU, TestShell, ZSH};
 use crate::common::{Sandbox, bash_preexec, have};
 
 /// Steps in the counted run; the baseline run has none.
@@ -146,6 +147,9 @@ impl Counter<'_> {
         .map(|s| s.to_string())
         .collect();
         traced.extend(self.shell.tty_flags.iter().map(|s| s.to_string()));
+        if self.shell.kind == ccs::Shell::Nu {
+            return self.run_in_tmux(&traced, script, &trace);
+        }
 
         // timeout(1) goes outside script(1): it leaves its own process group, and a shell on a
         // terminal must be in the terminal's foreground group (script makes it a session).
@@ -189,6 +193,135 @@ impl Counter<'_> {
             programs,
             prompts_shown: SHOWN.iter().map(|p| output.matches(p).count() as i64).sum(),
             output,
+        }
+    }
+}
+
+impl Counter<'_> {
+    /// nushell's line editor asks the terminal where the cursor is before each prompt and waits
+    /// for the answer, which script(1) never gives: it runs in tmux instead, whose terminal
+    /// answers, the script typed in as keys. Only the traced program's own calls are counted;
+    /// tmux is outside the trace.
+    fn run_in_tmux(&mut self, traced: &[String], script: &str, trace: &Path) -> Run {
+        use std::time::{Duration, Instant};
+        let socket = self.sandbox.root.join(format!("cost-{}.sock", self.runs));
+        let tmux = |args: &[&str]| {
+            let mut cmd = Command::new("tmux");
+            self.sandbox.env(&mut cmd);
+            cmd.arg("-f")
+                .arg("/dev/null")
+                .arg("-S")
+                .arg(&socket)
+                .args(args)
+                .stdin(Stdio::null())
+                .current_dir(&self.cwd)
+                .output()
+                .unwrap()
+        };
+        let mut command = vec!["env".to_owned(), "-i".to_owned()];
+        for (name, value) in [
+            ("PATH", crate::common::path_with_bin()),
+            ("HOME", self.sandbox.home.clone().into()),
+            ("CCS_HOME", self.sandbox.ccs_home.clone().into()),
+            ("TERM", "screen".into()),
+            ("LANG", "C.UTF-8".into()),
+        ] {
+            command.push(format!("{name}={}", value.to_str().unwrap()));
+        }
+        command.extend(traced.iter().cloned());
+        let mut args = vec![
+            "new-session",
+            "-d",
+            "-s",
+            "cost",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            "-c",
+        ];
+        let cwd = self.cwd.to_str().unwrap().to_owned();
+        args.push(&cwd);
+        args.push("--");
+        args.extend(command.iter().map(String::as_str));
+        let out = tmux(&args);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux(&["set-option", "-t", "cost", "remain-on-exit", "on"]);
+        let deadline = Instant::now() + Duration::from_secs(TIMEOUT_SECS.parse().unwrap());
+        // Each line is typed at a prompt, as a person would: keys typed while nushell starts or
+        // runs a command may be lost. A prompt is an empty line ending in `>` under the cursor,
+        // on a later line of the pane than the one before.
+        let where_ = || {
+            let out = tmux(&[
+                "display-message",
+                "-p",
+                "-t",
+                "cost",
+                "#{e|+:#{history_size},#{cursor_y}} #{cursor_x}",
+            ]);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let mut numbers = text.split_whitespace().map(|n| n.parse().unwrap_or(0));
+            let row: i64 = numbers.next().unwrap_or(0);
+            let column = numbers.next().unwrap_or(0) as usize;
+            let screen = tmux(&["capture-pane", "-p", "-t", "cost", "-S", "-", "-E", "-"]);
+            let screen = String::from_utf8_lossy(&screen.stdout).into_owned();
+            // Up to the cursor: the right prompt (a clock) may follow.
+            let line: String = screen
+                .lines()
+                .nth(row as usize)
+                .unwrap_or("")
+                .chars()
+                .take(column)
+                .collect();
+            (row, line, screen)
+        };
+        let mut last = -1;
+        for line in script.lines().chain(["exit"]) {
+            loop {
+                let (row, text, screen) = where_();
+                if row > last && text.trim_end().ends_with('>') {
+                    last = row;
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{}: no prompt for {line:?}; screen:\n{screen}",
+                    self.shell.program
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            tmux(&["send-keys", "-t", "cost", "-l", line]);
+            tmux(&["send-keys", "-t", "cost", "Enter"]);
+        }
+        let screen = loop {
+            let dead = tmux(&["display-message", "-p", "-t", "cost", "#{pane_dead}"]);
+            let screen = tmux(&["capture-pane", "-p", "-t", "cost", "-S", "-", "-E", "-"]);
+            let screen = String::from_utf8_lossy(&screen.stdout).into_owned();
+            if String::from_utf8_lossy(&dead.stdout).trim() == "1" {
+                break screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not exit; screen:\n{screen}",
+                self.shell.program
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        tmux(&["kill-server"]);
+        let (processes, programs) = count_calls(trace);
+        Run {
+            processes,
+            execs: programs.len() as i64,
+            programs,
+            prompts_shown: SHOWN
+                .iter()
+                .map(|p| screen.matches(p.trim_end()).count() as i64)
+                .sum(),
+            output: screen,
         }
     }
 }
@@ -252,6 +385,9 @@ fn sh_quote(arg: &str) -> String {
 /// A sandbox with profiles `work` and `other`, or None (with a notice) if a tool is missing.
 fn sandbox_for(shell: TestShell) -> Option<Sandbox> {
     if !have("strace") || !have("timeout") || !shell.here() {
+        return None;
+    }
+    if shell.kind == ccs::Shell::Nu && !have("tmux") {
         return None;
     }
     if shell.prompts_need_a_terminal && !have("script") {
@@ -384,6 +520,11 @@ fn fish_prompts_start_no_process() {
 }
 
 #[test]
+fn nu_prompts_start_no_process() {
+    prompts_start_no_process(NU);
+}
+
+#[test]
 fn bash_cds_start_no_process_unless_the_pin_changes() {
     cds_start_no_process_unless_the_pin_changes(BASH);
 }
@@ -396,4 +537,9 @@ fn zsh_cds_start_no_process_unless_the_pin_changes() {
 #[test]
 fn fish_cds_start_no_process_unless_the_pin_changes() {
     cds_start_no_process_unless_the_pin_changes(FISH);
+}
+
+#[test]
+fn nu_cds_start_no_process_unless_the_pin_changes() {
+    cds_start_no_process_unless_the_pin_changes(NU);
 }

@@ -6,7 +6,7 @@ use crate::common::shells::{self, BASH, FISH, TestShell, ZSH};
 use crate::common::{Sandbox, clean_success, have, stderr, stdout};
 
 /// Directory names that break naive quoting in at least one shell.
-const HOSTILE_NAMES: &[&str] = &[
+pub(crate) const HOSTILE_NAMES: &[&str] = &[
     "it's \"quoted\"",
     "$HOME and ${HOME} and $(id)",
     "`id` back`ticks",
@@ -93,7 +93,7 @@ impl XorShift {
 /// Random strings weighted towards what breaks quoting: quotes, backslashes (often last),
 /// expansions, history, newlines, control characters and non-ASCII, including PowerShell's
 /// typographic quotes. Never NUL, which no environment variable can hold.
-fn hostile_values(seed: u64, count: usize) -> Vec<String> {
+pub(crate) fn hostile_values(seed: u64, count: usize) -> Vec<String> {
     const PIECES: &[&str] = &[
         "'",
         "\"",

@@ -196,13 +196,18 @@ impl Sandbox {
     }
 }
 
-/// PATH with the directory of the binary under test first.
+/// PATH with the directory of the binary under test first, and nushell's last when it was
+/// fetched (`tests/fetch-nushell`; it is no Debian package).
 pub(crate) fn path_with_bin() -> std::ffi::OsString {
     let bin_dir = Path::new(BIN).parent().unwrap();
     let mut dirs = vec![bin_dir.to_path_buf()];
     dirs.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
+    let nu_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/nushell/bin");
+    if nu_dir.is_dir() {
+        dirs.push(nu_dir);
+    }
     std::env::join_paths(dirs).unwrap()
 }
 

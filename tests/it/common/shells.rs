@@ -254,8 +254,62 @@ pub(crate) const POWERSHELL: TestShell = TestShell {
     },
 };
 
+/// Runs here (`tests/fetch-nushell` installs it into target/nushell, see `nu`), but is not
+/// `runnable`: nushell cannot evaluate printed code, so the tests that `eval` a command's output
+/// on one line of a script, or source the hook on one, do not fit it. `tests/it/nushell.rs`
+/// drives it with the hook installed as its docs say, from this row where it can.
+pub(crate) const NU: TestShell = TestShell {
+    name: "nu",
+    program: "nu",
+    kind: Shell::Nu,
+    runnable: false,
+    script_flags: &["--no-config-file", "--no-std-lib"],
+    hook_files: &["ccs.nu"],
+    completion_file: "ccs.nu",
+    syntax_check: None,
+    shellcheck: None,
+    // What the hook's `__ccs_apply` does, for a script without the hook.
+    eval: (
+        "do --env {|s| hide-env --ignore-errors ...$s.unset; load-env $s.set } (",
+        " | from nuon)",
+    ),
+    nounset: "",
+    aliases: None,
+    status: "($env.LAST_EXIT_CODE)",
+    print_or: |format, var, default| {
+        format!("print -n (\"{format}\" | str replace '%s' ($env.{var}? | default '{default}'))")
+    },
+    export: |name, value| format!("$env.{name} = {value}"),
+    after_cd: None,
+    // Its config.nu in the sandbox's home, where a person installs the hook.
+    tty_flags: &["--no-std-lib"],
+    set_prompt: |code| {
+        format!(
+            "$env.PROMPT_COMMAND = {{|| '{code}' }}; $env.PROMPT_INDICATOR = ''; \
+             $env.PROMPT_COMMAND_RIGHT = ''"
+        )
+    },
+    prompt_code: "> ",
+    prompt: ">",
+    run_before_prompt: |command| {
+        format!(
+            "$env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt? | default [] | \
+             append {{|| {command} }})\n"
+        )
+    },
+    no_op: "ignore\n",
+    prompts_need_a_terminal: true,
+    list_keys: &[],
+    completion: Protocol {
+        env: &[],
+        passes_index: false,
+        separator: '\n',
+        description: Some('\t'),
+    },
+};
+
 /// Every shell ccs knows, in ccs's own order (checked when this compiles).
-pub(crate) const ALL: [TestShell; Shell::ALL.len()] = [BASH, ZSH, FISH, POWERSHELL];
+pub(crate) const ALL: [TestShell; Shell::ALL.len()] = [BASH, ZSH, FISH, POWERSHELL, NU];
 
 const _: () = {
     let mut i = 0;
@@ -311,7 +365,20 @@ impl TestShell {
     /// Whether it runs here: runnable and installed (see [`installed`]). A shell that cannot
     /// run on the test machines is no missing tool: no notice, no failure under `CI=true`.
     pub(crate) fn here(&self) -> bool {
+        if self.kind == Shell::Nu {
+            return Self::nu_fetched();
+        }
         self.runnable && super::have(self.program)
+    }
+
+    /// Whether nushell was fetched (`tests/fetch-nushell`, into target/nushell, which
+    /// `path_with_bin` puts on PATH); see `required`.
+    pub(crate) fn nu_fetched() -> bool {
+        let nu = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/nushell/bin/nu");
+        super::required(
+            nu.is_file(),
+            "nushell is not installed (run tests/fetch-nushell)",
+        )
     }
 
     /// The program with its script flags, nothing else set.
@@ -333,8 +400,16 @@ impl TestShell {
 
     /// The line that installs the hook, `ccs init <name> <flags>` evaluated, as the README gives
     /// it (`flags` may be empty).
+    /// nushell sources only a file that exists when the line is parsed: two lines, at an
+    /// interactive prompt (its docs save the hook in an autoload directory instead).
     pub(crate) fn source_hook(&self, flags: &str) -> String {
         let command = format!("ccs init {} {flags}", self.name);
+        if self.kind == Shell::Nu {
+            return format!(
+                "{} | save -f ~/.ccs-hook.nu\nsource ~/.ccs-hook.nu",
+                command.trim_end()
+            );
+        }
         self.eval(command.trim_end())
     }
 

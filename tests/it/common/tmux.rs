@@ -153,8 +153,9 @@ impl<'a> Term<'a> {
             lines.iter().any(|l| !l.is_empty()).then_some(())
         });
         term.type_line(&kind.setup());
-        // The command line shows the quotes; only the output is the bare word.
-        term.type_line(r#"echo "rea""dy""#);
+        // The command line shows more; only the output is the bare word (a variable that is
+        // not set, printed with its default, in each shell's own words).
+        term.type_line(&kind.print_or("%s\\n", "__ccs_test_unset", "ready"));
         let (at, prompt) = term.wait_for("the shell to be ready", |lines| {
             let ready = lines.iter().rposition(|l| l == "ready")?;
             let (at, prompt) = last_prompt(lines, kind.prompt)?;
