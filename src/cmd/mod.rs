@@ -55,7 +55,7 @@ pub use tab::answer_if_asked as answer_completion_request;
 #[derive(Debug, Parser)]
 #[command(
     name = "ccs",
-    version,
+    version = version_text(),
     arg_required_else_help = true,
     about = "Use several Claude Code accounts at once, one per terminal",
     long_about = "Use several Claude Code accounts at once, one per terminal.\n\n\
@@ -193,6 +193,20 @@ fn help_of(command: &str) -> String {
     cli.find_subcommand_mut(command)
         .map(|c| c.render_long_help().to_string())
         .unwrap_or_default()
+}
+
+/// What `ccs --version` prints after `ccs `: this release, and the Claude Code release its facts
+/// were read from (`claude_code::VERSION`), e.g. `0.1.0 (Claude Code 2.1.332)`. The version
+/// itself is Cargo.toml's, its one place.
+fn version_text() -> &'static str {
+    static TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{} (Claude Code {})",
+            env!("CARGO_PKG_VERSION"),
+            crate::claude_code::VERSION
+        )
+    });
+    &TEXT
 }
 
 /// The names clap gives the commands (aliases included): `ccs NAME` means a command, never a

@@ -556,5 +556,13 @@ fn usage_errors_are_one_line_too_and_help_still_works() {
     assert!(stderr(&sandbox.run(["use"])).contains("<NAME>"));
     let help = sandbox.run(["use", "--help"]);
     assert!(help.status.success() && stdout(&help).contains("Usage: ccs use"));
-    assert!(sandbox.ok(["--version"]).starts_with("ccs "));
+    // The release and the Claude Code release its facts were read from, in one line.
+    assert_eq!(
+        sandbox.ok(["--version"]),
+        format!(
+            "ccs {} (Claude Code {})\n",
+            env!("CARGO_PKG_VERSION"),
+            ccs::CLAUDE_CODE_VERSION
+        )
+    );
 }
