@@ -59,7 +59,7 @@ impl Clean {
         for name in targets(&store, self.name.as_deref(), self.all, None)? {
             let (name, dir) = store.find(&name)?;
             if !self.dry_run {
-                refuse_if_running(&name, &dir, self.force, "clean it")?;
+                refuse_if_running(&format!("profile '{name}'"), &dir, self.force, "clean it")?;
             }
             let plan = cleaning::plan(&dir, selection)?;
             plans.push((name, plan));

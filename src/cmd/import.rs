@@ -7,8 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::rename::move_keychain_login;
-use super::{Outcome, active_profile};
-use crate::claude_code::sessions;
+use super::{Outcome, active_profile, refuse_if_running};
 use crate::claude_code::{self, CONFIG_DIR_VAR};
 use crate::fsx;
 use crate::profile_name::ProfileName;
@@ -42,7 +41,7 @@ impl Import {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let dir = fsx::normalised_absolute(&cwd.join(&self.dir))?;
         refuse_unless_a_config_dir(&dir, &store)?;
-        refuse_if_running(&dir, self.force)?;
+        refuse_if_running(&dir.display().to_string(), &dir, self.force, "import it")?;
         let was_here = std::env::var_os(CONFIG_DIR_VAR)
             .and_then(|v| fsx::normalised_absolute(Path::new(&v)).ok())
             .is_some_and(|active| active == dir);
@@ -77,27 +76,6 @@ impl Import {
         ));
         Ok(Outcome::report(&report))
     }
-}
-
-/// A config dir a running client uses would lose its state, or write it back where the
-/// directory was.
-fn refuse_if_running(dir: &Path, force: bool) -> Result<()> {
-    let running = sessions::running_sessions(dir);
-    if running.is_empty() {
-        return Ok(());
-    }
-    let who = sessions::describe_sessions(&running);
-    if force {
-        ui::warn(format_args!(
-            "Claude Code is running on {} ({who}); importing it anyway (--force)",
-            dir.display()
-        ));
-        return Ok(());
-    }
-    bail!(
-        "Claude Code is running on {} ({who}): quit it before you import it, or pass --force",
-        dir.display()
-    )
 }
 
 /// Only a real directory outside the store that is not Claude Code's default, and that holds

@@ -364,10 +364,10 @@ fn warn_about_login_routes(name: &ProfileName, dir: &Path) {
     }
 }
 
-/// Refuses to move or delete files of a profile Claude Code is running on (its records in
+/// Refuses to move or delete files of a config dir Claude Code is running on (its records in
 /// `sessions/`), unless `force`: the running client would lose its state, or write it back into
-/// a profile that is gone.
-fn refuse_if_running(name: &ProfileName, dir: &Path, force: bool, doing: &str) -> Result<()> {
+/// a directory that is gone. `what` names the directory for the message (`profile 'work'`).
+fn refuse_if_running(what: &str, dir: &Path, force: bool, doing: &str) -> Result<()> {
     let running = sessions::running_sessions(dir);
     if running.is_empty() {
         return Ok(());
@@ -375,12 +375,12 @@ fn refuse_if_running(name: &ProfileName, dir: &Path, force: bool, doing: &str) -
     let who = sessions::describe_sessions(&running);
     if force {
         ui::warn(format_args!(
-            "Claude Code is running on '{name}' ({who}); {doing} anyway (--force)"
+            "Claude Code is running on {what} ({who}); {doing} anyway (--force)"
         ));
         return Ok(());
     }
     anyhow::bail!(
-        "Claude Code is running on profile '{name}' ({who}): quit it before you {doing}, or pass --force"
+        "Claude Code is running on {what} ({who}): quit it before you {doing}, or pass --force"
     )
 }
 

@@ -36,7 +36,7 @@ impl Remove {
     pub fn run(self) -> Result<Outcome> {
         let store = Store::from_env()?;
         let (name, dir) = store.find(&ProfileName::parse(&self.name)?)?;
-        refuse_if_running(&name, &dir, self.force, "remove it")?;
+        refuse_if_running(&format!("profile '{name}'"), &dir, self.force, "remove it")?;
         let was_active = active_profile(&store).as_ref() == Some(&name);
         let code = match self.shell.filter(|_| was_active) {
             Some(shell) => repoint_code(shell, None)?,

@@ -42,7 +42,12 @@ impl Rename {
         );
         let store = Store::from_env()?;
         let (old, old_dir) = store.find(&old)?;
-        refuse_if_running(&old, &old_dir, self.force, "rename it")?;
+        refuse_if_running(
+            &format!("profile '{old}'"),
+            &old_dir,
+            self.force,
+            "rename it",
+        )?;
         let was_active = active_profile(&store).as_ref() == Some(&old);
         // The code is made before anything moves: a path the shell cannot take fails the rename
         // rather than leave the shell on a directory that no longer exists.

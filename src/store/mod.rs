@@ -165,28 +165,25 @@ impl Store {
         make_private_dir_all(&self.instances)?;
         no_links_inside(&self.instances)?;
         let target = self.instance_dir(name);
-        match fs::rename(dir, &target) {
-            Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::CrossesDevices => bail!(
-                "{} is on another file system than {}: move it next to the store first, or set \
-                 CCS_HOME to a store on its file system",
-                dir.display(),
-                self.instances.display()
-            ),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty
-                ) =>
-            {
-                bail!("profile '{name}' already exists (created at the same time)")
+        move_into_place(dir, &target, name).map_err(|e| {
+            let across = e
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == ErrorKind::CrossesDevices);
+            if across {
+                anyhow::anyhow!(
+                    "{} is on another file system than {}: move it next to the store first, or \
+                     set CCS_HOME to a store on its file system",
+                    dir.display(),
+                    self.instances.display()
+                )
+            } else {
+                e.context(format!(
+                    "cannot move {} to {}",
+                    dir.display(),
+                    target.display()
+                ))
             }
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot move {} to {}", dir.display(), target.display())
-                });
-            }
-        }
+        })?;
         // A hand-made config dir may be readable by others; a profile is private.
         fsx::set_private(&target)?;
         Ok(target)
