@@ -57,18 +57,25 @@ pub(crate) fn top_level(text: &str) -> Option<usize> {
     (text.as_bytes().get(at) == Some(&b'{')).then_some(at)
 }
 
+/// An edit of a text: the bytes in `range` become `with`.
+type Edit = (Range<usize>, String);
+
+fn apply(text: &str, (range, with): Edit) -> String {
+    format!("{}{with}{}", &text[..range.start], &text[range.end..])
+}
+
 /// `text` with `value` (JSON text) as the top-level member `key`: replacing its value, or added
 /// as the first member, indented like the members around it.
 pub(crate) fn set(text: &str, key: &str, value: &str) -> Option<String> {
+    Some(apply(text, set_edit(text, key, value)?))
+}
+
+fn set_edit(text: &str, key: &str, value: &str) -> Option<Edit> {
     let open = top_level(text)?;
     let all = members(text, open)?;
     if let Some(m) = all.iter().find(|m| m.key == key) {
-        return Some(format!(
-            "{}{}{}",
-            &text[..m.value.start],
-            indent_after_first_line(value, &indent_of(text, m.span.start)),
-            &text[m.value.end..]
-        ));
+        let value = indent_after_first_line(value, &indent_of(text, m.span.start));
+        return Some((m.value.clone(), value));
     }
     let quoted = serde_json::to_string(key).ok()?;
     let (indent, newline) = match all.first() {
@@ -79,17 +86,22 @@ pub(crate) fn set(text: &str, key: &str, value: &str) -> Option<String> {
         None => ("  ".to_owned(), true),
     };
     let value = indent_after_first_line(value, &indent);
-    let (before, after) = (&text[..open + 1], &text[open + 1..]);
     let member = format!("{quoted}: {value}");
+    let after = open + 1;
+    let space_after = skip_space(text.as_bytes(), after);
     Some(match (all.is_empty(), newline) {
-        (true, _) => format!("{before}\n{indent}{member}\n{}", after.trim_start()),
-        (false, true) => format!("{before}\n{indent}{member},{after}"),
-        (false, false) => format!("{before}{member}, {}", after.trim_start()),
+        (true, _) => (after..space_after, format!("\n{indent}{member}\n")),
+        (false, true) => (after..after, format!("\n{indent}{member},")),
+        (false, false) => (after..space_after, format!("{member}, ")),
     })
 }
 
 /// `text` without the top-level member `key` (and the comma that separated it).
 pub(crate) fn remove(text: &str, key: &str) -> Option<String> {
+    Some(apply(text, remove_edit(text, key)?))
+}
+
+fn remove_edit(text: &str, key: &str) -> Option<Edit> {
     let open = top_level(text)?;
     let all = members(text, open)?;
     let at = all.iter().position(|m| m.key == key)?;
@@ -104,13 +116,94 @@ pub(crate) fn remove(text: &str, key: &str) -> Option<String> {
         let end = skip_space(b, all[at].span.end);
         open + 1..end
     };
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..cut.start]);
-    if at == 0 && all.len() == 1 {
-        out.push('\n');
+    let with = if at == 0 && all.len() == 1 { "\n" } else { "" };
+    Some((cut, with.to_owned()))
+}
+
+// --- JSON with comments (VS Code's settings.json) ----------------------------------------------
+
+/// `text` with its comments and trailing commas blanked out, byte for byte (spaces; a comment's
+/// line ends kept): JSON with comments, as VS Code reads its settings, becomes plain JSON whose
+/// members sit at the same offsets. None for a comment left open.
+pub(crate) fn blank_jsonc(text: &str) -> Option<String> {
+    let mut b = text.as_bytes().to_vec();
+    let mut i = 0;
+    let mut comma: Option<usize> = None;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = string_end(&b, i)?;
+                comma = None;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    b[i] = b' ';
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let end = i + 2 + text[i + 2..].find("*/")? + 2;
+                for c in &mut b[i..end] {
+                    if *c != b'\n' && *c != b'\r' {
+                        *c = b' ';
+                    }
+                }
+                i = end;
+                continue;
+            }
+            b',' => comma = Some(i),
+            b'}' | b']' => {
+                if let Some(at) = comma.take() {
+                    b[at] = b' ';
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ => comma = None,
+        }
+        i += 1;
     }
-    out.push_str(&text[cut.end..]);
-    Some(out)
+    // Only ASCII bytes were replaced, each by a space, and a comment's bytes whole.
+    String::from_utf8(b).ok()
+}
+
+/// [`set`] for JSON with comments: the edit is found in the blanked text and made in `text`,
+/// where it may not take a comment away (None then).
+pub(crate) fn set_jsonc(text: &str, key: &str, value: &str) -> Option<String> {
+    let blank = blank_jsonc(text)?;
+    keep_comments(text, &blank, set_edit(&blank, key, value)?)
+}
+
+/// [`remove`] for JSON with comments: the member's own lines when it has them to itself (a
+/// comment on the lines around it stays), else as [`remove`] cuts, when that takes no comment.
+pub(crate) fn remove_jsonc(text: &str, key: &str) -> Option<String> {
+    let blank = blank_jsonc(text)?;
+    let open = top_level(&blank)?;
+    let m = members(&blank, open)?.into_iter().find(|m| m.key == key)?;
+    let line_start = blank[..m.span.start].rfind('\n').map_or(0, |n| n + 1);
+    let rest = &text[m.span.end..];
+    let eol = rest.find('\n');
+    let alone_before = text[line_start..m.span.start]
+        .bytes()
+        .all(|c| c == b' ' || c == b'\t');
+    let tail = eol.map(|n| {
+        rest[..n]
+            .trim_end_matches('\r')
+            .trim_end_matches([' ', '\t'])
+    });
+    if alone_before && tail == Some(",") {
+        // The comma is the member's own, or a trailing one (blanked in `blank`).
+        let end = m.span.end + eol.unwrap_or_default() + 1;
+        let member = line_start..m.span.end;
+        return (text[member.clone()] == blank[member])
+            .then(|| apply(text, (line_start..end, String::new())));
+    }
+    keep_comments(text, &blank, remove_edit(&blank, key)?)
+}
+
+fn keep_comments(text: &str, blank: &str, edit: Edit) -> Option<String> {
+    (text.get(edit.0.clone())? == &blank[edit.0.clone()]).then(|| apply(text, edit))
 }
 
 /// The whitespace before `at` on its line.
