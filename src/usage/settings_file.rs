@@ -67,20 +67,24 @@ fn apply(text: &str, (range, with): Edit) -> String {
 /// `text` with `value` (JSON text) as the top-level member `key`: replacing its value, or added
 /// as the first member, indented like the members around it.
 pub(crate) fn set(text: &str, key: &str, value: &str) -> Option<String> {
-    Some(apply(text, set_edit(text, key, value)?))
+    Some(apply(
+        text,
+        set_edit(text, key, value, |at| indent_of(text, at))?,
+    ))
 }
 
-fn set_edit(text: &str, key: &str, value: &str) -> Option<Edit> {
+/// The edit [`set`] makes, members indented as `indent` says the member at an offset is.
+fn set_edit(text: &str, key: &str, value: &str, indent: impl Fn(usize) -> String) -> Option<Edit> {
     let open = top_level(text)?;
     let all = members(text, open)?;
     if let Some(m) = all.iter().find(|m| m.key == key) {
-        let value = indent_after_first_line(value, &indent_of(text, m.span.start));
+        let value = indent_after_first_line(value, &indent(m.span.start));
         return Some((m.value.clone(), value));
     }
     let quoted = serde_json::to_string(key).ok()?;
     let (indent, newline) = match all.first() {
         Some(first) => (
-            indent_of(text, first.span.start),
+            indent(first.span.start),
             text[open + 1..first.span.start].contains('\n'),
         ),
         None => ("  ".to_owned(), true),
@@ -172,7 +176,15 @@ pub(crate) fn blank_jsonc(text: &str) -> Option<String> {
 /// where it may not take a comment away (None then).
 pub(crate) fn set_jsonc(text: &str, key: &str, value: &str) -> Option<String> {
     let blank = blank_jsonc(text)?;
-    keep_comments(text, &blank, set_edit(&blank, key, value)?)
+    // Indented as the line in `text` starts: a comment before a member is not indentation.
+    let indent = |at: usize| {
+        let line = &text[text[..at].rfind('\n').map_or(0, |n| n + 1)..at];
+        let end = line
+            .find(|c: char| c != ' ' && c != '\t')
+            .unwrap_or(line.len());
+        line[..end].to_owned()
+    };
+    keep_comments(text, &blank, set_edit(&blank, key, value, indent)?)
 }
 
 /// [`remove`] for JSON with comments: the member's own lines when it has them to itself (a
@@ -357,5 +369,45 @@ mod tests {
         for text in ["[]", "1", "", "\"{\""] {
             assert_eq!(set(text, "statusLine", VALUE), None, "{text}");
         }
+    }
+
+    const JSONC: &str = "// VS Code settings\n{\n  /* theme */ \"workbench.colorTheme\": \"Dark+ // not a comment\",\n  // fonts\n  \"editor.fontSize\": 14, // big\n  \"files.exclude\": {\"**/.git\": true,},\n}\n";
+
+    #[test]
+    fn comments_and_trailing_commas_blank_in_place() {
+        let blank = blank_jsonc(JSONC).unwrap();
+        assert_eq!(blank.len(), JSONC.len());
+        let v = valid(&blank);
+        assert_eq!(v["workbench.colorTheme"], "Dark+ // not a comment");
+        assert_eq!(v["files.exclude"]["**/.git"], true);
+        assert_eq!(blank_jsonc("{/* open"), None);
+    }
+
+    #[test]
+    fn jsonc_set_and_remove_keep_every_other_byte() {
+        let key = "claudeCode.claudeProcessWrapper";
+        let out = set_jsonc(JSONC, key, "\"/a b/ccs\"").unwrap();
+        assert_eq!(
+            out,
+            JSONC.replacen(
+                "{\n",
+                "{\n  \"claudeCode.claudeProcessWrapper\": \"/a b/ccs\",\n",
+                1
+            )
+        );
+        assert_eq!(valid(&blank_jsonc(&out).unwrap())[key], "/a b/ccs");
+        assert_eq!(remove_jsonc(&out, key).unwrap(), JSONC);
+        // Replacing a value changes its bytes only.
+        let again = set_jsonc(&out, key, "\"/c/ccs\"").unwrap();
+        assert_eq!(again, out.replace("/a b/ccs", "/c/ccs"));
+        // A member among comments on its own lines, last with a trailing comma.
+        let last = "{\n  \"a\": 1, // a\n  // ours:\n  \"k\": \"x\",\n  // end\n}\n";
+        assert_eq!(
+            remove_jsonc(last, "k").unwrap(),
+            "{\n  \"a\": 1, // a\n  // ours:\n  // end\n}\n"
+        );
+        // A cut that would take a comment with it is refused.
+        assert_eq!(remove_jsonc("{\"a\": 1, /* c */ \"k\": 2}", "k"), None);
+        assert_eq!(set_jsonc("{ // only a comment\n}", "k", "1"), None);
     }
 }
