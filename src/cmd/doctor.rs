@@ -14,7 +14,8 @@ pub struct Doctor {}
 
 impl Doctor {
     pub fn run(self) -> Result<Outcome> {
-        let findings = doctor::check(&Store::from_env()?);
+        let mut findings = doctor::check(&Store::from_env()?);
+        findings.extend(super::wrap::doctor_findings());
         let failed = findings.iter().any(|f| f.level == Level::Fail);
         Ok(Outcome {
             code: u8::from(failed),

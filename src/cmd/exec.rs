@@ -40,7 +40,15 @@ impl Exec {
 /// signals and stdio are the command's own.
 pub(super) fn run_as_profile(name: &ProfileName, command: &[OsString]) -> Result<Outcome> {
     let (name, dir) = Store::from_env()?.find_to_use(name)?;
-    warn_about_login_routes(&name, &dir);
+    run_command(command, Some((&name, &dir)))
+}
+
+/// Runs `command` in place of ccs, as `profile` when given (its routes around the login warned
+/// about), else with the environment exactly as ccs was given it.
+pub(super) fn run_command(
+    command: &[OsString],
+    profile: Option<(&ProfileName, &std::path::Path)>,
+) -> Result<Outcome> {
     let (program, args) = command.split_first().context("no command given after --")?;
     // On Windows, found as its shells find it, through PATHEXT (`claude` is the `claude.cmd` of
     // an npm install), which Rust's lookup does not try. On Unix exec searches PATH itself and
@@ -49,10 +57,13 @@ pub(super) fn run_as_profile(name: &ProfileName, command: &[OsString]) -> Result
         .then(|| crate::process::lookup::find(program))
         .flatten();
     let mut cmd = std::process::Command::new(found.as_deref().unwrap_or(program.as_ref()));
-    cmd.args(args)
-        .env(CONFIG_DIR_VAR, &dir)
-        .env(PROFILE_VAR, name.as_str())
-        .env_remove(HOOK_VAR);
+    cmd.args(args);
+    if let Some((name, dir)) = profile {
+        warn_about_login_routes(name, dir);
+        cmd.env(CONFIG_DIR_VAR, dir)
+            .env(PROFILE_VAR, name.as_str())
+            .env_remove(HOOK_VAR);
+    }
     let err = run_in_place(&mut cmd);
     let code = if err.kind() == std::io::ErrorKind::NotFound {
         127

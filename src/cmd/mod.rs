@@ -30,6 +30,7 @@ mod tab;
 mod unpin;
 mod usage;
 mod use_profile;
+mod wrap;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -101,6 +102,7 @@ pub enum Command {
     Statusline(statusline::Statusline),
     Init(init::Init),
     Completions(completions::Completions),
+    Wrap(wrap::Wrap),
     /// `ccs NAME [ARGS]...`: claude as profile NAME (see `run_as`).
     #[command(external_subcommand)]
     Profile(Vec<OsString>),
@@ -181,6 +183,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Statusline(c) => c.run(),
         Command::Init(c) => c.run(),
         Command::Completions(c) => c.run(),
+        Command::Wrap(c) => c.run(),
         Command::Profile(words) => run_as::run(words),
     }
 }

@@ -57,39 +57,55 @@ pub(crate) fn top_level(text: &str) -> Option<usize> {
     (text.as_bytes().get(at) == Some(&b'{')).then_some(at)
 }
 
+/// An edit of a text: the bytes in `range` become `with`.
+type Edit = (Range<usize>, String);
+
+fn apply(text: &str, (range, with): Edit) -> String {
+    format!("{}{with}{}", &text[..range.start], &text[range.end..])
+}
+
 /// `text` with `value` (JSON text) as the top-level member `key`: replacing its value, or added
 /// as the first member, indented like the members around it.
 pub(crate) fn set(text: &str, key: &str, value: &str) -> Option<String> {
+    Some(apply(
+        text,
+        set_edit(text, key, value, |at| indent_of(text, at))?,
+    ))
+}
+
+/// The edit [`set`] makes, members indented as `indent` says the member at an offset is.
+fn set_edit(text: &str, key: &str, value: &str, indent: impl Fn(usize) -> String) -> Option<Edit> {
     let open = top_level(text)?;
     let all = members(text, open)?;
     if let Some(m) = all.iter().find(|m| m.key == key) {
-        return Some(format!(
-            "{}{}{}",
-            &text[..m.value.start],
-            indent_after_first_line(value, &indent_of(text, m.span.start)),
-            &text[m.value.end..]
-        ));
+        let value = indent_after_first_line(value, &indent(m.span.start));
+        return Some((m.value.clone(), value));
     }
     let quoted = serde_json::to_string(key).ok()?;
     let (indent, newline) = match all.first() {
         Some(first) => (
-            indent_of(text, first.span.start),
+            indent(first.span.start),
             text[open + 1..first.span.start].contains('\n'),
         ),
         None => ("  ".to_owned(), true),
     };
     let value = indent_after_first_line(value, &indent);
-    let (before, after) = (&text[..open + 1], &text[open + 1..]);
     let member = format!("{quoted}: {value}");
+    let after = open + 1;
+    let space_after = skip_space(text.as_bytes(), after);
     Some(match (all.is_empty(), newline) {
-        (true, _) => format!("{before}\n{indent}{member}\n{}", after.trim_start()),
-        (false, true) => format!("{before}\n{indent}{member},{after}"),
-        (false, false) => format!("{before}{member}, {}", after.trim_start()),
+        (true, _) => (after..space_after, format!("\n{indent}{member}\n")),
+        (false, true) => (after..after, format!("\n{indent}{member},")),
+        (false, false) => (after..space_after, format!("{member}, ")),
     })
 }
 
 /// `text` without the top-level member `key` (and the comma that separated it).
 pub(crate) fn remove(text: &str, key: &str) -> Option<String> {
+    Some(apply(text, remove_edit(text, key)?))
+}
+
+fn remove_edit(text: &str, key: &str) -> Option<Edit> {
     let open = top_level(text)?;
     let all = members(text, open)?;
     let at = all.iter().position(|m| m.key == key)?;
@@ -104,13 +120,102 @@ pub(crate) fn remove(text: &str, key: &str) -> Option<String> {
         let end = skip_space(b, all[at].span.end);
         open + 1..end
     };
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..cut.start]);
-    if at == 0 && all.len() == 1 {
-        out.push('\n');
+    let with = if at == 0 && all.len() == 1 { "\n" } else { "" };
+    Some((cut, with.to_owned()))
+}
+
+// --- JSON with comments (VS Code's settings.json) ----------------------------------------------
+
+/// `text` with its comments and trailing commas blanked out, byte for byte (spaces; a comment's
+/// line ends kept): JSON with comments, as VS Code reads its settings, becomes plain JSON whose
+/// members sit at the same offsets. None for a comment left open.
+pub(crate) fn blank_jsonc(text: &str) -> Option<String> {
+    let mut b = text.as_bytes().to_vec();
+    let mut i = 0;
+    let mut comma: Option<usize> = None;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = string_end(&b, i)?;
+                comma = None;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    b[i] = b' ';
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let end = i + 2 + text[i + 2..].find("*/")? + 2;
+                for c in &mut b[i..end] {
+                    if *c != b'\n' && *c != b'\r' {
+                        *c = b' ';
+                    }
+                }
+                i = end;
+                continue;
+            }
+            b',' => comma = Some(i),
+            b'}' | b']' => {
+                if let Some(at) = comma.take() {
+                    b[at] = b' ';
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ => comma = None,
+        }
+        i += 1;
     }
-    out.push_str(&text[cut.end..]);
-    Some(out)
+    // Only ASCII bytes were replaced, each by a space, and a comment's bytes whole.
+    String::from_utf8(b).ok()
+}
+
+/// [`set`] for JSON with comments: the edit is found in the blanked text and made in `text`,
+/// where it may not take a comment away (None then).
+pub(crate) fn set_jsonc(text: &str, key: &str, value: &str) -> Option<String> {
+    let blank = blank_jsonc(text)?;
+    // Indented as the line in `text` starts: a comment before a member is not indentation.
+    let indent = |at: usize| {
+        let line = &text[text[..at].rfind('\n').map_or(0, |n| n + 1)..at];
+        let end = line
+            .find(|c: char| c != ' ' && c != '\t')
+            .unwrap_or(line.len());
+        line[..end].to_owned()
+    };
+    keep_comments(text, &blank, set_edit(&blank, key, value, indent)?)
+}
+
+/// [`remove`] for JSON with comments: the member's own lines when it has them to itself (a
+/// comment on the lines around it stays), else as [`remove`] cuts, when that takes no comment.
+pub(crate) fn remove_jsonc(text: &str, key: &str) -> Option<String> {
+    let blank = blank_jsonc(text)?;
+    let open = top_level(&blank)?;
+    let m = members(&blank, open)?.into_iter().find(|m| m.key == key)?;
+    let line_start = blank[..m.span.start].rfind('\n').map_or(0, |n| n + 1);
+    let rest = &text[m.span.end..];
+    let eol = rest.find('\n');
+    let alone_before = text[line_start..m.span.start]
+        .bytes()
+        .all(|c| c == b' ' || c == b'\t');
+    let tail = eol.map(|n| {
+        rest[..n]
+            .trim_end_matches('\r')
+            .trim_end_matches([' ', '\t'])
+    });
+    if alone_before && tail == Some(",") {
+        // The comma is the member's own, or a trailing one (blanked in `blank`).
+        let end = m.span.end + eol.unwrap_or_default() + 1;
+        let member = line_start..m.span.end;
+        return (text[member.clone()] == blank[member])
+            .then(|| apply(text, (line_start..end, String::new())));
+    }
+    keep_comments(text, &blank, remove_edit(&blank, key)?)
+}
+
+fn keep_comments(text: &str, blank: &str, edit: Edit) -> Option<String> {
+    (text.get(edit.0.clone())? == &blank[edit.0.clone()]).then(|| apply(text, edit))
 }
 
 /// The whitespace before `at` on its line.
@@ -264,5 +369,45 @@ mod tests {
         for text in ["[]", "1", "", "\"{\""] {
             assert_eq!(set(text, "statusLine", VALUE), None, "{text}");
         }
+    }
+
+    const JSONC: &str = "// VS Code settings\n{\n  /* theme */ \"workbench.colorTheme\": \"Dark+ // not a comment\",\n  // fonts\n  \"editor.fontSize\": 14, // big\n  \"files.exclude\": {\"**/.git\": true,},\n}\n";
+
+    #[test]
+    fn comments_and_trailing_commas_blank_in_place() {
+        let blank = blank_jsonc(JSONC).unwrap();
+        assert_eq!(blank.len(), JSONC.len());
+        let v = valid(&blank);
+        assert_eq!(v["workbench.colorTheme"], "Dark+ // not a comment");
+        assert_eq!(v["files.exclude"]["**/.git"], true);
+        assert_eq!(blank_jsonc("{/* open"), None);
+    }
+
+    #[test]
+    fn jsonc_set_and_remove_keep_every_other_byte() {
+        let key = "claudeCode.claudeProcessWrapper";
+        let out = set_jsonc(JSONC, key, "\"/a b/ccs\"").unwrap();
+        assert_eq!(
+            out,
+            JSONC.replacen(
+                "{\n",
+                "{\n  \"claudeCode.claudeProcessWrapper\": \"/a b/ccs\",\n",
+                1
+            )
+        );
+        assert_eq!(valid(&blank_jsonc(&out).unwrap())[key], "/a b/ccs");
+        assert_eq!(remove_jsonc(&out, key).unwrap(), JSONC);
+        // Replacing a value changes its bytes only.
+        let again = set_jsonc(&out, key, "\"/c/ccs\"").unwrap();
+        assert_eq!(again, out.replace("/a b/ccs", "/c/ccs"));
+        // A member among comments on its own lines, last with a trailing comma.
+        let last = "{\n  \"a\": 1, // a\n  // ours:\n  \"k\": \"x\",\n  // end\n}\n";
+        assert_eq!(
+            remove_jsonc(last, "k").unwrap(),
+            "{\n  \"a\": 1, // a\n  // ours:\n  // end\n}\n"
+        );
+        // A cut that would take a comment with it is refused.
+        assert_eq!(remove_jsonc("{\"a\": 1, /* c */ \"k\": 2}", "k"), None);
+        assert_eq!(set_jsonc("{ // only a comment\n}", "k", "1"), None);
     }
 }

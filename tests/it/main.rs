@@ -28,6 +28,8 @@ mod default_config;
 #[cfg(unix)]
 mod doctor;
 #[cfg(unix)]
+mod editor;
+#[cfg(unix)]
 mod first_week_commands;
 #[cfg(unix)]
 mod first_week_shell;
