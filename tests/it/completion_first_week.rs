@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use crate::common::completion::{ask, ask_raw, candidates};
 use crate::common::shells::{self, POWERSHELL, TestShell};
-use crate::common::tmux::{Screen, Term, can_run};
+use crate::common::tmux::{Term, can_run, edit_line, printed_below, wait_line};
 use crate::common::{BIN, Sandbox, stdout};
 
 /// A directory to be all of PATH: programs `claude` and `clamp`, a file `clank` that does not
@@ -285,30 +285,6 @@ fn start<'a>(s: &'a Setup, shell: TestShell) -> Term<'a> {
     );
     term.expect(&format!("cd '{}'", s.cwd.display()), &[], &prompt);
     term
-}
-
-fn edit_line(term: &Term, text: &str) -> String {
-    format!("{} {text}", term.prompt())
-}
-
-/// Waits until the command line reads `text`, cursor at its end, nothing after it.
-fn wait_line(term: &Term, text: &str, what: &str) -> Screen {
-    let want = edit_line(term, text);
-    term.wait_for_screen(what, |screen| {
-        (screen.before_cursor() == want && screen.after_cursor().is_empty()).then(|| screen.clone())
-    })
-}
-
-/// What the shell printed below `row`, other than the cursor's line.
-fn printed_below(screen: &Screen, row: usize) -> Vec<String> {
-    screen
-        .lines
-        .iter()
-        .enumerate()
-        .skip(row + 1)
-        .filter(|(i, line)| *i != screen.row && !line.is_empty())
-        .map(|(_, line)| line.clone())
-        .collect()
 }
 
 /// Types `typed` at an empty line and presses Tab; returns the row typed on.

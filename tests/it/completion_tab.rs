@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::common::Sandbox;
 use crate::common::shells::{self, TestShell};
-use crate::common::tmux::{Screen, Term, can_run};
+use crate::common::tmux::{Screen, Term, can_run, edit_line, printed_below, wait_line};
 
 /// A line a person types at the first prompt, or writes in a start-up file.
 #[derive(Clone, Copy)]
@@ -107,33 +107,6 @@ fn start<'a>(sandbox: &'a Sandbox, person: Person, cwd: &Path) -> Term<'a> {
     // Sandbox paths hold no quote, so single quotes suit all three shells.
     term.expect(&format!("cd '{}'", cwd.display()), &[], &prompt);
     term
-}
-
-/// The command line as the screen shows it while `text` is being edited: prompt, space, text.
-fn edit_line(term: &Term, text: &str) -> String {
-    format!("{} {text}", term.prompt())
-}
-
-/// Waits until the command line reads `text` with the cursor right after it and nothing shown
-/// beyond the cursor (a fish autosuggestion would be).
-fn wait_line(term: &Term, text: &str, what: &str) -> Screen {
-    let want = edit_line(term, text);
-    term.wait_for_screen(what, |screen| {
-        (screen.before_cursor() == want && screen.after_cursor().is_empty()).then(|| screen.clone())
-    })
-}
-
-/// The non-blank lines below `row` other than the cursor's: what the shell printed while the
-/// line was being edited (a candidate list, or an error that should not be there).
-fn printed_below(screen: &Screen, row: usize) -> Vec<String> {
-    screen
-        .lines
-        .iter()
-        .enumerate()
-        .skip(row + 1)
-        .filter(|(i, line)| *i != screen.row && !line.is_empty())
-        .map(|(_, line)| line.clone())
-        .collect()
 }
 
 /// Types `typed` at an empty command line and presses Tab: the line must come to read `want`,

@@ -10,12 +10,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
+use crate::common::child::{CCS_TIMEOUT, output_with_input};
 use crate::common::{Sandbox, stderr, stdout};
 use crate::usage_support::{Rng, Totals, ccusage, ccusage_totals, diff, history, now_millis};
 
@@ -129,27 +129,18 @@ fn statusline_on_default(sandbox: &Sandbox, five_hour: f64, seven_day: f64) -> O
         "transcript_path": transcript,
         "cwd": "/tmp/p",
         "model": {"id": "claude-opus-5-5", "display_name": "Opus 5.5"},
-        "version": "2.1.332",
+        "version": ccs::CLAUDE_CODE_VERSION,
         "rate_limits": {
             "five_hour": {"used_percentage": five_hour, "resets_at": now + 3 * 3600},
             "seven_day": {"used_percentage": seven_day, "resets_at": now + 3 * 86_400}
         }
     })
     .to_string();
-    let mut cmd: Command = sandbox.ccs(["statusline"]);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    output_with_input(
+        &mut sandbox.ccs(["statusline"]),
+        input.as_bytes(),
+        CCS_TIMEOUT,
+    )
 }
 
 #[test]

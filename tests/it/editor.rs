@@ -6,11 +6,11 @@
 //! takes the wrapper's stdio as the bundled binary's, and where it shows stderr.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::common::child::{CCS_TIMEOUT, output_with_input};
 use crate::common::{Sandbox, stderr, stdout};
 
 const KEY: &str = "claudeCode.claudeProcessWrapper";
@@ -51,13 +51,8 @@ fn wrap(
         "never",
     ])
     .current_dir(cwd)
-    .envs(env.iter().copied())
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
+    .envs(env.iter().copied());
+    output_with_input(&mut cmd, input, CCS_TIMEOUT)
 }
 
 const ARGS: &str = "arg=[--output-format]\narg=[stream-json]\narg=[--input-format]\n\

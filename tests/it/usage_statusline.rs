@@ -5,13 +5,13 @@
 //! tests/it/usage_claude.rs drives the real client's status line.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
 use crate::common;
+use crate::common::child::{CCS_TIMEOUT, output_with_input};
 use crate::common::{Sandbox, stderr, stdout};
 use crate::usage_support;
 use crate::usage_support::now_millis;
@@ -73,19 +73,7 @@ fn refresh(sandbox: &Sandbox, name: &str, five_hour: f64, seven_day: f64) -> Out
 }
 
 fn run_with_input(mut cmd: Command, input: &str) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    output_with_input(&mut cmd, input.as_bytes(), CCS_TIMEOUT)
 }
 
 fn logged_in(sandbox: &Sandbox, name: &str, email: &str) {

@@ -1,8 +1,8 @@
 //! Running a program that may print a lot or hang (the real Claude Code, ccusage): one bounded
 //! run that reads its output all along.
 
-use std::io::{ErrorKind, Read};
-use std::process::{Command, Output, Stdio};
+use std::io::{ErrorKind, Read, Write};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -11,13 +11,39 @@ use std::time::{Duration, Instant};
 /// ended and closed its output within `timeout`, it is killed and the test fails, showing what
 /// it printed. stdin is what `cmd` sets (inherited if nothing, as with `spawn`).
 pub(crate) fn output_within(cmd: &mut Command, timeout: Duration) -> Output {
-    let deadline = Instant::now() + timeout;
+    let (child, program) = spawn(cmd);
+    output_of(child, &program, timeout)
+}
+
+/// Long enough for any ccs run on a loaded machine; a run that takes it has hung.
+pub(crate) const CCS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// [`output_within`] with `input` on the child's stdin, written on a thread (a child that prints
+/// before it has read all of its input never waits on the test), then closed.
+pub(crate) fn output_with_input(cmd: &mut Command, input: &[u8], timeout: Duration) -> Output {
+    let (mut child, program) = spawn(cmd.stdin(Stdio::piped()));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // A child that exits without reading all of it closes the pipe: not the test's failure.
+    let writer = std::thread::spawn(move || drop(stdin.write_all(&input)));
+    let out = output_of(child, &program, timeout);
+    writer.join().unwrap();
+    out
+}
+
+fn spawn(cmd: &mut Command) -> (Child, String) {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let mut child = cmd
+    let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    (child, program)
+}
+
+/// The output of a child whose stdout and stderr are piped, bounded as [`output_within`] says.
+fn output_of(mut child: Child, program: &str, timeout: Duration) -> Output {
+    let deadline = Instant::now() + timeout;
     let (closed, closing) = mpsc::channel();
     let stdout = drain(child.stdout.take().unwrap(), closed.clone());
     let stderr = drain(child.stderr.take().unwrap(), closed);

@@ -440,6 +440,33 @@ impl Drop for Term<'_> {
     }
 }
 
+/// The command line as the screen shows it while `text` is being edited: prompt, space, text.
+pub(crate) fn edit_line(term: &Term, text: &str) -> String {
+    format!("{} {text}", term.prompt())
+}
+
+/// Waits until the command line reads `text` with the cursor right after it and nothing shown
+/// beyond the cursor (a fish autosuggestion would be).
+pub(crate) fn wait_line(term: &Term, text: &str, what: &str) -> Screen {
+    let want = edit_line(term, text);
+    term.wait_for_screen(what, |screen| {
+        (screen.before_cursor() == want && screen.after_cursor().is_empty()).then(|| screen.clone())
+    })
+}
+
+/// The non-blank lines below `row` other than the cursor's: what the shell printed while the
+/// line was being edited (a candidate list, or an error that should not be there).
+pub(crate) fn printed_below(screen: &Screen, row: usize) -> Vec<String> {
+    screen
+        .lines
+        .iter()
+        .enumerate()
+        .skip(row + 1)
+        .filter(|(i, line)| *i != screen.row && !line.is_empty())
+        .map(|(_, line)| line.clone())
+        .collect()
+}
+
 /// The last non-blank line, if it is a prompt waiting for input: one ending in `prompt`.
 pub(crate) fn last_prompt(lines: &[String], prompt: &str) -> Option<(usize, String)> {
     let at = lines.iter().rposition(|l| !l.is_empty())?;
