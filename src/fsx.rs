@@ -84,6 +84,20 @@ pub(crate) fn in_parallel<I: Sync, O: Send>(
     });
 }
 
+/// The permission bits of the file at `path`, or `default` for one that is not there yet: a file
+/// ccs rewrites keeps the mode its owner gave it (a settings file holding keys stays private).
+pub(crate) fn mode_or(path: &Path, default: u32) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(path) {
+            return meta.permissions().mode() & 0o777;
+        }
+    }
+    let _ = path;
+    default
+}
+
 /// Whether two paths end at one file or directory, links followed.
 pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     match (fs::canonicalize(a), fs::canonicalize(b)) {

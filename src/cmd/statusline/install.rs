@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::super::Outcome;
 use super::{KEY, SETTINGS_FILE};
+use crate::fsx;
 use crate::share;
 use crate::usage::settings_file;
 
@@ -96,7 +97,7 @@ pub(super) fn install() -> Result<Outcome> {
             path.display()
         );
     }
-    crate::fsx::write_atomically(&path, edited.as_bytes(), mode_of(&path))?;
+    fsx::write_atomically(&path, edited.as_bytes(), fsx::mode_or(&path, 0o644))?;
     let kept = match old_command {
         Some(c) if is_ours(c) => format!("it ran another ccs before: {c}\n"),
         Some(c) => format!("kept the status line that was there; it runs after: {c}\n"),
@@ -163,22 +164,8 @@ pub(super) fn uninstall() -> Result<Outcome> {
         ),
     };
     let edited = edited.with_context(|| format!("cannot edit {}", path.display()))?;
-    crate::fsx::write_atomically(&path, edited.as_bytes(), mode_of(&path))?;
+    fsx::write_atomically(&path, edited.as_bytes(), fsx::mode_or(&path, 0o644))?;
     Ok(Outcome::report(&format!("{}: {said}\n", path.display())))
-}
-
-/// The permissions the settings file has (its `env` block may hold keys: a private file stays
-/// private), or 0644 for a new one.
-fn mode_of(path: &Path) -> u32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = fs::metadata(path) {
-            return meta.permissions().mode() & 0o777;
-        }
-    }
-    let _ = path;
-    0o644
 }
 
 /// The shell word at the start of `text` (as `shell_escape` quotes one: plain characters,

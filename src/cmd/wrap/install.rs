@@ -157,7 +157,7 @@ pub(super) fn install(path: &Path) -> Result<Outcome> {
             path.display()
         );
     }
-    fsx::write_atomically(path, edited.as_bytes(), mode_of(path))?;
+    fsx::write_atomically(path, edited.as_bytes(), fsx::mode_or(path, 0o644))?;
     let was = match wrapper_in(&value) {
         Some(old) => format!("it ran another ccs before: {old}\n"),
         None => String::new(),
@@ -195,24 +195,11 @@ pub(super) fn uninstall(path: &Path) -> Result<Outcome> {
             path.display()
         );
     }
-    fsx::write_atomically(path, edited.as_bytes(), mode_of(path))?;
+    fsx::write_atomically(path, edited.as_bytes(), fsx::mode_or(path, 0o644))?;
     Ok(Outcome::report(&format!(
         "{}: removed {KEY} ({old})\n",
         path.display()
     )))
-}
-
-/// The permissions the settings file has, or 0644 for a new one.
-fn mode_of(path: &Path) -> u32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = fs::metadata(path) {
-            return meta.permissions().mode() & 0o777;
-        }
-    }
-    let _ = path;
-    0o644
 }
 
 /// For `ccs doctor`: each editor whose user settings set a process wrapper that cannot start (a
