@@ -16,10 +16,13 @@ pub(crate) fn output_within(cmd: &mut Command, timeout: Duration) -> Output {
 }
 
 /// Long enough for any ccs run on a loaded machine; a run that takes it has hung.
+// The tests that feed stdin (status line, editor wrapper) are Unix only.
+#[cfg(unix)]
 pub(crate) const CCS_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// [`output_within`] with `input` on the child's stdin, written on a thread (a child that prints
 /// before it has read all of its input never waits on the test), then closed.
+#[cfg(unix)]
 pub(crate) fn output_with_input(cmd: &mut Command, input: &[u8], timeout: Duration) -> Output {
     let (mut child, program) = spawn(cmd.stdin(Stdio::piped()));
     let mut stdin = child.stdin.take().unwrap();
