@@ -1,7 +1,7 @@
 //! Running a program that may print a lot or hang (the real Claude Code, ccusage): one bounded
 //! run that reads its output all along.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -28,7 +28,7 @@ pub(crate) fn output_with_input(cmd: &mut Command, input: &[u8], timeout: Durati
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     // A child that exits without reading all of it closes the pipe: not the test's failure.
-    let writer = std::thread::spawn(move || drop(stdin.write_all(&input)));
+    let writer = std::thread::spawn(move || drop(std::io::Write::write_all(&mut stdin, &input)));
     let out = output_of(child, &program, timeout);
     writer.join().unwrap();
     out
