@@ -48,6 +48,12 @@ pub(crate) const ALL_VARS: [&str; 9] = [
     PREVIOUS_VAR,
 ];
 
+/// The member `ccs continue` adds to each line with usage it copies into another profile's
+/// transcript, naming the profile it came from: that profile counts the line, so `ccs usage`
+/// counts it nowhere else (the client keeps members it does not know, also when it re-records
+/// the line into a forked conversation).
+pub(crate) const HANDED_FROM_KEY: &str = "ccsHandedFrom";
+
 /// The file that pins a directory tree to a profile (`ccs pin`). It only ever holds a name.
 pub(crate) const PIN_FILE: &str = ".ccs-profile";
 /// The store's directory of profiles, in `CCS_HOME`.

@@ -111,6 +111,17 @@ pub(crate) fn account_uuid_in(global_config: &Path) -> Option<String> {
     (!uuid.is_empty()).then_some(uuid)
 }
 
+/// The organization a profile is logged into (`oauthAccount.organizationUuid`), lower-cased as
+/// the client compares organizations.
+pub(crate) fn organization_uuid(instance: &Path) -> Option<String> {
+    let global_config = AccountFiles::of_profile(instance).global_config;
+    let uuid = oauth_account(&global_config)?
+        .get("organizationUuid")?
+        .as_str()?
+        .to_lowercase();
+    (!uuid.is_empty()).then_some(uuid)
+}
+
 /// The one member of a global config this module reads. The rest of the file (megabytes in a
 /// long-used config: every project's state, caches) is skipped while it is parsed, never built
 /// into values: `ccs list` reads `~/.claude.json` at every listing.

@@ -14,6 +14,8 @@
 //! - [`locks`] and [`sessions`]: the client's lock directories and its records of running
 //!   sessions.
 //! - [`routes`]: settings and variables that take the login or the config dir elsewhere.
+//! - [`transcripts`]: where a conversation lives (its transcript and the directories of its own)
+//!   and what its transcript says about the accounts it ran under.
 
 pub(crate) mod account;
 pub(crate) mod default_config;
@@ -23,6 +25,7 @@ pub(crate) mod layout;
 pub(crate) mod locks;
 pub(crate) mod routes;
 pub(crate) mod sessions;
+pub(crate) mod transcripts;
 
 /// The Claude Code release every fact in this module was read from and the tests run.
 pub const VERSION: &str = "2.1.332";

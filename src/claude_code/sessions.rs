@@ -12,6 +12,9 @@ pub(crate) struct Session {
     pub pid: u32,
     /// Where it was started, for the message.
     pub cwd: Option<String>,
+    /// The conversation it has open (`sessionId`, which the client keeps up to date: the
+    /// record's reader `w7l` takes `sessionId:typeof e.sessionId==="string"?e.sessionId:void 0`).
+    pub session_id: Option<String>,
     /// Whether the process is known to run still, or only not known to be gone (a record from
     /// another machine or PID namespace, or a system where ccs cannot look).
     pub certain: bool,
@@ -25,6 +28,8 @@ pub(crate) struct Session {
 struct Record {
     pid: u32,
     cwd: Option<String>,
+    #[serde(rename = "sessionId")]
+    session_id: Option<String>,
     #[serde(rename = "procStart")]
     proc_start: Option<String>,
     /// Windows: the process's creation time as a FILETIME, in decimal (the native client's).
@@ -55,6 +60,7 @@ pub(crate) fn running_sessions(dir: &Path) -> Vec<Session> {
             Some(Session {
                 pid: record.pid,
                 cwd: record.cwd,
+                session_id: record.session_id,
                 certain,
             })
         })
@@ -339,6 +345,7 @@ mod tests {
         let ours = Record {
             pid: std::process::id(),
             cwd: None,
+            session_id: None,
             proc_start: start_time(&stat),
             proc_start_ft: None,
             pid_domain: pid_domain(),

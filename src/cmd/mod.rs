@@ -8,6 +8,7 @@
 
 mod clean;
 mod completions;
+mod continue_on;
 mod create;
 mod current;
 mod default;
@@ -94,6 +95,8 @@ pub enum Command {
     #[command(visible_alias = "rm")]
     Remove(remove::Remove),
     Exec(exec::Exec),
+    #[command(name = "continue")]
+    Continue(continue_on::Continue),
     Default(default::Default),
     Pin(pin::Pin),
     Unpin(unpin::Unpin),
@@ -175,6 +178,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Path(c) => c.run(),
         Command::Remove(c) => c.run(),
         Command::Exec(c) => c.run(),
+        Command::Continue(c) => c.run(),
         Command::Default(c) => c.run(),
         Command::Pin(c) => c.run(),
         Command::Unpin(c) => c.run(),

@@ -19,6 +19,7 @@ use serde::de::IgnoredAny;
 use super::Tokens;
 use super::limits::{self, LimitEvent};
 use super::time::{Millis, parse_rfc3339};
+use crate::contract::HANDED_FROM_KEY;
 
 /// A usage record found on a line, borrowing from it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +58,9 @@ pub(crate) fn parse(line: &[u8]) -> Parsed<'_> {
         parsed.broken = true;
         return parsed;
     };
+    if handed_over(line, text) {
+        return parsed;
+    }
     let Some(record) = record(text) else {
         parsed.broken = mentions_a_usage(text);
         return parsed;
@@ -68,6 +72,20 @@ pub(crate) fn parse(line: &[u8]) -> Parsed<'_> {
     parsed.records.push(record);
     parsed.records.extend(advisors);
     parsed
+}
+
+/// Whether `ccs continue` copied the line from another profile (it names it in
+/// [`HANDED_FROM_KEY`]): its reply and any limit it reports are that profile's, counted there.
+/// A full parse only for a line that holds the key's text.
+fn handed_over(line: &[u8], text: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Marked {
+        #[serde(rename = "ccsHandedFrom")]
+        from: Option<IgnoredAny>,
+    }
+    let needle = format!("\"{HANDED_FROM_KEY}\":");
+    memchr::memmem::find(line, needle.as_bytes()).is_some()
+        && serde_json::from_str::<Marked>(text).is_ok_and(|m| m.from.is_some())
 }
 
 // --- the shapes counted -----------------------------------------------------------------------
@@ -291,6 +309,16 @@ mod tests {
     }
 
     const USAGE: &str = r#"{"input_tokens":1,"cache_creation_input_tokens":2,"cache_read_input_tokens":3,"output_tokens":4,"cache_creation":{"ephemeral_5m_input_tokens":2,"ephemeral_1h_input_tokens":0},"speed":"standard"}"#;
+
+    #[test]
+    fn a_line_handed_over_from_another_profile_counts_there_only() {
+        let marked = assistant(r#","ccsHandedFrom":"work""#, USAGE);
+        let parsed = parse(marked.as_bytes());
+        assert!(parsed.records.is_empty() && !parsed.broken, "{marked}");
+        // The key's text in a message is not the member.
+        let said = assistant(r#","note":"\"ccsHandedFrom\":""#, USAGE);
+        assert_eq!(parse(said.as_bytes()).records.len(), 1, "{said}");
+    }
 
     #[test]
     fn an_assistant_line_gives_its_usage_and_keys() {

@@ -1,0 +1,351 @@
+//! `ccs continue NAME`: hands this directory's latest conversation (or `--session ID`) from the
+//! profile active in this shell to profile NAME, and resumes it there.
+//!
+//! The conversation is copied (see `copy`) and resumed with `claude --resume <id>
+//! --fork-session --session-id <new>`: the target goes on under an id of its own, so that no two
+//! profiles ever write different histories under one id. Without the fork, the target would
+//! append to its copy of `<id>.jsonl` while the source keeps its own `<id>.jsonl`: one id, two
+//! histories, and handing it back would meet a file it cannot take. With it, every copy of an id
+//! holds the same lines (a copy only ever adds lines after the ones both hold), the client
+//! re-records the earlier turns into the new file itself and copies their file-history backups
+//! to the new id (what it logs as "FileHistory: … copy file history for resuming"), and the
+//! account's requests carry a session id no other account sent.
+
+mod copy;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use clap_complete::ArgValueCandidates;
+
+use super::exec::run_command;
+use super::tab::profile_names;
+use super::{Outcome, active_profile, switch_here, warn_about_login_routes};
+use crate::claude_code::transcripts::{self, Provenance};
+use crate::claude_code::{account, sessions};
+use crate::profile_name::ProfileName;
+use crate::shell::{Shell, detect};
+use crate::store::Store;
+use crate::ui;
+
+/// Hand this directory's latest conversation to another profile and resume it there
+///
+/// Copies the conversation (its transcript, subagents, large tool results, file history, tasks)
+/// from the profile active in this shell into profile NAME, then switches this shell to NAME and
+/// runs `claude --resume` on it there, under a new session id (`--fork-session`), so the two
+/// profiles never share one. The source profile's files are left as they are; its login,
+/// account and settings are never copied. `ccs usage` counts the earlier turns under the
+/// profile that made them and the new ones under NAME.
+///
+/// Through `eval "$(ccs continue NAME)"` the shell switches to NAME, then claude runs; run
+/// directly (stdout a terminal, nothing to evaluate the switch) ccs runs claude as NAME itself
+/// and this shell stays where it was. `--print` only copies, and prints the command that resumes
+/// the copy (to run as NAME: `ccs exec NAME -- <command>`).
+#[derive(Debug, Args)]
+pub struct Continue {
+    /// The profile to continue on
+    #[arg(value_name = "NAME", add = ArgValueCandidates::new(profile_names))]
+    name: String,
+    /// The conversation to hand over [default: this directory's latest]
+    #[arg(long, value_name = "ID")]
+    session: Option<String>,
+    /// Hand over a conversation that Claude Code still has open on the active profile
+    #[arg(long)]
+    force: bool,
+    /// Only copy, and print the command that resumes the copy
+    #[arg(long)]
+    print: bool,
+    /// The shell to write code for [default: detected]
+    #[arg(long, value_enum)]
+    shell: Option<Shell>,
+}
+
+/// A profile, as found in the store.
+struct Profile {
+    name: ProfileName,
+    dir: PathBuf,
+}
+
+/// The conversation found in the source profile.
+struct Conversation {
+    id: String,
+    /// Its project dir in the source (the same name in the target).
+    project: String,
+    /// Its transcript's complete lines.
+    lines: Vec<u8>,
+}
+
+impl Continue {
+    pub fn run(self) -> Result<Outcome> {
+        let store = Store::from_env()?;
+        let source = source_profile(&store)?;
+        let target = target_profile(&store, &self.name, &source)?;
+        let conversation = find_conversation(&source, self.session.as_deref())?;
+        refuse_if_open(&source, &target, &conversation.id, self.force)?;
+        check_accounts(&conversation, &target)?;
+        let copied = copy::Plan {
+            source: &source.dir,
+            source_name: &source.name,
+            target: &target.dir,
+            project: &conversation.project,
+            id: &conversation.id,
+            transcript: &conversation.lines,
+        }
+        .run()?;
+        let new_id = new_session_id();
+        let args = resume_args(&conversation.id, &new_id);
+        ui::note(format_args!(
+            "copied conversation {} from '{}' to '{}' ({}); it goes on there as {new_id}",
+            conversation.id,
+            source.name,
+            target.name,
+            described(&copied)
+        ));
+        if self.print {
+            let shell = detect::explicit_or_detected(self.shell)?;
+            let words: Vec<String> = args.iter().map(|a| shell.quote(a)).collect();
+            return Ok(Outcome::print(format!("claude {}\n", words.join(" "))));
+        }
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            ui::note(format_args!(
+                "this shell stays on '{}': to switch it too, run eval \"$(ccs continue ...)\"",
+                source.name
+            ));
+            let command: Vec<std::ffi::OsString> = std::iter::once("claude".into())
+                .chain(args.iter().map(Into::into))
+                .collect();
+            return run_command(&command, Some((&target.name, &target.dir)));
+        }
+        let shell = detect::explicit_or_detected(self.shell)?;
+        if shell == Shell::Nu {
+            bail!(
+                "nushell cannot run the code ccs continue prints: copy with --print, then run it \
+                 with ccs exec {} -- <command>",
+                target.name
+            );
+        }
+        warn_about_login_routes(&target.name, &target.dir);
+        let (switch, _) =
+            switch_here(shell, Some(&store), Some((&target.dir, &target.name)), true)?;
+        Ok(Outcome::print(switch + &command_line(shell, &args) + "\n"))
+    }
+}
+
+/// The profile active in this shell, which the conversation is handed from.
+fn source_profile(store: &Store) -> Result<Profile> {
+    let name = active_profile(store).context(
+        "no profile is active in this shell: ccs continue hands a conversation from the active \
+         profile (ccs use NAME first)",
+    )?;
+    let (name, dir) = store.find(&name)?;
+    Ok(Profile { name, dir })
+}
+
+/// The profile to continue on: the one named. (One place, so that a choice made for the person,
+/// such as the profile with most room left, can be added here.)
+fn target_profile(store: &Store, raw: &str, source: &Profile) -> Result<Profile> {
+    let (name, dir) = store.find_to_use(&ProfileName::parse(raw)?)?;
+    if name == source.name {
+        bail!("the conversation is on '{name}' already: name another profile");
+    }
+    Ok(Profile { name, dir })
+}
+
+/// The conversation named, or this directory's latest.
+fn find_conversation(source: &Profile, id: Option<&str>) -> Result<Conversation> {
+    let cwd = std::env::current_dir().context("cannot tell the current directory")?;
+    let here = transcripts::project_dir_name(&cwd.to_string_lossy());
+    let (id, project) = match id {
+        Some(id) => (id.to_owned(), project_of(source, id, &here)?),
+        None => (latest(source, &here, &cwd)?, here),
+    };
+    let path = transcripts::transcript(&source.dir, &project, &id);
+    let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (lines, torn) = copy::complete_lines(&bytes);
+    if lines.is_empty() {
+        bail!(
+            "{} holds no complete line: nothing to hand over",
+            path.display()
+        );
+    }
+    if torn {
+        ui::warn(format_args!(
+            "the last line of {} is cut short (its client was stopped while writing it): it is \
+             left out of the copy",
+            path.display()
+        ));
+    }
+    Ok(Conversation { id, project, lines })
+}
+
+/// The project dir that holds conversation `id` in the source: this directory's first, else any
+/// (as `claude --resume <id>` finds it).
+fn project_of(source: &Profile, id: &str, here: &str) -> Result<String> {
+    if !transcripts::is_session_id(id) {
+        bail!("{id:?} is not a session id (one looks like 0b9f…-…, as claude --resume shows it)");
+    }
+    let candidates = std::iter::once(here.to_owned()).chain(copy::project_dirs(&source.dir));
+    for project in candidates {
+        if transcripts::transcript(&source.dir, &project, id).is_file() {
+            return Ok(project);
+        }
+    }
+    bail!("profile '{}' has no conversation {id}", source.name)
+}
+
+/// The id of the conversation in `here` written to last.
+fn latest(source: &Profile, here: &str, cwd: &Path) -> Result<String> {
+    let dir = source.dir.join(transcripts::PROJECTS_DIR).join(here);
+    let newest = fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.strip_suffix(".jsonl")?.to_owned();
+            let modified = e.metadata().ok()?.modified().ok()?;
+            transcripts::is_session_id(&name).then_some((modified, name))
+        })
+        .max();
+    match newest {
+        Some((_, id)) => Ok(id),
+        None => bail!(
+            "profile '{}' has no conversation in {} (name one with --session ID)",
+            source.name,
+            cwd.display()
+        ),
+    }
+}
+
+/// Refuses a conversation Claude Code has open, on the source (it is still writing it) or on
+/// the target (the copy would change a file it writes), unless `force`.
+fn refuse_if_open(source: &Profile, target: &Profile, id: &str, force: bool) -> Result<()> {
+    for (profile, what) in [(source, "still open"), (target, "open")] {
+        let open: Vec<_> = sessions::running_sessions(&profile.dir)
+            .into_iter()
+            .filter(|s| s.session_id.as_deref() == Some(id))
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        let who = sessions::describe_sessions(&open);
+        if force {
+            ui::warn(format_args!(
+                "conversation {id} is {what} on '{}' ({who}); handing it over anyway (--force)",
+                profile.name
+            ));
+        } else {
+            bail!(
+                "conversation {id} is {what} on '{}' ({who}): quit it there first, or pass --force",
+                profile.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What the client will make of the conversation under the target's account: refused when the
+/// session belongs to another account, a warning when its earlier thinking cannot be reused.
+fn check_accounts(conversation: &Conversation, target: &Profile) -> Result<()> {
+    let found = Provenance::read(&conversation.lines);
+    let account = account::account_uuid(&target.dir);
+    let organization = account::organization_uuid(&target.dir);
+    if let Some(owner) = &found.restricted_owner
+        && !owner.admits(account.as_deref(), organization.as_deref())
+    {
+        bail!(
+            "conversation {} belongs to another account's restricted organization: Claude Code \
+             refuses it on '{}' (\"This session belongs to another account, so nothing was \
+             sent\")",
+            conversation.id,
+            target.name
+        );
+    }
+    let other_org = match (&found.organization, &organization) {
+        (Some(ran_under), Some(target_org)) => ran_under != target_org,
+        _ => false,
+    };
+    if other_org && found.has_thinking {
+        ui::warn(format_args!(
+            "'{}' is signed in to another organization than the one this conversation ran \
+             under: Claude cannot reuse its earlier thinking there, so its next replies may be \
+             slower and use more tokens",
+            target.name
+        ));
+    }
+    Ok(())
+}
+
+/// The arguments after `claude` that resume the copy under a new id.
+fn resume_args(id: &str, new_id: &str) -> Vec<String> {
+    ["--resume", id, "--fork-session", "--session-id", new_id]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+/// A statement that runs claude with `args` in `shell`.
+fn command_line(shell: Shell, args: &[String]) -> String {
+    let words: Vec<String> = args.iter().map(|a| shell.quote(a)).collect();
+    let run = match shell {
+        Shell::Powershell => "& claude",
+        Shell::Nu => "^claude",
+        Shell::Bash | Shell::Zsh | Shell::Fish => "command claude",
+    };
+    format!("{run} {}", words.join(" "))
+}
+
+fn described(copied: &copy::Copied) -> String {
+    let files = match copied.files {
+        1 => "1 file".to_owned(),
+        n => format!("{n} files"),
+    };
+    match copied.kept {
+        0 => files,
+        kept => format!("{files}; {kept} it had already"),
+    }
+}
+
+/// A new session id, as the client makes them (a version 4 UUID): 128 bits from the random keys
+/// std seeds each hasher with.
+fn new_session_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let half = |salt: u64| {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(salt);
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.finish()
+    };
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&half(1).to_le_bytes());
+    bytes[8..].copy_from_slice(&half(u64::from(std::process::id())).to_le_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_session_id_is_a_fresh_version_4_uuid() {
+        let (a, b) = (new_session_id(), new_session_id());
+        assert!(transcripts::is_session_id(&a), "{a}");
+        assert_ne!(a, b);
+        assert_eq!(&a[14..15], "4");
+        assert!("89ab".contains(&a[19..20]), "{a}");
+    }
+}
