@@ -24,6 +24,8 @@ mod completion_protocol;
 mod completion_scripts;
 mod completion_tab;
 #[cfg(unix)]
+mod continue_on;
+#[cfg(unix)]
 mod default_config;
 #[cfg(unix)]
 mod doctor;

@@ -82,6 +82,7 @@ impl Continue {
         let store = Store::from_env()?;
         let source = source_profile(&store)?;
         let target = target_profile(&store, &self.name, &source)?;
+        let way = self.way(&target)?;
         let conversation = find_conversation(&source, self.session.as_deref())?;
         refuse_if_open(&source, &target, &conversation.id, self.force)?;
         check_accounts(&conversation, &target)?;
@@ -103,34 +104,57 @@ impl Continue {
             target.name,
             described(&copied)
         ));
+        match way {
+            // Words with no character any shell treats specially (a session id is a UUID).
+            Way::Print => Ok(Outcome::print(format!("claude {}\n", args.join(" ")))),
+            Way::Run => {
+                ui::note(format_args!(
+                    "this shell stays on '{}': to switch it too, run eval \"$(ccs continue ...)\"",
+                    source.name
+                ));
+                let command: Vec<std::ffi::OsString> = std::iter::once("claude".into())
+                    .chain(args.iter().map(Into::into))
+                    .collect();
+                run_command(&command, Some((&target.name, &target.dir)))
+            }
+            Way::Code(shell) => {
+                warn_about_login_routes(&target.name, &target.dir);
+                let (switch, _) =
+                    switch_here(shell, Some(&store), Some((&target.dir, &target.name)), true)?;
+                Ok(Outcome::print(switch + &command_line(shell, &args) + "\n"))
+            }
+        }
+    }
+
+    /// How the copy is resumed, decided before anything is copied: a shell ccs cannot write
+    /// for fails first.
+    fn way(&self, target: &Profile) -> Result<Way> {
         if self.print {
-            let shell = detect::explicit_or_detected(self.shell)?;
-            let words: Vec<String> = args.iter().map(|a| shell.quote(a)).collect();
-            return Ok(Outcome::print(format!("claude {}\n", words.join(" "))));
+            return Ok(Way::Print);
         }
         if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            ui::note(format_args!(
-                "this shell stays on '{}': to switch it too, run eval \"$(ccs continue ...)\"",
-                source.name
-            ));
-            let command: Vec<std::ffi::OsString> = std::iter::once("claude".into())
-                .chain(args.iter().map(Into::into))
-                .collect();
-            return run_command(&command, Some((&target.name, &target.dir)));
+            return Ok(Way::Run);
         }
         let shell = detect::explicit_or_detected(self.shell)?;
         if shell == Shell::Nu {
             bail!(
-                "nushell cannot run the code ccs continue prints: copy with --print, then run it \
-                 with ccs exec {} -- <command>",
+                "nushell cannot run the code ccs continue prints: copy with --print, then run the \
+                 command it prints with ccs exec {} -- <command>",
                 target.name
             );
         }
-        warn_about_login_routes(&target.name, &target.dir);
-        let (switch, _) =
-            switch_here(shell, Some(&store), Some((&target.dir, &target.name)), true)?;
-        Ok(Outcome::print(switch + &command_line(shell, &args) + "\n"))
+        Ok(Way::Code(shell))
     }
+}
+
+/// How the conversation is resumed once copied.
+enum Way {
+    /// Print the command (`--print`).
+    Print,
+    /// Run claude as the target in place of ccs: stdout is a terminal, nothing evaluates code.
+    Run,
+    /// Print the code that switches the shell, then runs claude.
+    Code(Shell),
 }
 
 /// The profile active in this shell, which the conversation is handed from.

@@ -43,6 +43,13 @@ const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
 /// Words the stand-in reacts to in a prompt.
 pub(crate) const USE_AGENT: &str = "PLEASE-USE-AN-AGENT";
 pub(crate) const SUBTASK: &str = "SUBTASK-FOR-THE-AGENT";
+/// A prompt holding this word, then an absolute path, gets a call of the Read tool on the path,
+/// then (after its result) a call of the Write tool that writes it anew: an edit, which the
+/// client backs up into `file-history/` first.
+pub(crate) const EDIT_FILE: &str = "PLEASE-EDIT-FILE";
+/// A prompt holding this word gets a call of the Bash tool printing more than the client keeps
+/// inline, which it saves under the session's `tool-results/`.
+pub(crate) const PRINT_A_LOT: &str = "PLEASE-PRINT-A-LOT";
 /// What every text block of a reply holds, and so what the client prints for a turn; a word no
 /// message of the client's own holds.
 pub(crate) const ANSWER: &str = "STAND-IN-ANSWER";
@@ -344,6 +351,7 @@ fn blocks(request: &Value, n: u64) -> Vec<Value> {
         json!({"type": "text", "text": format!("{ANSWER} {n}, part one")}),
         json!({"type": "text", "text": format!("part two of {n}, {ANSWER}")}),
     ];
+    blocks.extend(tool_call(&messages, n));
     if all.contains(USE_AGENT) && !all.contains(SUBTASK) && !answered {
         blocks.push(
             json!({"type": "tool_use", "id": format!("toolu_standin_{n:04}"),
@@ -352,6 +360,66 @@ fn blocks(request: &Value, n: u64) -> Vec<Value> {
         );
     }
     blocks
+}
+
+/// The call [`EDIT_FILE`] and [`PRINT_A_LOT`] ask for, decided by the last message alone: the
+/// prompt, or the result of the call before.
+fn tool_call(messages: &[Value], n: u64) -> Option<Value> {
+    let last = messages.last()?;
+    let text = last["content"].to_string();
+    let prompt = last["content"].as_array().map_or_else(
+        || last["content"].as_str().unwrap_or_default().to_owned(),
+        |blocks| {
+            blocks
+                .iter()
+                .filter(|b| b["type"] == "text")
+                .filter_map(|b| b["text"].as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+    );
+    let asked = |word: &str| {
+        prompt.split(word).nth(1).map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+    };
+    let call = |id: &str, name: &str, input: Value| {
+        Some(
+            json!({"type": "tool_use", "id": format!("toolu_{id}_{n:04}"), "name": name,
+            "input": input}),
+        )
+    };
+    if text.contains("toolu_read_") {
+        // The Read just answered: write the file, whose path the Read's input named.
+        let path = messages
+            .iter()
+            .rev()
+            .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
+            .find(|b| b["type"] == "tool_use" && b["name"] == "Read")?["input"]["file_path"]
+            .clone();
+        return call(
+            "write",
+            "Write",
+            json!({"file_path": path, "content": format!("edited by reply {n}\n")}),
+        );
+    }
+    if text.contains("tool_result") {
+        return None;
+    }
+    if let Some(path) = asked(EDIT_FILE) {
+        return call("read", "Read", json!({"file_path": path}));
+    }
+    if prompt.contains(PRINT_A_LOT) {
+        return call(
+            "bash",
+            "Bash",
+            json!({"command": "seq 1 200000", "description": "print a lot"}),
+        );
+    }
+    None
 }
 
 /// `tool_use` when the reply calls a tool (the client then runs it and sends the next turn).

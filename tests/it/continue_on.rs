@@ -1,0 +1,619 @@
+//! `ccs continue`: a conversation made on one profile goes on in another. Against the real
+//! Claude Code, offline (the stand-in Messages API on 127.0.0.1, tests/it/common/api.rs): the
+//! resumed client sends the earlier turns and writes its own into the target, the source's files
+//! stay byte for byte, and `ccs usage` counts each turn once, under the profile that made it.
+//! Then what can go wrong (a long or unusual path, another directory, a torn or missing
+//! transcript, a conversation handed twice or back, one still open, one that belongs to another
+//! account), and the switch of a real bash through the printed code.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::common;
+use crate::common::api::{EDIT_FILE, Options, PRINT_A_LOT, Sent, StandIn, USE_AGENT};
+use crate::common::child::output_within;
+use crate::common::{CLIENT_TIMEOUT, Sandbox, stderr, stdout};
+use crate::usage_support::{Totals, ccs_usage, diff};
+
+/// The client's environment: the sandbox, the profile, the stand-in, an API key, and nothing
+/// that would reach the network otherwise. File checkpointing, which a `-p` session does only
+/// when asked, so that the edit leaves a file-history backup.
+fn client(sandbox: &Sandbox, claude: &Path, dir: &Path, api: &StandIn, cwd: &Path) -> Command {
+    let mut cmd = Command::new(claude);
+    sandbox.env(&mut cmd);
+    cmd.env("CLAUDE_CONFIG_DIR", dir)
+        .env("ANTHROPIC_BASE_URL", &api.url)
+        .env("ANTHROPIC_API_KEY", "sk-ant-api03-dummy")
+        .env("CLAUDE_CODE_ENABLE_SDK_FILE_CHECKPOINTING", "1")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_ERROR_REPORTING", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .current_dir(cwd)
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(mut cmd: Command) -> Output {
+    let out = output_within(&mut cmd, CLIENT_TIMEOUT);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    out
+}
+
+/// `ccs ARGS` in `cwd`, from a shell on profile `dir`.
+fn ccs_on(sandbox: &Sandbox, dir: &Path, cwd: &Path, args: &[&str]) -> Output {
+    let mut cmd = sandbox.ccs(args);
+    cmd.env("CLAUDE_CONFIG_DIR", dir).current_dir(cwd);
+    cmd.output().unwrap()
+}
+
+/// `ccs continue ARGS --print` from profile `dir` in `cwd`: the claude arguments it prints.
+fn hand_over(sandbox: &Sandbox, dir: &Path, cwd: &Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["continue"];
+    all.extend_from_slice(args);
+    all.push("--print");
+    let out = ccs_on(sandbox, dir, cwd, &all);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out);
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(|w| w.trim_matches('\'').to_owned())
+        .collect();
+    assert_eq!(words[0], "claude", "{line}");
+    assert_eq!(words.len(), 6, "{line}");
+    words[1..].to_vec()
+}
+
+/// Every file under `dir`, by path, with its bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                dirs.push(path);
+            } else {
+                found.insert(path.clone(), fs::read(&path).unwrap_or_default());
+            }
+        }
+    }
+    found
+}
+
+/// What the stand-in's streamed replies (the conversation's) add up to.
+fn totals(sent: &[Sent]) -> Totals {
+    let mut totals = Totals::default();
+    for s in sent.iter().filter(|s| s.streamed) {
+        totals.add(&s.model, s.usage.tokens());
+    }
+    totals
+}
+
+/// The texts of every message of the last turn the stand-in received.
+fn last_turn(api: &StandIn) -> String {
+    api.messages().last().unwrap()["messages"].to_string()
+}
+
+fn project(sandbox: &Sandbox, name: &str) -> PathBuf {
+    let dir = sandbox.home.join(name);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The session id of a conversation's transcript (`projects/*/<id>.jsonl`) holding `text`.
+fn session_with(dir: &Path, text: &str) -> String {
+    let found: Vec<String> = files(&dir.join("projects"))
+        .into_iter()
+        .filter(|(p, bytes)| {
+            p.extension().is_some_and(|e| e == "jsonl")
+                && !p.to_string_lossy().contains("/subagents/")
+                && String::from_utf8_lossy(bytes).contains(text)
+        })
+        .map(|(p, _)| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(found.len(), 1, "{text}: {found:?}");
+    found[0].clone()
+}
+
+#[test]
+fn a_conversation_goes_on_in_another_profile_and_each_turn_counts_once() {
+    let Some(claude) = common::claude() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let a = sandbox.create("a");
+    let b = sandbox.create("b");
+    let project = project(&sandbox, "src/app");
+    let notes = project.join("notes.txt");
+    fs::write(&notes, "before\n").unwrap();
+    let api = StandIn::start(Options::default());
+    let on_a = |args: &[&str]| {
+        let mut cmd = client(&sandbox, &claude, &a, &api, &project);
+        cmd.args(args);
+        run(cmd)
+    };
+    // The stand-in calls the Agent tool on a conversation's first turn only.
+    let first = format!("FIRST-PROMPT {USE_AGENT}");
+    on_a(&["-p", &first, "--allowedTools", "Agent"]);
+    let edit = format!("{EDIT_FILE} {}", notes.display());
+    on_a(&["-p", "--continue", &edit, "--allowedTools", "Read", "Write"]);
+    assert_eq!(fs::read_to_string(&notes).unwrap().lines().count(), 1);
+    assert!(fs::read_to_string(&notes).unwrap().starts_with("edited"));
+    on_a(&["-p", "--continue", PRINT_A_LOT, "--allowedTools", "Bash"]);
+    let made_on_a = api.sent();
+    let id = session_with(&a, "FIRST-PROMPT");
+    let a_before = files(&a);
+    let names: Vec<String> = a_before
+        .keys()
+        .map(|p| p.strip_prefix(&a).unwrap().to_string_lossy().into_owned())
+        .collect();
+    for part in ["/subagents/", "/tool-results/", "file-history/"] {
+        assert!(
+            names.iter().any(|n| n.contains(part) && n.contains(&id)),
+            "{part}: {names:?}"
+        );
+    }
+
+    let args = hand_over(&sandbox, &a, &project, &["b"]);
+    assert_eq!(args[..3], ["--resume", id.as_str(), "--fork-session"]);
+    let new_id = args[4].clone();
+    let copied: Vec<String> = files(&b)
+        .keys()
+        .map(|p| p.strip_prefix(&b).unwrap().to_string_lossy().into_owned())
+        .collect();
+    for name in names.iter().filter(|n| n.contains(&id)) {
+        assert!(copied.contains(name), "{name} not copied: {copied:?}");
+    }
+    // The transcript names the copied tool result where the copy is.
+    let transcript = fs::read_to_string(
+        b.join(
+            names
+                .iter()
+                .find(|n| n.ends_with(&format!("{id}.jsonl")))
+                .unwrap(),
+        ),
+    )
+    .unwrap();
+    let a_results = format!("{}/projects/", a.display());
+    assert!(transcript.contains("/tool-results/"), "a tool result saved");
+    assert!(
+        !transcript.split(&a_results).skip(1).any(|rest| rest
+            .split('/')
+            .nth(2)
+            .is_some_and(|p| p == "tool-results" || p == "subagents")),
+        "a path into a's session directory is left"
+    );
+    // Nothing of a's account or settings.
+    assert_ne!(
+        fs::read(b.join(".claude.json")).ok(),
+        fs::read(a.join(".claude.json")).ok()
+    );
+
+    let mut cmd = client(&sandbox, &claude, &b, &api, &project);
+    cmd.args(&args).args(["-p", "SECOND-PROFILE next"]);
+    run(cmd);
+    let sent_on_b: Vec<Sent> = api.sent()[made_on_a.len()..].to_vec();
+    let turn = last_turn(&api);
+    for earlier in ["FIRST-PROMPT", EDIT_FILE, PRINT_A_LOT, "SECOND-PROFILE"] {
+        assert!(turn.contains(earlier), "{earlier} not sent: {turn}");
+    }
+    // The first reply made on a and the last (the subagent's is its own transcript's).
+    for n in [1, made_on_a.len()] {
+        let answer = format!("STAND-IN-ANSWER {n}, part one");
+        assert!(turn.contains(&answer), "{answer} not sent: {turn}");
+    }
+    let forked = fs::read_to_string(
+        b.join("projects")
+            .join(
+                Path::new(
+                    &names
+                        .iter()
+                        .find(|n| n.ends_with(&format!("{id}.jsonl")))
+                        .unwrap(),
+                )
+                .parent()
+                .unwrap()
+                .strip_prefix("projects")
+                .unwrap(),
+            )
+            .join(format!("{new_id}.jsonl")),
+    )
+    .unwrap();
+    assert!(forked.contains("SECOND-PROFILE next"));
+    assert_eq!(files(&a), a_before, "a's files changed");
+
+    let rows = ccs_usage(&sandbox, &["--all"]);
+    let mut wrong = diff(
+        "a",
+        &Totals::of_ccs(&rows["a"]["total"]),
+        &totals(&made_on_a),
+    );
+    wrong += &diff(
+        "b",
+        &Totals::of_ccs(&rows["b"]["total"]),
+        &totals(&sent_on_b),
+    );
+    assert!(wrong.is_empty(), "{wrong}");
+
+    // Handed back: a resumes b's conversation, with every turn, and still counts each once.
+    let back = hand_over(&sandbox, &b, &project, &["a", "--session", &new_id]);
+    let mut cmd = client(&sandbox, &claude, &a, &api, &project);
+    cmd.args(&back).args(["-p", "BACK-ON-A"]);
+    run(cmd);
+    let turn = last_turn(&api);
+    for earlier in ["FIRST-PROMPT", "SECOND-PROFILE", "BACK-ON-A"] {
+        assert!(turn.contains(earlier), "{earlier} not sent: {turn}");
+    }
+    let all = api.sent();
+    let sent_back: Vec<Sent> = all[made_on_a.len() + sent_on_b.len()..].to_vec();
+    let mut made_by_a = made_on_a.clone();
+    made_by_a.extend(sent_back);
+    let rows = ccs_usage(&sandbox, &["--all"]);
+    let mut wrong = diff(
+        "a",
+        &Totals::of_ccs(&rows["a"]["total"]),
+        &totals(&made_by_a),
+    );
+    wrong += &diff(
+        "b",
+        &Totals::of_ccs(&rows["b"]["total"]),
+        &totals(&sent_on_b),
+    );
+    assert!(wrong.is_empty(), "{wrong}");
+}
+
+#[test]
+fn unusual_paths_and_another_directory_resume_in_the_real_client() {
+    let Some(claude) = common::claude() else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let a = sandbox.create("a");
+    let b = sandbox.create("b");
+    let api = StandIn::start(Options::default());
+    let long = format!(
+        "deep/{}",
+        "long directory name ".repeat(12).trim().replace(' ', "-")
+    );
+    let cases = [long.as_str(), "with space/é ü/😀 astral"];
+    for (n, relative) in cases.into_iter().enumerate() {
+        let cwd = project(&sandbox, relative);
+        let marker = format!("PATH-CASE-{n}");
+        let mut cmd = client(&sandbox, &claude, &a, &api, &cwd);
+        cmd.args(["-p", &marker]);
+        run(cmd);
+        let id = session_with(&a, &marker);
+        let project_dir = files(&a.join("projects"))
+            .keys()
+            .find(|p| p.ends_with(format!("{id}.jsonl")))
+            .unwrap()
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if relative.len() > 200 {
+            assert!(project_dir.len() > 200, "{project_dir}");
+        }
+        // The latest of this directory, found as the client named its folder.
+        let args = hand_over(&sandbox, &a, &cwd, &["b"]);
+        assert_eq!(args[1], id);
+        let mut cmd = client(&sandbox, &claude, &b, &api, &cwd);
+        cmd.args(&args).args(["-p", "next"]);
+        run(cmd);
+        assert!(last_turn(&api).contains(&marker), "{relative}");
+        assert!(
+            b.join("projects")
+                .join(&project_dir)
+                .join(format!("{}.jsonl", args[4]))
+                .is_file(),
+            "{relative}: the fork is written beside the copy"
+        );
+    }
+
+    // From another directory, by id: found under any of the profile's projects, and resumed.
+    let elsewhere = project(&sandbox, "elsewhere");
+    let mut cmd = client(&sandbox, &claude, &a, &api, &project(&sandbox, "first"));
+    cmd.args(["-p", "ANOTHER-DIR"]);
+    run(cmd);
+    let id = session_with(&a, "ANOTHER-DIR");
+    let none = ccs_on(&sandbox, &a, &elsewhere, &["continue", "b", "--print"]);
+    assert!(!none.status.success());
+    assert_eq!(stdout(&none), "");
+    assert!(
+        stderr(&none).contains("has no conversation in"),
+        "{}",
+        stderr(&none)
+    );
+    let args = hand_over(&sandbox, &a, &elsewhere, &["b", "--session", &id]);
+    let mut cmd = client(&sandbox, &claude, &b, &api, &elsewhere);
+    cmd.args(&args).args(["-p", "next"]);
+    let out = run(cmd);
+    assert!(
+        last_turn(&api).contains("ANOTHER-DIR"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+// --- without the client: transcripts written as the client writes them ------------------------
+
+const ID: &str = "0b9f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4";
+
+/// A conversation on profile `dir` in `cwd`, as the client keeps it.
+fn conversation(dir: &Path, cwd: &Path, lines: &[String]) -> PathBuf {
+    let project = dir.join("projects").join(
+        cwd.to_string_lossy()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+    );
+    fs::create_dir_all(&project).unwrap();
+    let path = project.join(format!("{ID}.jsonl"));
+    fs::write(&path, lines.concat()).unwrap();
+    path
+}
+
+fn reply(n: u32) -> String {
+    format!(
+        "{{\"parentUuid\":null,\"isSidechain\":false,\"type\":\"assistant\",\"message\":{{\"id\":\"msg_{n}\",\"model\":\"claude-opus-5-5\",\"role\":\"assistant\",\"content\":[{{\"type\":\"text\",\"text\":\"hi\"}}],\"usage\":{{\"input_tokens\":{n},\"output_tokens\":1,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}}}},\"requestId\":\"req_{n}\",\"timestamp\":\"2026-12-01T10:00:00.000Z\",\"sessionId\":\"{ID}\"}}\n"
+    )
+}
+
+/// A sandbox with profiles a (holding one conversation in the project) and b.
+fn two_profiles() -> (Sandbox, PathBuf, PathBuf, PathBuf) {
+    let sandbox = Sandbox::new();
+    let a = sandbox.create("a");
+    let b = sandbox.create("b");
+    let cwd = project(&sandbox, "app");
+    conversation(&a, &cwd, &[reply(1), reply(2)]);
+    (sandbox, a, b, cwd)
+}
+
+/// A failure: nothing on stdout, one line on stderr, b as it was.
+fn refused(sandbox: &Sandbox, from: &Path, cwd: &Path, args: &[&str], b: &Path) -> String {
+    let before = files(b);
+    let out = ccs_on(sandbox, from, cwd, args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert_eq!(stdout(&out), "");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(files(b), before, "{args:?} changed b");
+    err
+}
+
+#[test]
+fn a_missing_conversation_or_profile_is_one_line_and_changes_nothing() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    let other = "11111111-2222-4333-8444-555555555555";
+    let err = refused(
+        &sandbox,
+        &a,
+        &cwd,
+        &["continue", "b", "--shell", "bash", "--session", other],
+        &b,
+    );
+    assert!(err.contains(&format!("no conversation {other}")), "{err}");
+    let err = refused(
+        &sandbox,
+        &a,
+        &cwd,
+        &["continue", "b", "--shell", "bash", "--session", "../x"],
+        &b,
+    );
+    assert!(err.contains("not a session id"), "{err}");
+    let err = refused(
+        &sandbox,
+        &a,
+        &cwd,
+        &["continue", "a", "--shell", "bash"],
+        &b,
+    );
+    assert!(err.contains("on 'a' already"), "{err}");
+    let err = refused(
+        &sandbox,
+        &a,
+        &cwd,
+        &["continue", "nosuch", "--shell", "bash"],
+        &b,
+    );
+    assert!(err.contains("nosuch"), "{err}");
+    let mut cmd = sandbox.ccs(["continue", "b"]);
+    let out = cmd.current_dir(&cwd).output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no profile is active"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_torn_last_line_is_left_out_and_said() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    let path = conversation(&a, &cwd, &[reply(1), reply(2)[..40].to_owned()]);
+    let a_before = files(&a);
+    let out = ccs_on(&sandbox, &a, &cwd, &["continue", "b", "--print"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is cut short"), "{}", stderr(&out));
+    let copy = b.join(path.strip_prefix(&a).unwrap());
+    let copied = fs::read_to_string(copy).unwrap();
+    assert_eq!(copied.lines().count(), 1);
+    assert!(copied.starts_with("{\"ccsHandedFrom\":\"a\","), "{copied}");
+    assert_eq!(files(&a), a_before);
+
+    // Nothing but a cut line: nothing to hand over.
+    conversation(&a, &cwd, &[reply(3)[..20].to_owned()]);
+    let err = refused(&sandbox, &a, &cwd, &["continue", "b", "--print"], &b);
+    assert!(err.contains("no complete line"), "{err}");
+}
+
+#[test]
+fn handed_twice_the_copy_grows_and_a_copy_that_went_on_is_refused() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    let path = conversation(&a, &cwd, &[reply(1)]);
+    let copy = b.join(path.strip_prefix(&a).unwrap());
+    hand_over(&sandbox, &a, &cwd, &["b"]);
+    let first = fs::read(&copy).unwrap();
+    conversation(&a, &cwd, &[reply(1), reply(2)]);
+    hand_over(&sandbox, &a, &cwd, &["b"]);
+    let second = fs::read(&copy).unwrap();
+    assert!(second.starts_with(&first) && second.len() > first.len());
+    // Once more: nothing new.
+    let out = ccs_on(&sandbox, &a, &cwd, &["continue", "b", "--print"]);
+    assert!(
+        stderr(&out).contains("0 files; 1 it had already"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(&copy).unwrap(), second);
+    // b's copy went on by itself (resumed there without a fork): its history is not a's.
+    let mut diverged = String::from_utf8(second).unwrap();
+    diverged.push_str(&reply(7));
+    fs::write(&copy, &diverged).unwrap();
+    conversation(&a, &cwd, &[reply(1), reply(2), reply(3)]);
+    let err = refused(&sandbox, &a, &cwd, &["continue", "b", "--print"], &b);
+    assert!(
+        err.contains("another version of this conversation"),
+        "{err}"
+    );
+    // Each reply still counts once, in a.
+    let rows = ccs_usage(&sandbox, &["--all"]);
+    assert_eq!(rows["a"]["total"]["input_tokens"], 1 + 2 + 3);
+    assert_eq!(rows["b"]["total"]["input_tokens"], 7);
+}
+
+#[test]
+fn a_conversation_still_open_is_refused_unless_forced() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    // A record of a client that runs (this test's own process) with the conversation open.
+    let stat = fs::read_to_string("/proc/self/stat").unwrap();
+    let start = stat[stat.rfind(')').unwrap() + 2..]
+        .split(' ')
+        .nth(19)
+        .unwrap()
+        .to_owned();
+    fs::create_dir_all(a.join("sessions")).unwrap();
+    let record = serde_json::json!({"pid": std::process::id(), "sessionId": ID,
+        "cwd": cwd, "procStart": start});
+    fs::write(
+        a.join(format!("sessions/{}.json", std::process::id())),
+        record.to_string(),
+    )
+    .unwrap();
+    let err = refused(&sandbox, &a, &cwd, &["continue", "b", "--print"], &b);
+    assert!(err.contains("still open on 'a'"), "{err}");
+    let out = ccs_on(&sandbox, &a, &cwd, &["continue", "b", "--print", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("anyway (--force)"));
+}
+
+#[test]
+fn another_account_s_restricted_session_is_refused_and_lost_thinking_is_said() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    let account = |dir: &Path, account: &str, org: &str| {
+        fs::write(
+            dir.join(".claude.json"),
+            serde_json::json!({"oauthAccount": {"accountUuid": account,
+                "organizationUuid": org, "emailAddress": "me@example.com"}})
+            .to_string(),
+        )
+        .unwrap();
+    };
+    account(&a, "acc-a", "org-a");
+    account(&b, "acc-b", "org-b");
+    let org = format!(
+        "{{\"type\":\"attachment\",\"attachment\":{{\"type\":\"credential_org\",\"organizationUuid\":\"ORG-A\"}},\"sessionId\":\"{ID}\"}}\n"
+    );
+    let thinking = format!(
+        "{{\"type\":\"assistant\",\"message\":{{\"id\":\"msg_t\",\"content\":[{{\"type\":\"thinking\",\"thinking\":\"hm\",\"signature\":\"x\"}}]}},\"sessionId\":\"{ID}\"}}\n"
+    );
+    let owner = format!(
+        "{{\"type\":\"session-owner\",\"accountUuid\":\"acc-a\",\"organizationUuid\":\"org-a\",\"restricted\":[\"ldr\"],\"sessionId\":\"{ID}\"}}\n"
+    );
+    conversation(&a, &cwd, &[org.clone(), reply(1), owner]);
+    let err = refused(&sandbox, &a, &cwd, &["continue", "b", "--print"], &b);
+    assert!(err.contains("belongs to another account"), "{err}");
+    // The same organization may.
+    account(&b, "acc-b", "ORG-A");
+    let out = ccs_on(&sandbox, &a, &cwd, &["continue", "b", "--print"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("thinking"), "{}", stderr(&out));
+
+    // Not restricted, but thought under another organization: said, then handed over.
+    account(&b, "acc-b", "org-b");
+    let other = "22222222-2222-4333-8444-555555555555";
+    let lines = [org, thinking].concat().replace(ID, other);
+    let project = a.join("projects").join(
+        cwd.to_string_lossy()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+    );
+    fs::write(project.join(format!("{other}.jsonl")), lines).unwrap();
+    let out = ccs_on(
+        &sandbox,
+        &a,
+        &cwd,
+        &["continue", "b", "--print", "--session", other],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot reuse its earlier thinking"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bash_evaluating_the_printed_code_is_on_the_target_and_runs_claude_there() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    // A stand-in claude that records its arguments and profile.
+    let bin = sandbox.root.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let record = sandbox.root.join("claude-ran");
+    fs::write(
+        bin.join("claude"),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$@\" > '{}'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(bin.join("claude"), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = "eval \"$(ccs continue b)\" || exit 9; printf '%s\\n%s\\n%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\" \"$CCS_PREVIOUS\"";
+    let mut cmd = Command::new("bash");
+    sandbox.env(&mut cmd);
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = cmd
+        .env(
+            "PATH",
+            format!(
+                "{}:{path}",
+                Path::new(common::BIN).parent().unwrap().display()
+            ),
+        )
+        .env("CLAUDE_CONFIG_DIR", &a)
+        .env("CCS_SHELL", "bash")
+        .args(["--norc", "-c", script])
+        .current_dir(&cwd)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shell: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(shell, [b.display().to_string(), "b".into(), "a".into()]);
+    let ran = fs::read_to_string(&record).unwrap();
+    let ran: Vec<&str> = ran.lines().collect();
+    assert_eq!(ran[0], b.display().to_string());
+    assert_eq!(ran[1..4], ["--resume", ID, "--fork-session"]);
+    assert_eq!(ran[4], "--session-id");
+}
