@@ -272,6 +272,36 @@ mod tests {
             project_dir_name(&long),
             format!("-{}-feo44x", "a".repeat(199))
         );
+        // Each path, the hash node computed (`Nle`), and what `J$` appends after the 200 units.
+        let cases = [
+            (
+                format!("/home/me/{}", "é".repeat(200)),
+                -1_557_005_290,
+                "-pr00yy",
+            ),
+            (
+                format!("/srv/{}/x", "😀".repeat(120)),
+                369_557_912,
+                "-640wpk",
+            ),
+            (
+                format!("/tmp/{}", "x y ".repeat(60)),
+                1_269_818_283,
+                "-l00m23",
+            ),
+            (
+                format!("C:\\Users\\me\\{}", "p".repeat(195)),
+                -1_727_866_363,
+                "-skq67v",
+            ),
+        ];
+        for (path, hash, tail) in cases {
+            let units: Vec<u16> = path.encode_utf16().collect();
+            assert_eq!(string_hash(&units), hash, "{path}");
+            let name = project_dir_name(&path);
+            assert_eq!(&name[200..], tail, "{path}");
+            assert_eq!(name.len(), 207);
+        }
     }
 
     #[test]

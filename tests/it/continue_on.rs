@@ -585,35 +585,58 @@ fn bash_evaluating_the_printed_code_is_on_the_target_and_runs_claude_there() {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(bin.join("claude"), fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let script = "eval \"$(ccs continue b)\" || exit 9; printf '%s\\n%s\\n%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\" \"$CCS_PREVIOUS\"";
-    let mut cmd = Command::new("bash");
-    sandbox.env(&mut cmd);
     let path = format!(
-        "{}:{}",
+        "{}:{}:{}",
         bin.display(),
+        Path::new(common::BIN).parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = cmd
-        .env(
-            "PATH",
-            format!(
-                "{}:{path}",
-                Path::new(common::BIN).parent().unwrap().display()
-            ),
-        )
-        .env("CLAUDE_CONFIG_DIR", &a)
-        .env("CCS_SHELL", "bash")
-        .args(["--norc", "-c", script])
-        .current_dir(&cwd)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let bash = |script: &str| {
+        let mut cmd = Command::new("bash");
+        sandbox.env(&mut cmd);
+        cmd.env("PATH", &path)
+            .env("CLAUDE_CONFIG_DIR", &a)
+            .env("CCS_SHELL", "bash")
+            .args(["--norc", "-c", script])
+            .current_dir(&cwd)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let recorded = || -> Vec<String> {
+        let text = fs::read_to_string(&record).unwrap();
+        fs::remove_file(&record).unwrap();
+        text.lines().map(str::to_owned).collect()
+    };
+    let out = bash(
+        "eval \"$(ccs continue b)\" || exit 9; printf '%s\\n%s\\n%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$CCS_PROFILE\" \"$CCS_PREVIOUS\"",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let shell: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
     assert_eq!(shell, [b.display().to_string(), "b".into(), "a".into()]);
-    let ran = fs::read_to_string(&record).unwrap();
-    let ran: Vec<&str> = ran.lines().collect();
+    let ran = recorded();
     assert_eq!(ran[0], b.display().to_string());
     assert_eq!(ran[1..4], ["--resume", ID, "--fork-session"]);
     assert_eq!(ran[4], "--session-id");
+
+    // Run with stdout a terminal (nothing evaluates code): ccs runs claude as b itself, and
+    // says that the shell stays on a.
+    if !common::have("script") {
+        return;
+    }
+    let out = bash("script -qec 'ccs continue b' /dev/null; printf '%s\\n' \"$CLAUDE_CONFIG_DIR\"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("this shell stays on 'a'"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).ends_with(&format!("{}\n", a.display())),
+        "{}",
+        stdout(&out)
+    );
+    let ran = recorded();
+    assert_eq!(ran[0], b.display().to_string());
+    assert_eq!(ran[1..4], ["--resume", ID, "--fork-session"]);
 }
