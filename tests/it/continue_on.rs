@@ -14,6 +14,7 @@ use std::process::{Command, Output, Stdio};
 use crate::common;
 use crate::common::api::{EDIT_FILE, Options, PRINT_A_LOT, Sent, StandIn, USE_AGENT};
 use crate::common::child::output_within;
+use crate::common::shells::{PRINT_SWITCH, installed};
 use crate::common::{CLIENT_TIMEOUT, Sandbox, stderr, stdout};
 use crate::usage_support::{Totals, ccs_usage, diff};
 
@@ -565,10 +566,10 @@ fn another_account_s_restricted_session_is_refused_and_lost_thinking_is_said() {
     );
 }
 
-#[test]
-fn bash_evaluating_the_printed_code_is_on_the_target_and_runs_claude_there() {
-    let (sandbox, a, b, cwd) = two_profiles();
-    // A stand-in claude that records its arguments and profile.
+/// A stand-in `claude` that writes its profile and arguments, one a line, to the file returned,
+/// and the PATH that finds it first, then ccs.
+fn stand_in_claude(sandbox: &Sandbox) -> (String, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
     let bin = sandbox.root.join("bin");
     fs::create_dir_all(&bin).unwrap();
     let record = sandbox.root.join("claude-ran");
@@ -580,17 +581,65 @@ fn bash_evaluating_the_printed_code_is_on_the_target_and_runs_claude_there() {
         ),
     )
     .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(bin.join("claude"), fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    fs::set_permissions(bin.join("claude"), fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!(
         "{}:{}:{}",
         bin.display(),
         Path::new(common::BIN).parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    (path, record)
+}
+
+#[test]
+fn every_shell_evaluating_the_code_switches_then_runs_claude_on_the_target() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    let (path, record) = stand_in_claude(&sandbox);
+    for shell in installed().into_iter().filter(|s| s.name != "nu") {
+        let (open, close) = shell.eval;
+        let script = format!(
+            "{open}ccs continue b --shell {}{close}\n{PRINT_SWITCH}\n",
+            shell.name
+        );
+        let mut cmd = sandbox.shell_command(shell);
+        cmd.env("PATH", &path)
+            .env("CLAUDE_CONFIG_DIR", &a)
+            .current_dir(&cwd)
+            .stdin(Stdio::piped());
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), script.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            stdout(&out),
+            format!("{}|b\n", b.display()),
+            "{}: {}",
+            shell.name,
+            stderr(&out)
+        );
+        let ran = fs::read_to_string(&record).unwrap();
+        fs::remove_file(&record).unwrap();
+        let ran: Vec<&str> = ran.lines().collect();
+        assert_eq!(ran[0], b.display().to_string(), "{}", shell.name);
+        assert_eq!(
+            ran[1..4],
+            ["--resume", ID, "--fork-session"],
+            "{}",
+            shell.name
+        );
+    }
+    // nushell cannot run printed code: refused before anything is copied.
+    let err = refused(&sandbox, &a, &cwd, &["continue", "b", "--shell", "nu"], &b);
+    assert!(err.contains("--print"), "{err}");
+}
+
+#[test]
+fn bash_evaluating_the_printed_code_is_on_the_target_and_runs_claude_there() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    let (path, record) = stand_in_claude(&sandbox);
     let bash = |script: &str| {
         let mut cmd = Command::new("bash");
         sandbox.env(&mut cmd);
