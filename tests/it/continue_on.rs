@@ -465,7 +465,7 @@ fn handed_twice_the_copy_grows_and_a_copy_that_went_on_is_refused() {
     // Once more: nothing new.
     let out = ccs_on(&sandbox, &a, &cwd, &["continue", "b", "--print"]);
     assert!(
-        stderr(&out).contains("0 files; 1 it had already"),
+        stderr(&out).contains("0 files written, 1 file already there"),
         "{}",
         stderr(&out)
     );

@@ -213,7 +213,8 @@ pub(crate) fn complete_lines(bytes: &[u8]) -> (Vec<u8>, bool) {
 }
 
 /// A transcript landing where the target may hold one of the same conversation: the target's
-/// lines stay, the copy's lines after them are added. Refused when the two differ before that.
+/// lines stay, the copy's lines after them are added (after its last complete line: a line of
+/// its own cut short could not be followed). Refused when the two differ before that.
 fn merged(dest: PathBuf, copy: Vec<u8>) -> Result<Piece> {
     let existing = match fs::read(&dest) {
         Ok(existing) => existing,

@@ -97,8 +97,12 @@ impl Continue {
         .run()?;
         let new_id = new_session_id();
         let args = resume_args(&conversation.id, &new_id);
+        let next = match way {
+            Way::Print => "the command printed resumes it there as",
+            Way::Run | Way::Code(_) => "it goes on there as",
+        };
         ui::note(format_args!(
-            "copied conversation {} from '{}' to '{}' ({}); it goes on there as {new_id}",
+            "copied conversation {} from '{}' to '{}' ({}); {next} {new_id}",
             conversation.id,
             source.name,
             target.name,
@@ -320,13 +324,20 @@ fn command_line(shell: Shell, args: &[String]) -> String {
 }
 
 fn described(copied: &copy::Copied) -> String {
-    let files = match copied.files {
-        1 => "1 file".to_owned(),
-        n => format!("{n} files"),
+    let files = |n: usize| {
+        if n == 1 {
+            "1 file".to_owned()
+        } else {
+            format!("{n} files")
+        }
     };
     match copied.kept {
-        0 => files,
-        kept => format!("{files}; {kept} it had already"),
+        0 => format!("{} written", files(copied.files)),
+        kept => format!(
+            "{} written, {} already there",
+            files(copied.files),
+            files(kept)
+        ),
     }
 }
 
