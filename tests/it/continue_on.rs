@@ -223,6 +223,19 @@ fn a_conversation_goes_on_in_another_profile_and_each_turn_counts_once() {
     )
     .unwrap();
     assert!(forked.contains("SECOND-PROFILE next"));
+    // The client carried the copied file-history backups over to the new id, for /rewind.
+    let backups = |dir: &Path, id: &str| -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir.join("file-history").join(id))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let carried = backups(&b, &new_id);
+    for name in backups(&a, &id) {
+        assert!(carried.contains(&name), "{name} not in {carried:?}");
+    }
     assert_eq!(files(&a), a_before, "a's files changed");
 
     let rows = ccs_usage(&sandbox, &["--all"]);
