@@ -82,7 +82,7 @@ impl Continue {
         let store = Store::from_env()?;
         let source = source_profile(&store)?;
         let target = target_profile(&store, &self.name, &source)?;
-        let way = self.way(&target)?;
+        let way = self.way(&store, &target)?;
         let conversation = find_conversation(&source, self.session.as_deref())?;
         refuse_if_open(&source, &target, &conversation.id, self.force)?;
         check_accounts(&conversation, &target)?;
@@ -99,7 +99,7 @@ impl Continue {
         let args = resume_args(&conversation.id, &new_id);
         let next = match way {
             Way::Print => "the command printed resumes it there as",
-            Way::Run | Way::Code(_) => "it goes on there as",
+            Way::Run | Way::Code { .. } => "it goes on there as",
         };
         ui::note(format_args!(
             "copied conversation {} from '{}' to '{}' ({}); {next} {new_id}",
@@ -121,10 +121,7 @@ impl Continue {
                     .collect();
                 run_command(&command, Some((&target.name, &target.dir)))
             }
-            Way::Code(shell) => {
-                warn_about_login_routes(&target.name, &target.dir);
-                let (switch, _) =
-                    switch_here(shell, Some(&store), Some((&target.dir, &target.name)), true)?;
+            Way::Code { shell, switch } => {
                 Ok(Outcome::print(switch + &command_line(shell, &args) + "\n"))
             }
         }
@@ -132,7 +129,7 @@ impl Continue {
 
     /// How the copy is resumed, decided before anything is copied: a shell ccs cannot write
     /// for fails first.
-    fn way(&self, target: &Profile) -> Result<Way> {
+    fn way(&self, store: &Store, target: &Profile) -> Result<Way> {
         if self.print {
             return Ok(Way::Print);
         }
@@ -147,7 +144,9 @@ impl Continue {
                 target.name
             );
         }
-        Ok(Way::Code(shell))
+        warn_about_login_routes(&target.name, &target.dir);
+        let (switch, _) = switch_here(shell, Some(store), Some((&target.dir, &target.name)), true)?;
+        Ok(Way::Code { shell, switch })
     }
 }
 
@@ -157,8 +156,8 @@ enum Way {
     Print,
     /// Run claude as the target in place of ccs: stdout is a terminal, nothing evaluates code.
     Run,
-    /// Print the code that switches the shell, then runs claude.
-    Code(Shell),
+    /// Print the code that switches the shell (`switch`), then runs claude.
+    Code { shell: Shell, switch: String },
 }
 
 /// The profile active in this shell, which the conversation is handed from.
