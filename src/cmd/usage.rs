@@ -11,6 +11,7 @@ use crate::claude_code::default_config::DefaultConfig;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use crate::ui;
+use crate::usage::room::{self, Room};
 use crate::usage::snapshot::{self, Snapshot, percent};
 use crate::usage::tally::{Block, Tally};
 use crate::usage::time::{self, Millis, SECOND};
@@ -337,35 +338,36 @@ fn bar(percentage: f64) -> String {
     "█".repeat(filled) + &"░".repeat(BAR - filled)
 }
 
-/// Which profile has the most room in its 5-hour window, among those whose use is known and fresh.
+/// Which account has the most room (`usage::room`'s rule), among those whose use is known.
 fn most_room(shown: &[Shown], now: Millis) -> Option<String> {
     if shown.len() < 2 {
         return None;
     }
-    let used = |s: &Shown| -> Option<f64> {
-        let r = s
-            .snapshot
-            .as_ref()
-            .filter(|r| r.has_limits() && !r.is_stale(now))?;
-        if s.report.limit.is_some() || r.limited_until(now).is_some() {
-            return None;
-        }
-        let w = r
-            .five_hour
-            .filter(|w| w.resets_at.saturating_mul(SECOND) > now);
-        Some(w.map_or(0.0, |w| w.used_percentage))
+    let rooms = shown.iter().map(|s| {
+        let recorded = s.report.limit.as_ref().map(|l| l.resets_at);
+        (s, Room::of(s.snapshot.as_ref(), recorded, now))
+    });
+    let pick = room::most_room(rooms);
+    let (
+        best,
+        Room::Left {
+            five_hour,
+            seven_day,
+        },
+    ) = pick.best?
+    else {
+        return None;
     };
-    let known: Vec<(&Shown, f64)> = shown.iter().filter_map(|s| Some((s, used(s)?))).collect();
-    let (best, pct) = known.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
-    let among = if known.len() < shown.len() {
-        format!(" (of {} whose use is known)", known.len())
+    let among = if pick.known < pick.weighed {
+        format!(" (of {} whose use is known)", pick.known)
     } else {
         String::new()
     };
     Some(format!(
-        "most room now{among}: {} ({}% of its 5-hour limit used)\n",
+        "most room now{among}: {} (5h {}% · 7d {}% used)\n",
         best.label(),
-        percent(*pct)
+        percent(five_hour),
+        percent(seven_day)
     ))
 }
 

@@ -33,6 +33,7 @@ pub(crate) fn run_bounded(command: Command, input: Vec<u8>, timeout: Duration) -
 
 fn run_described(mut command: Command, input: Vec<u8>, timeout: Duration) -> Result<Output> {
     let deadline = Instant::now() + timeout;
+    lead_own_group(&mut command);
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -54,10 +55,13 @@ fn run_described(mut command: Command, input: Vec<u8>, timeout: Duration) -> Res
     {
         Ok(bytes) => Ok(bytes),
         Err(RecvTimeoutError::Disconnected) => Ok(Vec::new()),
-        Err(RecvTimeoutError::Timeout) => Err(anyhow!(
-            "exited, but something it started kept its output open past {}",
-            seconds(timeout)
-        )),
+        Err(RecvTimeoutError::Timeout) => {
+            stop_group(&child);
+            Err(anyhow!(
+                "exited, but something it started kept its output open past {}; stopped it",
+                seconds(timeout)
+            ))
+        }
     };
     Ok(Output {
         code: status.code(),
@@ -65,6 +69,34 @@ fn run_described(mut command: Command, input: Vec<u8>, timeout: Duration) -> Res
         stderr: gathered(stderr)?,
     })
 }
+
+/// Makes the child the leader of a process group of its own, so that what it starts (a status
+/// line's `sh -c` starts the real command) can be stopped with it. Its input and output are
+/// pipes, never the terminal, so leaving the terminal's foreground group costs nothing.
+#[cfg(unix)]
+fn lead_own_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+#[cfg(not(unix))]
+fn lead_own_group(_: &mut Command) {}
+
+/// Kills the child's process group: the child, and every process it started that did not leave
+/// the group. Called before the child is reaped, or while something it started still holds its
+/// output, so the group's id cannot yet belong to anyone else.
+#[cfg(unix)]
+fn stop_group(child: &Child) {
+    use rustix::process::{Pid, Signal, kill_process_group};
+    if let Some(group) = i32::try_from(child.id()).ok().and_then(Pid::from_raw) {
+        let _ = kill_process_group(group, Signal::KILL);
+    }
+}
+
+/// Windows has no process groups to kill; only the child itself is stopped there (by the
+/// caller). A job object could hold its descendants too.
+#[cfg(not(unix))]
+fn stop_group(_: &Child) {}
 
 /// `5 s`, `1.5 s`: a limit as a person reads it.
 fn seconds(timeout: Duration) -> String {
@@ -102,6 +134,7 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Result<Option<ExitStatus>
         }
         let now = Instant::now();
         if now >= deadline {
+            stop_group(child);
             let _ = child.kill();
             let _ = child.wait();
             return Ok(None);
@@ -158,10 +191,49 @@ mod tests {
         .err()
         .expect("sleep holds stdout past 0.5 s");
         assert!(
-            format!("{error:#}").ends_with("kept its output open past 0.5 s"),
+            format!("{error:#}").ends_with("kept its output open past 0.5 s; stopped it"),
             "{error:#}"
         );
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+    /// Whether process `pid` is gone (or a zombie, dead and waiting for its reaper), within a
+    /// few seconds: a killed process takes a moment to die.
+    #[cfg(target_os = "linux")]
+    fn dies(pid: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let state = stat.rsplit_once(") ").map(|(_, rest)| &rest[..1]);
+            if matches!(state, None | Some("Z" | "X")) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn what_a_stopped_program_started_is_stopped_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let quoted = shell_escape::unix::escape(pid_file.to_string_lossy());
+        // Timed out while it waits for what it started.
+        let script = format!("sleep 30 & echo $! > {quoted}; wait");
+        run_bounded(sh(&script), Vec::new(), Duration::from_millis(500))
+            .err()
+            .expect("times out");
+        let grandchild = std::fs::read_to_string(&pid_file).unwrap();
+        assert!(dies(grandchild.trim()), "sleep {grandchild} still runs");
+        // Exited, but what it started holds its output.
+        let script = format!("sleep 30 & echo $! > {quoted}");
+        let error = run_bounded(sh(&script), Vec::new(), Duration::from_millis(500))
+            .err()
+            .expect("sleep holds stdout");
+        assert!(format!("{error:#}").ends_with("; stopped it"), "{error:#}");
+        let grandchild = std::fs::read_to_string(&pid_file).unwrap();
+        assert!(dies(grandchild.trim()), "sleep {grandchild} still runs");
     }
     #[test]
     fn a_program_that_cannot_start_is_named() {

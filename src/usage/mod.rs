@@ -5,7 +5,8 @@
 //! - `line`: one transcript line (usage, limit), `dedup`: which records are copies, `tally`: the
 //!   sums (in all, 7 days, the 5-hour block), `limits`: the client's limit messages;
 //! - `scan`: finding transcripts and reading what is new, `cache`: what was counted per file;
-//! - `snapshot`: the rate limits `ccs statusline` records per profile, `settings_file`: editing
+//! - `snapshot`: the rate limits `ccs statusline` records per profile, `room`: which account has
+//!   room (one rule for `usage`, `statusline` and `continue`), `settings_file`: editing
 //!   its line into Claude Code's `settings.json`;
 //! - `time`: instants, parsed and shown.
 //!
@@ -16,6 +17,7 @@ pub(crate) mod cache;
 pub(crate) mod dedup;
 pub(crate) mod limits;
 pub(crate) mod line;
+pub(crate) mod room;
 pub(crate) mod scan;
 pub(crate) mod settings_file;
 pub(crate) mod snapshot;

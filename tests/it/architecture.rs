@@ -261,3 +261,95 @@ fn the_checker_sees_a_use_and_a_circle() {
     let names: Vec<String> = found.iter().map(|m| m.join("::")).collect();
     assert_eq!(names, ["a", "b::c"], "b::e's uses ({code})");
 }
+
+/// The paths the "where things live" tables name, from their first cells: `src/shell/posix.rs`,
+/// `bash.rs` names `src/shell/bash.rs` too (a name not under a top-level entry of the repository
+/// is a sibling of the cell's first path).
+fn mapped_paths() -> Vec<String> {
+    let doc = fs::read_to_string(repo().join("ARCHITECTURE.md")).unwrap();
+    let mut paths = Vec::new();
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let cell = line.split('|').nth(1).unwrap_or_default();
+        let mut dir = String::new();
+        for name in cell.split(',').map(|n| n.trim().trim_matches('`')) {
+            let top = name.split('/').next().unwrap_or_default();
+            let path = if dir.is_empty() || name.contains('/') && repo().join(top).exists() {
+                name.to_owned()
+            } else {
+                format!("{dir}{name}")
+            };
+            if dir.is_empty() {
+                dir = path
+                    .rfind('/')
+                    .map_or(String::new(), |i| path[..=i].to_owned());
+            }
+            paths.push(path);
+        }
+    }
+    paths
+}
+
+/// Whether `path` (which may end in `*`) names something in the repository.
+fn exists(path: &str) -> bool {
+    match path.strip_suffix('*') {
+        Some(prefix) => {
+            let (dir, start) = prefix.rsplit_once('/').unwrap_or((".", prefix));
+            fs::read_dir(repo().join(dir))
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .any(|e| e.file_name().to_string_lossy().starts_with(start))
+                })
+                .unwrap_or(false)
+        }
+        None => repo().join(path).exists(),
+    }
+}
+
+#[test]
+fn the_map_names_only_paths_that_exist() {
+    let paths = mapped_paths();
+    assert!(
+        paths.len() > 30,
+        "the map's tables were not found: {paths:?}"
+    );
+    let missing: Vec<&String> = paths.iter().filter(|p| !exists(p)).collect();
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names paths that do not exist: {missing:?}"
+    );
+}
+
+#[test]
+fn every_source_file_is_on_the_map() {
+    let paths = mapped_paths();
+    let on_map = |file: &str| {
+        paths
+            .iter()
+            .any(|p| p == file || (p.ends_with('/') && file.starts_with(p.as_str())))
+    };
+    let mut missing = Vec::new();
+    let mut stack = vec![repo().join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let file = path
+                .strip_prefix(repo())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !on_map(&file) {
+                missing.push(file);
+            }
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md does not say where these live: {missing:?}"
+    );
+}

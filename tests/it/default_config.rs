@@ -337,7 +337,7 @@ fn statusline_on_the_default_config_records_its_use_and_list_and_usage_show_it()
         "{usage}"
     );
     assert!(
-        usage.contains("most room now (of 1 whose use is known): ~/.claude (42%"),
+        usage.contains("most room now (of 1 whose use is known): ~/.claude (5h 42% · 7d "),
         "{usage}"
     );
     let rows = usage_json(&sandbox, &[]);

@@ -8,7 +8,7 @@
 //!     CCS_UPDATE_DOCS=1 cargo test --test it reference
 //!
 //! The output is deterministic: no date, no path of the machine that rendered it, commands in
-//! the order clap lists them. Self-contained on purpose (no `tests/common`).
+//! the order clap lists them. Self-contained on purpose (no `tests/it/common`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -17,6 +17,7 @@ use crate::profile_name::ProfileName;
 use crate::store::Store;
 use crate::ui;
 use crate::usage::Owner;
+use crate::usage::room::{self, Room};
 use crate::usage::snapshot::{self, SeenAccount, Snapshot, Window};
 use crate::usage::time::{self, Millis, SECOND};
 
@@ -119,7 +120,39 @@ fn line(input: &[u8], now: Millis) -> String {
         }
     }
     let account = next.account.as_ref().map(|a| a.text.as_str());
-    words(label, account, reported.as_ref(), now)
+    let mut line = words(label, account, reported.as_ref(), now);
+    if let Some(way_out) = way_out(&store, owner, reported.as_ref(), now) {
+        line.push_str(" · ");
+        line.push_str(&way_out);
+    }
+    line
+}
+
+/// `ccs continue personal` while this account is limited and another profile has room, so that
+/// the way out shows where the user is looking. Weighed on the other profiles' recorded reports
+/// alone (a status line reads no transcript), and only while limited: a refresh that is not
+/// limited reads nothing more.
+fn way_out(
+    store: &Store,
+    owner: Owner,
+    reported: Option<&Snapshot>,
+    now: Millis,
+) -> Option<String> {
+    if !matches!(Room::of(reported, None, now), Room::Limited { .. }) {
+        return None;
+    }
+    let others = snapshot::load_all(store)
+        .into_iter()
+        .filter(|(name, _)| *name != owner.key())
+        .filter(|(name, _)| {
+            ProfileName::from_disk(name).is_some_and(|n| store.instance_dir(&n).is_dir())
+        })
+        .map(|(name, s)| {
+            let room = Room::of(Some(&s), None, now);
+            (name, room)
+        });
+    let (name, _) = room::most_room(others).best?;
+    Some(format!("ccs continue {name}"))
 }
 
 /// `work · me@example.com · 5h 42% · resets 14:00 · 7d 17%`.
