@@ -1,13 +1,18 @@
 # ccs hook for fish. Install with this line in ~/.config/fish/config.fish:
 #     ccs init fish | source
 # It makes `ccs use NAME`, `ccs use -` and `ccs off` switch this shell (and `ccs rename` re-point
-# it, `ccs remove` switch it off the profile it removes), gives `ccs_prompt`, and leaves every
-# other command to the binary. Safe to source more than once.
+# it, `ccs remove` switch it off the profile it removes, `ccs continue` switch it to the profile it
+# hands a conversation to, then resume it there), gives `ccs_prompt`, and leaves every other
+# command to the binary. Safe to source more than once.
 
 function ccs --description 'Use several Claude Code accounts, one per terminal'
     switch "$argv[1]"
-        case use off rename remove rm
+        case use off rename remove rm continue
+            # `continue --print` prints a command for the person, not code for the shell.
             if contains -- -h $argv; or contains -- --help $argv
+                or begin
+                    test "$argv[1]" = continue; and contains -- --print $argv
+                end
                 command ccs $argv
                 return
             end

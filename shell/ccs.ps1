@@ -1,8 +1,9 @@
 # ccs hook for PowerShell. Install with this line in your $PROFILE:
 #     Invoke-Expression (& ccs init powershell | Out-String)
 # It makes `ccs use NAME`, `ccs use -` and `ccs off` switch this session (and `ccs rename`
-# re-point it, `ccs remove` switch it off the profile it removes), gives `ccs_prompt`, and leaves
-# every other command to the binary. Safe to run more than once.
+# re-point it, `ccs remove` switch it off the profile it removes, `ccs continue` switch it to the
+# profile it hands a conversation to, then resume it there), gives `ccs_prompt`, and leaves every
+# other command to the binary. Safe to run more than once.
 
 # The binary itself, never this function: like `command ccs` in the POSIX hooks.
 $global:__ccs_binary = (Get-Command -Name ccs -CommandType Application -ErrorAction Stop |
@@ -11,7 +12,9 @@ $global:__ccs_binary = (Get-Command -Name ccs -CommandType Application -ErrorAct
 function global:ccs {
     $subcommand = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
     $wantsHelp = ($args -contains '-h') -or ($args -contains '--help')
-    if (($subcommand -in 'use', 'off', 'rename', 'remove', 'rm') -and -not $wantsHelp) {
+    # `continue --print` prints a command for the person, not code for the session.
+    $printsOnly = ($subcommand -eq 'continue') -and ($args -contains '--print')
+    if (($subcommand -in 'use', 'off', 'rename', 'remove', 'rm', 'continue') -and -not $wantsHelp -and -not $printsOnly) {
         # A `cd` typed earlier on the same line is seen only at the next prompt: apply its pin
         # first, quietly, so that this command wins over it and says where the session ends.
         if ($global:__ccs_auto_on) { __ccs_auto_switch -Quietly }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # ccs hook, the part bash and zsh share: `ccs init bash` and `ccs init zsh` print it before the
 # shell's own part (ccs.bash, ccs.zsh). It makes `ccs use NAME`, `ccs use -` and `ccs off` switch
-# this shell (and `ccs rename` re-point it, `ccs remove` switch it off the profile it removes),
+# this shell (and `ccs rename` re-point it, `ccs remove` switch it off the profile it removes,
+# `ccs continue` switch it to the profile it hands a conversation to, then resume it there),
 # gives `ccs_prompt`, and leaves every other command to the binary.
 # Each function starts with `emulate -L zsh` in zsh, so the user's options (KSH_ARRAYS, NOUNSET,
 # ERR_EXIT, ...) do not change what it does; bash skips that line.
@@ -9,8 +10,9 @@
 function ccs {
     [[ -z ${ZSH_VERSION-} ]] || emulate -L zsh
     case ${1-} in
-        use | off | rename | remove | rm)
-            if __ccs_asks_for_help "$@"; then
+        use | off | rename | remove | rm | continue)
+            # `continue --print` prints a command for the person, not code for the shell.
+            if __ccs_asks_for_help "$@" || [[ $1 == continue && " $* " == *" --print "* ]]; then
                 command ccs "$@"
                 return
             fi

@@ -650,6 +650,56 @@ fn every_shell_evaluating_the_code_switches_then_runs_claude_on_the_target() {
 }
 
 #[test]
+fn through_the_hook_plain_ccs_continue_switches_the_shell_and_print_only_prints() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    let (path, record) = stand_in_claude(&sandbox);
+    for shell in installed().into_iter().filter(|s| s.name != "nu") {
+        let (open, close) = shell.eval;
+        // The hook loaded as its start-up line loads it, then the commands a person types.
+        let run = |typed: &str| {
+            let script = format!(
+                "{open}ccs init {}{close}\n{typed}\n{PRINT_SWITCH}\n",
+                shell.name
+            );
+            let mut cmd = sandbox.shell_command(shell);
+            cmd.env("PATH", &path)
+                .env("CLAUDE_CONFIG_DIR", &a)
+                .env("CCS_PROFILE", "a")
+                .current_dir(&cwd);
+            crate::common::child::output_with_input(
+                &mut cmd,
+                script.as_bytes(),
+                crate::common::child::CCS_TIMEOUT,
+            )
+        };
+        let out = run("ccs continue b");
+        assert_eq!(
+            stdout(&out),
+            format!("{}|b\n", b.display()),
+            "{}: {}",
+            shell.name,
+            stderr(&out)
+        );
+        let ran = fs::read_to_string(&record).unwrap();
+        fs::remove_file(&record).unwrap();
+        assert_eq!(ran.lines().nth(1), Some("--resume"), "{}", shell.name);
+
+        // --print: the command for the person, on stdout; the shell stays where it was.
+        let out = run("ccs continue b --print");
+        let printed = stdout(&out);
+        let lines: Vec<&str> = printed.lines().collect();
+        assert_eq!(lines.len(), 2, "{}: {printed}", shell.name);
+        assert!(
+            lines[0].starts_with("claude --resume "),
+            "{}: {printed}",
+            shell.name
+        );
+        assert_eq!(lines[1], format!("{}|a", a.display()), "{}", shell.name);
+        assert!(!record.exists(), "{}: --print ran claude", shell.name);
+    }
+}
+
+#[test]
 fn bash_evaluating_the_printed_code_is_on_the_target_and_runs_claude_there() {
     let (sandbox, a, b, cwd) = two_profiles();
     let (path, record) = stand_in_claude(&sandbox);
