@@ -7,8 +7,13 @@
 //! [`snapshot::STALE_AFTER`](super::snapshot::STALE_AFTER) says nothing of the use since, so its
 //! account's room is unknown; its limit still holds until its reset, which no use can bring nearer.
 
-use super::snapshot::Snapshot;
+use std::path::Path;
+
+use super::snapshot::{self, Snapshot};
 use super::time::{Millis, SECOND};
+use super::{Owner, measure};
+use crate::profile_name::ProfileName;
+use crate::store::Store;
 
 /// One account's room, as far as ccs knows it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,6 +65,28 @@ impl Room {
             _ => None,
         }
     }
+}
+
+/// The room of each profile in `profiles`, from its recorded report and the limit its
+/// transcripts hold (counted as `ccs usage` counts them, from its cache).
+pub(crate) fn of_profiles(
+    store: &Store,
+    profiles: &[(ProfileName, &Path)],
+    now: Millis,
+) -> Vec<Room> {
+    let dirs: Vec<(Owner, &Path)> = profiles
+        .iter()
+        .map(|(name, dir)| (Owner::Profile(name), *dir))
+        .collect();
+    let reports = measure(store, &dirs, now);
+    profiles
+        .iter()
+        .zip(reports)
+        .map(|((name, _), report)| {
+            let recorded = report.limit.map(|l| l.resets_at);
+            Room::of(snapshot::load(store, name).as_ref(), recorded, now)
+        })
+        .collect()
 }
 
 /// The pick among some accounts: the one with the most room, and how many could be weighed.

@@ -16,7 +16,7 @@ use crate::common::api::{EDIT_FILE, Options, PRINT_A_LOT, Sent, StandIn, USE_AGE
 use crate::common::child::output_within;
 use crate::common::shells::{PRINT_SWITCH, installed};
 use crate::common::{CLIENT_TIMEOUT, Sandbox, stderr, stdout};
-use crate::usage_support::{Totals, ccs_usage, diff};
+use crate::usage_support::{self, Totals, ccs_usage, diff};
 
 /// The client's environment: the sandbox, the profile, the stand-in, an API key, and nothing
 /// that would reach the network otherwise. File checkpointing, which a `-p` session does only
@@ -751,4 +751,127 @@ fn bash_evaluating_the_printed_code_is_on_the_target_and_runs_claude_there() {
     let ran = recorded();
     assert_eq!(ran[0], b.display().to_string());
     assert_eq!(ran[1..4], ["--resume", ID, "--fork-session"]);
+}
+
+// --- which profile: the one with most room, never a limited one -----------------------------
+
+/// The profile `ccs continue --print` (no NAME) picks from a, and what it said.
+fn picked(sandbox: &Sandbox, a: &Path, cwd: &Path) -> (Output, String) {
+    let out = ccs_on(sandbox, a, cwd, &["continue", "--print"]);
+    let said = stderr(&out);
+    (out, said)
+}
+
+#[test]
+fn without_a_name_the_profile_with_most_room_is_taken_and_said() {
+    let (sandbox, a, _b, cwd) = two_profiles();
+    for name in ["c", "d", "e", "f"] {
+        sandbox.create(name);
+    }
+    // b: fresh, fairly used; c: fresh, the most room by its fuller window; d: less used in
+    // five hours but its week nearly gone; e: the least used, but reported an hour ago; f: limited.
+    usage_support::recorded(&sandbox, "b", 60.0, 30.0, 60);
+    usage_support::recorded(&sandbox, "c", 20.0, 35.0, 60);
+    usage_support::recorded(&sandbox, "d", 5.0, 96.0, 60);
+    usage_support::recorded(&sandbox, "e", 1.0, 1.0, 3600);
+    usage_support::recorded(&sandbox, "f", 100.0, 10.0, 60);
+    // a itself, limited, is never a candidate.
+    usage_support::recorded(&sandbox, "a", 100.0, 50.0, 60);
+    let (out, said) = picked(&sandbox, &a, &cwd);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("continuing on 'c', the profile with most room: 5h 20% · 7d 35% used; 1 other profile's use is unknown"),
+        "{said}"
+    );
+    assert!(said.contains("from 'a' to 'c'"), "{said}");
+    assert!(transcript_in(&sandbox, "c", &cwd).is_file());
+}
+
+/// Where profile `name`'s copy of the conversation in `cwd` lands.
+fn transcript_in(sandbox: &Sandbox, name: &str, cwd: &Path) -> PathBuf {
+    sandbox
+        .instance(name)
+        .join("projects")
+        .join(
+            cwd.to_string_lossy()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+        )
+        .join(format!("{ID}.jsonl"))
+}
+
+#[test]
+fn with_no_room_known_or_a_named_profile_limited_it_is_refused_and_nothing_copied() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    sandbox.create("c");
+    // b limited, c never reported.
+    usage_support::recorded(&sandbox, "b", 100.0, 20.0, 60);
+    let err = refused(&sandbox, &a, &cwd, &["continue", "--print"], &b);
+    assert!(
+        err.contains(
+            "no other profile has room that ccs knows of (1 limited, 1 whose use is unknown"
+        ),
+        "{err}"
+    );
+    assert!(!transcript_in(&sandbox, "c", &cwd).exists());
+
+    // Named, and limited by its last report: refused, with when it resets.
+    let err = refused(&sandbox, &a, &cwd, &["continue", "b", "--print"], &b);
+    assert!(err.contains("'b' is limited too, until "), "{err}");
+
+    // Named, and limited by a limit its client recorded in a transcript (no report at all).
+    let c = sandbox.instance("c");
+    let now = usage_support::now_millis();
+    let resets = now / 1000 + 2 * 3600;
+    let limit =
+        usage_support::limit_line("s-c", now - 60_000, "You've hit your limit", Some(resets));
+    let other_project = c.join("projects/-elsewhere");
+    fs::create_dir_all(&other_project).unwrap();
+    fs::write(other_project.join("s-c.jsonl"), limit + "\n").unwrap();
+    let err = refused(&sandbox, &a, &cwd, &["continue", "c", "--print"], &c);
+    assert!(err.contains("'c' is limited too, until "), "{err}");
+
+    // The only other profile: nothing to pick from.
+    let lone = Sandbox::new();
+    let a = lone.create("a");
+    conversation(&a, &cwd, &[reply(1)]);
+    let out = ccs_on(&lone, &a, &cwd, &["continue", "--print"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no other profile to continue on"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn from_the_default_config_the_conversation_is_read_there_and_counted_there() {
+    let sandbox = Sandbox::new();
+    sandbox.create("b");
+    let cwd = project(&sandbox, "app");
+    let default = sandbox.home.join(".claude");
+    let path = conversation(&default, &cwd, &[reply(1), reply(2)]);
+    let before = files(&default);
+    let mut cmd = sandbox.ccs(["continue", "b", "--print"]);
+    cmd.env_remove("CLAUDE_CONFIG_DIR").current_dir(&cwd);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("from '~/.claude' to 'b'"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files(&default), before, "~/.claude changed");
+    let copy = transcript_in(&sandbox, "b", &cwd);
+    assert!(copy.is_file());
+    assert!(
+        fs::read_to_string(&copy)
+            .unwrap()
+            .contains(r#""ccsHandedFrom":"~/.claude""#)
+    );
+    assert!(path.is_file());
+    // Counted under ~/.claude only.
+    let rows: serde_json::Value = serde_json::from_str(&sandbox.ok(["usage", "--json"])).unwrap();
+    let input = |i: usize| rows[i]["total"]["input_tokens"].as_u64();
+    assert_eq!(rows[0]["default_config"], true, "{rows}");
+    assert_eq!((input(0), input(1)), (Some(3), Some(0)), "{rows}");
 }

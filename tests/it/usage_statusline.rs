@@ -480,20 +480,6 @@ fn install_refuses_a_settings_file_it_cannot_edit_safely() {
     );
 }
 
-/// A recorded report of profile `name`, written as `ccs statusline` writes it, `age_s` seconds
-/// old.
-fn recorded(sandbox: &Sandbox, name: &str, five_hour: f64, seven_day: f64, age_s: i64) {
-    let now = now_millis() / 1000;
-    let dir = sandbox.ccs_home.join("rate-limits");
-    fs::create_dir_all(&dir).unwrap();
-    let snapshot = json!({
-        "five_hour": {"used_percentage": five_hour, "resets_at": now + 3 * 3600},
-        "seven_day": {"used_percentage": seven_day, "resets_at": now + 3 * 86_400},
-        "observed_at": now - age_s,
-    });
-    fs::write(dir.join(format!("{name}.json")), snapshot.to_string()).unwrap();
-}
-
 #[test]
 fn a_limited_account_shows_the_way_out_to_the_account_with_most_room() {
     let sandbox = Sandbox::new();
@@ -501,13 +487,13 @@ fn a_limited_account_shows_the_way_out_to_the_account_with_most_room() {
     for name in ["personal", "spare", "old", "weekly", "full"] {
         logged_in(&sandbox, name, &format!("{name}@example.com"));
     }
-    recorded(&sandbox, "spare", 60.0, 30.0, 60);
-    recorded(&sandbox, "personal", 20.0, 30.0, 60);
+    usage_support::recorded(&sandbox, "spare", 60.0, 30.0, 60);
+    usage_support::recorded(&sandbox, "personal", 20.0, 30.0, 60);
     // Less used in five hours, but its week is nearly gone.
-    recorded(&sandbox, "weekly", 5.0, 97.0, 60);
+    usage_support::recorded(&sandbox, "weekly", 5.0, 97.0, 60);
     // The least used, but reported an hour ago: its use since is unknown.
-    recorded(&sandbox, "old", 1.0, 1.0, 3600);
-    recorded(&sandbox, "full", 100.0, 50.0, 60);
+    usage_support::recorded(&sandbox, "old", 1.0, 1.0, 3600);
+    usage_support::recorded(&sandbox, "full", 100.0, 50.0, 60);
 
     let line = stdout(&refresh(&sandbox, "work", 100.0, 40.0));
     assert!(
@@ -531,7 +517,7 @@ fn a_limited_account_shows_the_way_out_to_the_account_with_most_room() {
     let lonely = Sandbox::new();
     logged_in(&lonely, "work", "me@example.com");
     logged_in(&lonely, "old", "old@example.com");
-    recorded(&lonely, "old", 1.0, 1.0, 3600);
+    usage_support::recorded(&lonely, "old", 1.0, 1.0, 3600);
     let line = stdout(&refresh(&lonely, "work", 100.0, 40.0));
     assert!(!line.contains("continue"), "{line}");
 }

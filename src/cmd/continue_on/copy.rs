@@ -30,12 +30,11 @@ use anyhow::{Context, Result, bail};
 use crate::claude_code::transcripts::{self, PER_SESSION_DIRS, PROJECTS_DIR};
 use crate::contract::HANDED_FROM_KEY;
 use crate::fsx;
-use crate::profile_name::ProfileName;
 
 /// The conversation to copy and where from and to.
 pub(crate) struct Plan<'a> {
     pub source: &'a Path,
-    pub source_name: &'a ProfileName,
+    pub source_name: &'a str,
     pub target: &'a Path,
     /// The project dir the conversation is in, in the source; it goes into the same one.
     pub project: &'a str,
@@ -168,7 +167,7 @@ fn rewrite_paths(line: &[u8], from: &str, to: &str) -> Vec<u8> {
 
 /// The line with the source named after its `{`, if it holds usage and is not marked already
 /// (a line handed over twice stays the first profile's).
-fn mark(line: &[u8], source: &ProfileName) -> Vec<u8> {
+fn mark(line: &[u8], source: &str) -> Vec<u8> {
     let marked_already = memchr::memmem::find(line, marker_prefix().as_bytes()).is_some();
     let has_usage = memchr::memmem::find(line, b"\"usage\"").is_some();
     if marked_already || !has_usage || !line.starts_with(b"{\"") {
@@ -191,7 +190,8 @@ fn unmarked(line: &[u8]) -> Vec<u8> {
     let Some(at) = memchr::memmem::find(line, prefix.as_bytes()) else {
         return line.to_vec();
     };
-    // The mark is `"ccsHandedFrom":"<name>",`: a profile name holds no quote.
+    // The mark is `"ccsHandedFrom":"<source>",`: neither a profile name nor `~/.claude` holds a
+    // quote.
     let value_start = at + prefix.len() + 1;
     let Some(len) = line
         .get(value_start..)
@@ -337,22 +337,28 @@ pub(crate) fn project_dirs(config_dir: &Path) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn work() -> ProfileName {
-        ProfileName::parse("work").unwrap()
+    fn work() -> &'static str {
+        "work"
     }
 
     #[test]
     fn only_lines_with_usage_are_marked_once_and_the_mark_comes_off() {
         let usage = br#"{"type":"assistant","message":{"usage":{"input_tokens":1}}}"#;
-        let marked = mark(usage, &work());
+        let marked = mark(usage, work());
         assert_eq!(
             marked,
             br#"{"ccsHandedFrom":"work","type":"assistant","message":{"usage":{"input_tokens":1}}}"#
         );
-        assert_eq!(mark(&marked, &ProfileName::parse("home").unwrap()), marked);
+        assert_eq!(mark(&marked, "home"), marked);
+        // The default config's mark, as `ccs usage` reads it.
+        assert_eq!(
+            unmarked(&mark(usage, "~/.claude")),
+            usage,
+            "the default config's label comes off whole"
+        );
         assert_eq!(unmarked(&marked), usage);
         let user = br#"{"type":"user","message":{"content":"hi"}}"#;
-        assert_eq!(mark(user, &work()), user);
+        assert_eq!(mark(user, work()), user);
         // Moved inside the line, as the client re-records it into a fork.
         let moved = br#"{"a":1,"ccsHandedFrom":"work","usage":{}}"#;
         assert_eq!(unmarked(moved), br#"{"a":1,"usage":{}}"#);

@@ -1,5 +1,6 @@
-//! `ccs continue NAME`: hands this directory's latest conversation (or `--session ID`) from the
-//! profile active in this shell to profile NAME, and resumes it there.
+//! `ccs continue [NAME]`: hands this directory's latest conversation (or `--session ID`) from the
+//! profile active in this shell (or from `~/.claude`, with none active) to profile NAME, or to
+//! the one with most room, and resumes it there.
 //!
 //! The conversation is copied (see `copy`) and resumed with `claude --resume <id>
 //! --fork-session --session-id <new>`: the target goes on under an id of its own, so that no two
@@ -22,22 +23,31 @@ use clap_complete::ArgValueCandidates;
 
 use super::exec::run_command;
 use super::tab::profile_names;
-use super::{Outcome, active_profile, switch_here, warn_about_login_routes};
+use super::{Outcome, active_profile, default_config, switch_here, warn_about_login_routes};
+use crate::claude_code::default_config::DefaultConfig;
 use crate::claude_code::transcripts::{self, Provenance};
 use crate::claude_code::{account, sessions};
 use crate::profile_name::ProfileName;
 use crate::shell::{Shell, detect};
 use crate::store::Store;
 use crate::ui;
+use crate::usage::room::{self, Room};
+use crate::usage::snapshot::percent;
+use crate::usage::time::{self, Millis};
 
 /// Hand this directory's latest conversation to another profile and resume it there
 ///
 /// Copies the conversation (its transcript, subagents, large tool results, file history, tasks)
-/// from the profile active in this shell into profile NAME, then switches this shell to NAME and
+/// from the profile active in this shell (or from ~/.claude, with no profile active) into
+/// profile NAME, then switches this shell to NAME and
 /// runs `claude --resume` on it there, under a new session id (`--fork-session`), so the two
 /// profiles never share one. The source profile's files are left as they are; its login,
 /// account and settings are never copied. `ccs usage` counts the earlier turns under the
 /// profile that made them and the new ones under NAME.
+///
+/// Without NAME, the profile with the most room is taken, by the use each account last reported
+/// to `ccs statusline` (as `ccs usage` weighs it), and ccs says why. A profile that is itself
+/// limited is refused, with when it resets.
 ///
 /// Through `eval "$(ccs continue NAME)"` the shell switches to NAME, then claude runs; run
 /// directly (stdout a terminal, nothing to evaluate the switch) ccs runs claude as NAME itself
@@ -45,9 +55,9 @@ use crate::ui;
 /// the copy (to run as NAME: `ccs exec NAME -- <command>`).
 #[derive(Debug, Args)]
 pub struct Continue {
-    /// The profile to continue on
+    /// The profile to continue on [default: the one with most room]
     #[arg(value_name = "NAME", add = ArgValueCandidates::new(profile_names))]
-    name: String,
+    name: Option<String>,
     /// The conversation to hand over [default: this directory's latest]
     #[arg(long, value_name = "ID")]
     session: Option<String>,
@@ -68,6 +78,15 @@ struct Profile {
     dir: PathBuf,
 }
 
+/// Where the conversation is handed from: the active profile, or the default config.
+struct Source {
+    /// The profile's name, or `~/.claude`: in messages, and in the mark on copied lines.
+    label: String,
+    /// `None` for the default config.
+    name: Option<ProfileName>,
+    dir: PathBuf,
+}
+
 /// The conversation found in the source profile.
 struct Conversation {
     id: String,
@@ -80,15 +99,15 @@ struct Conversation {
 impl Continue {
     pub fn run(self) -> Result<Outcome> {
         let store = Store::from_env()?;
-        let source = source_profile(&store)?;
-        let target = target_profile(&store, &self.name, &source)?;
+        let source = source(&store)?;
+        let target = target_profile(&store, self.name.as_deref(), &source)?;
         let way = self.way(&store, &target)?;
         let conversation = find_conversation(&source, self.session.as_deref())?;
         refuse_if_open(&source, &target, &conversation.id, self.force)?;
         check_accounts(&conversation, &target)?;
         let copied = copy::Plan {
             source: &source.dir,
-            source_name: &source.name,
+            source_name: &source.label,
             target: &target.dir,
             project: &conversation.project,
             id: &conversation.id,
@@ -104,7 +123,7 @@ impl Continue {
         ui::note(format_args!(
             "copied conversation {} from '{}' to '{}' ({}); {next} {new_id}",
             conversation.id,
-            source.name,
+            source.label,
             target.name,
             described(&copied)
         ));
@@ -113,8 +132,9 @@ impl Continue {
             Way::Print => Ok(Outcome::print(format!("claude {}\n", args.join(" ")))),
             Way::Run => {
                 ui::note(format_args!(
-                    "this shell stays on '{}': to switch it too, run eval \"$(ccs continue ...)\"",
-                    source.name
+                    "this shell stays on '{}': to switch it too, load the hook (ccs init) or run \
+                     eval \"$(ccs continue ...)\"",
+                    source.label
                 ));
                 let command: Vec<std::ffi::OsString> = std::iter::once("claude".into())
                     .chain(args.iter().map(Into::into))
@@ -160,28 +180,105 @@ enum Way {
     Code { shell: Shell, switch: String },
 }
 
-/// The profile active in this shell, which the conversation is handed from.
-fn source_profile(store: &Store) -> Result<Profile> {
-    let name = active_profile(store).context(
-        "no profile is active in this shell: ccs continue hands a conversation from the active \
-         profile (ccs use NAME first)",
-    )?;
-    let (name, dir) = store.find(&name)?;
-    Ok(Profile { name, dir })
+/// Where the conversation is handed from: the profile active in this shell, or with none active
+/// Claude Code's default config, `~/.claude` (only read: ccs never writes there).
+fn source(store: &Store) -> Result<Source> {
+    if let Some(name) = active_profile(store) {
+        let (name, dir) = store.find(&name)?;
+        return Ok(Source {
+            label: name.to_string(),
+            name: Some(name),
+            dir,
+        });
+    }
+    let Some(default) = default_config().filter(|_| DefaultConfig::is_active()) else {
+        bail!(
+            "no profile is active in this shell, and Claude Code's default config is not used \
+             here: ccs continue hands a conversation from the active profile (ccs use NAME first)"
+        );
+    };
+    Ok(Source {
+        label: DefaultConfig::LABEL.to_owned(),
+        name: None,
+        dir: default.dir(),
+    })
 }
 
-/// The profile to continue on: the one named. (One place, so that a choice made for the person,
-/// such as the profile with most room left, can be added here.)
-fn target_profile(store: &Store, raw: &str, source: &Profile) -> Result<Profile> {
+/// The profile to continue on: the one named, which must not be limited, or the one with most
+/// room.
+fn target_profile(store: &Store, raw: Option<&str>, source: &Source) -> Result<Profile> {
+    let now = time::now_millis();
+    let Some(raw) = raw else {
+        return most_room(store, source, now);
+    };
     let (name, dir) = store.find_to_use(&ProfileName::parse(raw)?)?;
-    if name == source.name {
+    if source.name.as_ref() == Some(&name) {
         bail!("the conversation is on '{name}' already: name another profile");
+    }
+    let room = room::of_profiles(store, &[(name.clone(), dir.as_path())], now);
+    if let Some(Room::Limited { until }) = room.first() {
+        bail!(
+            "'{name}' is limited too, until {}: name another profile, or wait",
+            time::clock(*until, now, &time::local_zone())
+        );
     }
     Ok(Profile { name, dir })
 }
 
+/// The profile other than the source with the most room (`usage::room`'s rule), said on stderr
+/// with why; an error naming what is known when none has room ccs knows of.
+fn most_room(store: &Store, source: &Source, now: Millis) -> Result<Profile> {
+    let mut others: Vec<(ProfileName, PathBuf)> = Vec::new();
+    for name in store.names()? {
+        if source.name.as_ref() != Some(&name) {
+            others.push(store.find(&name)?);
+        }
+    }
+    if others.is_empty() {
+        bail!("there is no other profile to continue on: make one (ccs create NAME)");
+    }
+    let dirs: Vec<(ProfileName, &Path)> = others
+        .iter()
+        .map(|(name, dir)| (name.clone(), dir.as_path()))
+        .collect();
+    let rooms = room::of_profiles(store, &dirs, now);
+    let pick = room::most_room(others.into_iter().zip(rooms.iter().copied()));
+    let Some((
+        (name, dir),
+        Room::Left {
+            five_hour,
+            seven_day,
+        },
+    )) = pick.best
+    else {
+        let limited = rooms
+            .iter()
+            .filter(|r| matches!(r, Room::Limited { .. }))
+            .count();
+        bail!(
+            "no other profile has room that ccs knows of ({limited} limited, {} whose use is \
+             unknown: a status line reports it, see ccs statusline --install): name one, ccs \
+             continue NAME",
+            pick.weighed - pick.known
+        );
+    };
+    let unknown = match pick.weighed - pick.known {
+        0 => String::new(),
+        n => format!(
+            "; {n} other {} use is unknown",
+            if n == 1 { "profile's" } else { "profiles'" }
+        ),
+    };
+    ui::note(format_args!(
+        "continuing on '{name}', the profile with most room: 5h {}% · 7d {}% used{unknown}",
+        percent(five_hour),
+        percent(seven_day)
+    ));
+    Ok(Profile { name, dir })
+}
+
 /// The conversation named, or this directory's latest.
-fn find_conversation(source: &Profile, id: Option<&str>) -> Result<Conversation> {
+fn find_conversation(source: &Source, id: Option<&str>) -> Result<Conversation> {
     let cwd = std::env::current_dir().context("cannot tell the current directory")?;
     let here = transcripts::project_dir_name(&cwd.to_string_lossy());
     let (id, project) = match id {
@@ -209,7 +306,7 @@ fn find_conversation(source: &Profile, id: Option<&str>) -> Result<Conversation>
 
 /// The project dir that holds conversation `id` in the source: this directory's first, else any
 /// (as `claude --resume <id>` finds it).
-fn project_of(source: &Profile, id: &str, here: &str) -> Result<String> {
+fn project_of(source: &Source, id: &str, here: &str) -> Result<String> {
     if !transcripts::is_session_id(id) {
         bail!("{id:?} is not a session id (one looks like 0b9f…-…, as claude --resume shows it)");
     }
@@ -219,11 +316,11 @@ fn project_of(source: &Profile, id: &str, here: &str) -> Result<String> {
             return Ok(project);
         }
     }
-    bail!("profile '{}' has no conversation {id}", source.name)
+    bail!("'{}' has no conversation {id}", source.label)
 }
 
 /// The id of the conversation in `here` written to last.
-fn latest(source: &Profile, here: &str, cwd: &Path) -> Result<String> {
+fn latest(source: &Source, here: &str, cwd: &Path) -> Result<String> {
     let dir = source.dir.join(transcripts::PROJECTS_DIR).join(here);
     let newest = fs::read_dir(&dir)
         .into_iter()
@@ -238,8 +335,8 @@ fn latest(source: &Profile, here: &str, cwd: &Path) -> Result<String> {
     match newest {
         Some((_, id)) => Ok(id),
         None => bail!(
-            "profile '{}' has no conversation in {} (name one with --session ID)",
-            source.name,
+            "'{}' has no conversation in {} (name one with --session ID)",
+            source.label,
             cwd.display()
         ),
     }
@@ -247,9 +344,14 @@ fn latest(source: &Profile, here: &str, cwd: &Path) -> Result<String> {
 
 /// Refuses a conversation Claude Code has open, on the source (it is still writing it) or on
 /// the target (the copy would change a file it writes), unless `force`.
-fn refuse_if_open(source: &Profile, target: &Profile, id: &str, force: bool) -> Result<()> {
-    for (profile, what) in [(source, "still open"), (target, "open")] {
-        let open: Vec<_> = sessions::running_sessions(&profile.dir)
+fn refuse_if_open(source: &Source, target: &Profile, id: &str, force: bool) -> Result<()> {
+    let target_label = target.name.to_string();
+    let sides = [
+        (&source.label, &source.dir, "still open"),
+        (&target_label, &target.dir, "open"),
+    ];
+    for (label, dir, what) in sides {
+        let open: Vec<_> = sessions::running_sessions(dir)
             .into_iter()
             .filter(|s| s.session_id.as_deref() == Some(id))
             .collect();
@@ -260,12 +362,12 @@ fn refuse_if_open(source: &Profile, target: &Profile, id: &str, force: bool) -> 
         if force {
             ui::warn(format_args!(
                 "conversation {id} is {what} on '{}' ({who}); handing it over anyway (--force)",
-                profile.name
+                label
             ));
         } else {
             bail!(
                 "conversation {id} is {what} on '{}' ({who}): quit it there first, or pass --force",
-                profile.name
+                label
             );
         }
     }
