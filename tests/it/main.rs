@@ -63,6 +63,8 @@ mod share_items;
 mod shared;
 mod shells;
 #[cfg(unix)]
+mod ssh;
+#[cfg(unix)]
 mod switching;
 mod usage;
 mod usage_claude;

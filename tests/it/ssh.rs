@@ -1,0 +1,534 @@
+//! A profile's name carried over plain `ssh` (`ccs init SHELL --ssh`, `LC_CCS_PROFILE`), through a
+//! real sshd on 127.0.0.1 and a real ssh client, each with the `SendEnv`/`AcceptEnv` lines Debian
+//! ships (read from its openssh packages' files, not written here). The remote machine is this
+//! one under another HOME and store: sshd logs in the current user, and the authorized key's
+//! forced command (`command=` in authorized_keys, as an admin would set a login environment)
+//! gives the session the remote HOME, CCS_HOME and start-up file, and records what the session
+//! received from sshd before anything of ccs runs. Both ends are interactive shells in tmux.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::shells::TestShell;
+use crate::common::tmux::{BASH, FISH, Term, ZSH, can_run};
+use crate::common::{BIN, Sandbox, path_with_bin, required};
+
+/// Debian's ssh client configuration (package openssh-client), as it ships.
+const CLIENT_CONFIG: &str = "/etc/ssh/ssh_config";
+/// Debian's sshd configuration as the package openssh-server ships it (the copy it installs
+/// /etc/ssh/sshd_config from, which an admin may have edited since).
+const SERVER_CONFIG: &str = "/usr/share/openssh/sshd_config";
+const SSHD: &str = "/usr/sbin/sshd";
+
+/// How long sshd may take to listen, and the ssh client to connect.
+const START: Duration = Duration::from_secs(10);
+
+/// The `SendEnv`/`AcceptEnv` lines of one of Debian's files, as they are there.
+fn debian_lines(file: &str, keyword: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.split_whitespace().next() == Some(keyword))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether sshd, ssh and Debian's files are here: a skip locally, a failure under CI=true.
+fn can_run_sshd() -> bool {
+    let tools = [SSHD, "/usr/bin/ssh", "/usr/bin/ssh-keygen"];
+    if !required(
+        tools.iter().all(|t| Path::new(t).is_file()),
+        "sshd is not installed (apt-get install openssh-server)",
+    ) {
+        return false;
+    }
+    // As root, sshd insists on its privilege separation directory, which only the service's
+    // start makes (tmpfiles.d): .ci/run makes it.
+    if run_id(&["-u"]) == "0"
+        && !required(
+            Path::new("/run/sshd").is_dir(),
+            "sshd needs /run/sshd when run as root (mkdir -p /run/sshd)",
+        )
+    {
+        return false;
+    }
+    true
+}
+
+fn run_id(args: &[&str]) -> String {
+    let out = Command::new("id")
+        .args(args)
+        .output()
+        .expect("cannot run id");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A free port on 127.0.0.1 (another process may take it before sshd does: then sshd exits and
+/// the test says so).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The remote machine: an sshd on 127.0.0.1, its own host key, one authorized client key whose
+/// forced command starts `shell` interactively as the remote login, with the remote HOME and
+/// store. Killed when dropped.
+struct Remote {
+    sshd: Child,
+    dir: PathBuf,
+    /// The remote HOME; its store is `.ccs` in it.
+    home: PathBuf,
+    /// The client's configuration (`ssh -F`).
+    client_config: PathBuf,
+}
+
+impl Remote {
+    fn start(sandbox: &Sandbox, shell: TestShell) -> Remote {
+        let dir = sandbox.root.join("ssh");
+        let home = sandbox.root.join("remote");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        for key in ["host", "client"] {
+            let out = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C", key, "-f"])
+                .arg(dir.join(key))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "ssh-keygen: {out:?}");
+        }
+
+        let login = dir.join("login");
+        let received = dir.join("received");
+        let rc = home.join("rc");
+        let start_shell = match shell.name {
+            "bash" => format!("exec bash --rcfile '{}' --noprofile -i", rc.display()),
+            "zsh" => format!("ZDOTDIR='{}' exec zsh -i", home.display()),
+            "fish" => format!("exec fish --no-config -i -C 'source {}'", rc.display()),
+            other => panic!("no remote login for {other}"),
+        };
+        // What sshd gave the session, as it came: the profile name the client sent (or none)
+        // and the mark of an ssh login. Then the remote machine's own environment.
+        write_script(
+            &login,
+            &format!(
+                "#!/bin/sh\n\
+                 printf 'LC_CCS_PROFILE=%s SSH_CONNECTION=%s\\n' \"${{LC_CCS_PROFILE-(unset)}}\" \
+                 \"${{SSH_CONNECTION:+set}}\" >> '{received}'\n\
+                 export HOME='{home}' CCS_HOME='{home}/.ccs' PATH='{path}'\n\
+                 {start_shell}\n",
+                received = received.display(),
+                home = home.display(),
+                path = path_with_bin().to_str().unwrap(),
+            ),
+        );
+        // The remote start-up file: the tests' prompt and the hook, as a user's would have it.
+        let startup = format!("{}\n{}\n", shell.setup(), shell.source_hook(""));
+        let startup_file = if shell.name == "zsh" {
+            home.join(".zshrc")
+        } else {
+            rc
+        };
+        std::fs::write(startup_file, startup).unwrap();
+
+        let client_key = std::fs::read_to_string(dir.join("client.pub")).unwrap();
+        std::fs::write(
+            dir.join("authorized_keys"),
+            format!(
+                "command=\"{}\",restrict,pty {}",
+                login.display(),
+                client_key.trim()
+            ),
+        )
+        .unwrap();
+
+        let accept = debian_lines(SERVER_CONFIG, "AcceptEnv");
+        let send = debian_lines(CLIENT_CONFIG, "SendEnv");
+        assert!(
+            accept.iter().any(|l| l.contains("LC_*")) && send.iter().any(|l| l.contains("LC_*")),
+            "Debian's files no longer pass LC_*: AcceptEnv {accept:?} in {SERVER_CONFIG}, \
+             SendEnv {send:?} in {CLIENT_CONFIG}"
+        );
+
+        let port = free_port();
+        let server_config = dir.join("sshd_config");
+        std::fs::write(
+            &server_config,
+            format!(
+                "ListenAddress 127.0.0.1:{port}\n\
+                 HostKey {dir}/host\n\
+                 PidFile none\n\
+                 UsePAM no\n\
+                 StrictModes no\n\
+                 AuthorizedKeysFile {dir}/authorized_keys\n\
+                 AuthenticationMethods publickey\n\
+                 PasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\n\
+                 PermitRootLogin prohibit-password\n\
+                 LoginGraceTime 10\n\
+                 PrintMotd no\n\
+                 PrintLastLog no\n\
+                 {accept}\n",
+                dir = dir.display(),
+                accept = accept.join("\n"),
+            ),
+        )
+        .unwrap();
+        let host_key = std::fs::read_to_string(dir.join("host.pub")).unwrap();
+        std::fs::write(
+            dir.join("known_hosts"),
+            format!("[127.0.0.1]:{port} {}", host_key.trim()),
+        )
+        .unwrap();
+        let client_config = dir.join("ssh_config");
+        std::fs::write(
+            &client_config,
+            format!(
+                "Host remote\n\
+                 \tHostName 127.0.0.1\n\
+                 \tPort {port}\n\
+                 \tUser {user}\n\
+                 \tIdentityFile {dir}/client\n\
+                 \tIdentitiesOnly yes\n\
+                 \tUserKnownHostsFile {dir}/known_hosts\n\
+                 \tGlobalKnownHostsFile /dev/null\n\
+                 \tStrictHostKeyChecking yes\n\
+                 \tBatchMode yes\n\
+                 \tRequestTTY yes\n\
+                 \tConnectTimeout 5\n\
+                 \tLogLevel ERROR\n\
+                 \t{send}\n",
+                user = run_id(&["-un"]),
+                dir = dir.display(),
+                send = send.join("\n\t"),
+            ),
+        )
+        .unwrap();
+
+        let log = std::fs::File::create(dir.join("sshd.log")).unwrap();
+        let sshd = Command::new(SSHD)
+            .args(["-D", "-e", "-f"])
+            .arg(&server_config)
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("cannot start sshd");
+        let mut remote = Remote {
+            sshd,
+            dir,
+            home,
+            client_config,
+        };
+        remote.wait_listening(port);
+        remote
+    }
+
+    fn wait_listening(&mut self, port: u16) {
+        let deadline = Instant::now() + START;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            let exited = self.sshd.try_wait().unwrap();
+            assert!(
+                exited.is_none() && Instant::now() < deadline,
+                "sshd is not listening on {port} (exited: {exited:?}):\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
+    }
+
+    /// A profile in the remote store.
+    fn create(&self, name: &str) -> PathBuf {
+        let out = Command::new(BIN)
+            .args(["create", name])
+            .env_clear()
+            .env("PATH", path_with_bin())
+            .env("HOME", &self.home)
+            .env("CCS_HOME", self.home.join(".ccs"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "remote ccs create: {out:?}");
+        self.home.join(".ccs/instances").join(name)
+    }
+
+    /// The line typed at the local shell to log in.
+    fn ssh(&self) -> String {
+        format!("ssh -F {} remote", self.client_config.display())
+    }
+
+    /// What each login received from sshd, one line each.
+    fn received(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("received"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let _ = self.sshd.kill();
+        let _ = self.sshd.wait();
+    }
+}
+
+fn write_script(path: &Path, text: &str) {
+    let mut file = std::fs::File::create(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// What the shell at hand is on: `CLAUDE_CONFIG_DIR|CCS_PROFILE|LC_CCS_PROFILE`, `-` for unset.
+fn where_am_i(shell: TestShell) -> String {
+    [
+        shell.print_or("%s|", "CLAUDE_CONFIG_DIR", "-"),
+        shell.print_or("%s|", "CCS_PROFILE", "-"),
+        shell.print_or("%s\\n", "LC_CCS_PROFILE", "-"),
+    ]
+    .join("; ")
+}
+
+/// Runs `command` in `term` and returns its one line of output.
+fn one_line(term: &mut Term, command: &str) -> String {
+    let step = term.run(command);
+    assert_eq!(
+        step.output.len(),
+        1,
+        "{command}: {:?}\nscreen:\n{}",
+        step.output,
+        term.screen()
+    );
+    step.output[0].clone()
+}
+
+/// The test's two ends, ready: the remote with `remote_profiles`, a local interactive `shell` on
+/// `work` with the hook installed (`flags`).
+struct Ends<'a> {
+    // Dropped first: the shells exit, and with them the ssh session, before sshd goes.
+    term: Term<'a>,
+    remote: Remote,
+    shell: TestShell,
+}
+
+fn ends<'a>(
+    sandbox: &'a Sandbox,
+    shell: TestShell,
+    flags: &str,
+    remote_profiles: &[&str],
+) -> Option<Ends<'a>> {
+    if !can_run(shell) || !can_run_sshd() {
+        return None;
+    }
+    let remote = Remote::start(sandbox, shell);
+    for name in remote_profiles {
+        remote.create(name);
+    }
+    sandbox.create("work");
+    let mut term = Term::start(sandbox, shell);
+    term.run(&shell.source_hook(flags));
+    let step = term.run("ccs use work");
+    assert!(
+        step.output.is_empty(),
+        "{:?}\n{}",
+        step.output,
+        term.screen()
+    );
+    Some(Ends {
+        term,
+        remote,
+        shell,
+    })
+}
+
+/// A shell on `work` with `--ssh` logs in; the remote login shell, whose start-up file has the
+/// plain hook, starts on the remote store's `work`, saying nothing; what travelled is the name.
+fn lands_on_the_clients_profile(shell: TestShell) {
+    let sandbox = Sandbox::new();
+    let Some(Ends {
+        mut term,
+        remote,
+        shell,
+    }) = ends(&sandbox, shell, "--ssh", &["work", "home"])
+    else {
+        return;
+    };
+    let local = sandbox.instance("work");
+    assert_eq!(
+        one_line(&mut term, &where_am_i(shell)),
+        format!("{}|work|work", local.display())
+    );
+
+    let step = term.run(&remote.ssh());
+    assert!(
+        step.output.is_empty(),
+        "{:?}\n{}",
+        step.output,
+        term.screen()
+    );
+    let remote_work = remote.home.join(".ccs/instances/work");
+    assert_eq!(
+        one_line(&mut term, &where_am_i(shell)),
+        format!("{}|work|work", remote_work.display()),
+        "the remote login shell is not on the remote work; sshd:\n{}",
+        remote.log()
+    );
+    assert_eq!(
+        remote.received(),
+        ["LC_CCS_PROFILE=work SSH_CONNECTION=set"],
+        "only the name travels"
+    );
+    // The remote shell carries the name on: a switch there keeps it in step.
+    term.run("ccs use home");
+    assert_eq!(
+        one_line(&mut term, &where_am_i(shell)),
+        format!(
+            "{}|home|home",
+            remote.home.join(".ccs/instances/home").display()
+        )
+    );
+    term.run("exit");
+    assert_eq!(
+        one_line(&mut term, &where_am_i(shell)),
+        format!("{}|work|work", local.display()),
+        "back home, the local shell is where it was"
+    );
+}
+
+#[test]
+fn bash_login_lands_on_the_clients_profile() {
+    lands_on_the_clients_profile(BASH);
+}
+
+#[test]
+fn zsh_login_lands_on_the_clients_profile() {
+    lands_on_the_clients_profile(ZSH);
+}
+
+#[test]
+fn fish_login_lands_on_the_clients_profile() {
+    lands_on_the_clients_profile(FISH);
+}
+
+/// A name the remote has no profile of: one line at login, no switch, and nothing again from a
+/// shell started in that login.
+#[test]
+fn a_name_with_no_profile_there_is_said_once() {
+    let sandbox = Sandbox::new();
+    let Some(Ends {
+        mut term,
+        remote,
+        shell,
+    }) = ends(&sandbox, BASH, "--ssh", &["home"])
+    else {
+        return;
+    };
+    let step = term.run(&remote.ssh());
+    assert_eq!(
+        step.output,
+        [
+            "ccs: the ssh client is on profile 'work': profile 'work' does not exist (profiles: \
+             home); staying on Claude Code's default (~/.claude)"
+        ],
+        "{}",
+        term.screen()
+    );
+    assert_eq!(one_line(&mut term, &where_am_i(shell)), "-|-|");
+    // A shell started from the login: the name was used once, nothing to say.
+    let step = term.run(&format!(
+        "bash --rcfile {} --noprofile -i",
+        remote.home.join("rc").display()
+    ));
+    assert!(
+        step.output.is_empty(),
+        "{:?}\n{}",
+        step.output,
+        term.screen()
+    );
+    assert_eq!(one_line(&mut term, &where_am_i(shell)), "-|-|");
+    term.run("exit");
+}
+
+/// A name that is no profile name (the other end is another machine): said once, no switch,
+/// and the remote's default profile is where the login starts, as without a name.
+#[test]
+fn an_invalid_name_is_said_once_and_not_used() {
+    let sandbox = Sandbox::new();
+    let Some(Ends {
+        mut term,
+        remote,
+        shell,
+    }) = ends(&sandbox, BASH, "", &["work", "home"])
+    else {
+        return;
+    };
+    let out = Command::new(BIN)
+        .args(["default", "home"])
+        .env_clear()
+        .env("HOME", &remote.home)
+        .env("CCS_HOME", remote.home.join(".ccs"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    term.run("export LC_CCS_PROFILE='../work'");
+    let step = term.run(&remote.ssh());
+    assert_eq!(step.output.len(), 1, "{}", term.screen());
+    assert!(
+        step.output[0].starts_with(
+            "ccs: ignoring the name the ssh client sent: invalid profile name \"../work\""
+        ) && step.output[0].ends_with("; staying on profile 'home', the default here"),
+        "{}",
+        term.screen()
+    );
+    assert_eq!(
+        one_line(&mut term, &where_am_i(shell)),
+        format!(
+            "{}|home|home",
+            remote.home.join(".ccs/instances/home").display()
+        )
+    );
+    term.run("exit");
+}
+
+/// Without --ssh nothing is sent, and the remote login starts as it would anyway.
+#[test]
+fn without_the_opt_in_nothing_travels() {
+    let sandbox = Sandbox::new();
+    let Some(Ends {
+        mut term,
+        remote,
+        shell,
+    }) = ends(&sandbox, BASH, "", &["work"])
+    else {
+        return;
+    };
+    assert_eq!(
+        one_line(&mut term, &where_am_i(shell)),
+        format!("{}|work|-", sandbox.instance("work").display())
+    );
+    let step = term.run(&remote.ssh());
+    assert!(
+        step.output.is_empty(),
+        "{:?}\n{}",
+        step.output,
+        term.screen()
+    );
+    assert_eq!(one_line(&mut term, &where_am_i(shell)), "-|-|-");
+    assert_eq!(
+        remote.received(),
+        ["LC_CCS_PROFILE=(unset) SSH_CONNECTION=set"]
+    );
+    term.run("exit");
+}
