@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::shells::TestShell;
+use crate::common::shells::{NU, TestShell};
 use crate::common::tmux::{BASH, FISH, Term, ZSH, can_run};
 use crate::common::{BIN, Sandbox, path_with_bin, required};
 
@@ -531,4 +531,63 @@ fn without_the_opt_in_nothing_travels() {
         ["LC_CCS_PROFILE=(unset) SSH_CONNECTION=set"]
     );
     term.run("exit");
+}
+
+/// nushell, which no sshd test logs in to (its hook is a file saved at each start): the same two
+/// ends, with sshd's part played by the environment it gives a session. The receiving end loads
+/// what its `ccs init nu` printed in a session with `SSH_CONNECTION` and the name; the sending
+/// end, with `--ssh`, keeps the name in step with each switch, as a child process sees it.
+#[test]
+fn nu_carries_and_receives_the_name() {
+    if !TestShell::nu_fetched() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let nu = |hook_env: &[(&str, &str)], flags: &[&str], script: &str| {
+        let mut init = sandbox.ccs(["init", "nu"].iter().chain(flags));
+        init.envs(hook_env.iter().copied());
+        let out = init.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let hook = sandbox.root.join("ccs-init.nu");
+        std::fs::write(&hook, &out.stdout).unwrap();
+        let file = sandbox.root.join("script.nu");
+        let source = format!("source {}\n", ccs::Shell::Nu.quote(hook.to_str().unwrap()));
+        std::fs::write(&file, source + script).unwrap();
+        let mut cmd = Command::new(NU.program);
+        cmd.args(NU.script_flags).arg(&file);
+        sandbox.env(&mut cmd);
+        cmd.envs(hook_env.iter().copied());
+        let run = cmd.output().unwrap();
+        (
+            String::from_utf8(run.stdout).unwrap(),
+            String::from_utf8(run.stderr).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    const CHILD: &str = "^sh -c 'echo \"${CLAUDE_CONFIG_DIR-unset}|${LC_CCS_PROFILE-unset}\"'\n";
+
+    let login = [
+        ("SSH_CONNECTION", "127.0.0.1 1 127.0.0.1 22"),
+        ("LC_CCS_PROFILE", "work"),
+    ];
+    let (out, err, said) = nu(&login, &[], CHILD);
+    assert_eq!(out, format!("{}|work\n", work.display()), "{err}{said}");
+    assert_eq!((err.as_str(), said.as_str()), ("", ""));
+
+    let nowhere = [
+        ("SSH_CONNECTION", "127.0.0.1 1 127.0.0.1 22"),
+        ("LC_CCS_PROFILE", "nope"),
+    ];
+    let (out, err, said) = nu(&nowhere, &[], CHILD);
+    assert_eq!(out, "unset|\n", "{err}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(
+        said.starts_with("ccs: the ssh client is on profile 'nope'"),
+        "{said}"
+    );
+
+    let script = format!("ccs use work\n{CHILD}ccs off\n{CHILD}");
+    let (out, err, _) = nu(&[], &["--ssh"], &script);
+    assert_eq!(out, format!("{}|work\nunset|\n", work.display()), "{err}");
 }
