@@ -14,6 +14,8 @@
 //! - [`locks`] and [`sessions`]: the client's lock directories and its records of running
 //!   sessions.
 //! - [`routes`]: settings and variables that take the login or the config dir elsewhere.
+//! - [`ssh`]: `claude ssh`, which today's CLI does not launch, and the socket its remote
+//!   sessions send their requests through.
 
 pub(crate) mod account;
 pub(crate) mod default_config;
@@ -23,6 +25,7 @@ pub(crate) mod layout;
 pub(crate) mod locks;
 pub(crate) mod routes;
 pub(crate) mod sessions;
+pub(crate) mod ssh;
 
 /// The Claude Code release every fact in this module was read from and the tests run.
 pub const VERSION: &str = "2.1.332";

@@ -9,13 +9,17 @@
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::api::{self, Options, StandIn};
+use crate::common::child::output_within;
 use crate::common::shells::{NU, TestShell};
 use crate::common::tmux::{BASH, FISH, Term, ZSH, can_run};
-use crate::common::{BIN, Sandbox, path_with_bin, required};
+use crate::common::{BIN, CLIENT_TIMEOUT, Sandbox, path_with_bin, required, stderr, stdout};
 
 /// Debian's ssh client configuration (package openssh-client), as it ships.
 const CLIENT_CONFIG: &str = "/etc/ssh/ssh_config";
@@ -590,4 +594,145 @@ fn nu_carries_and_receives_the_name() {
     let script = format!("ccs use work\n{CHILD}ccs off\n{CHILD}");
     let (out, err, _) = nu(&[], &["--ssh"], &script);
     assert_eq!(out, format!("{}|work\nunset|\n", work.display()), "{err}");
+}
+
+/// Today's client has no `claude ssh` launcher (see `src/claude_code/ssh.rs`): under a profile,
+/// `claude ssh devbox` runs no ssh at all; it is the prompt "ssh", sent on the profile's login
+/// like any other. Proven with an `ssh` on PATH that records any call.
+#[test]
+fn claude_ssh_is_a_prompt_to_todays_client() {
+    let Some(claude) = crate::common::claude() else {
+        return;
+    };
+    let api = StandIn::start(Options::default());
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let bin = sandbox.root.join("fake-bin");
+    std::fs::create_dir(&bin).unwrap();
+    let calls = sandbox.root.join("ssh-calls");
+    write_script(
+        &bin.join("ssh"),
+        &format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexit 255\n",
+            calls.display()
+        ),
+    );
+    let mut path = std::ffi::OsString::from(&bin);
+    path.push(":");
+    path.push(path_with_bin());
+    let mut run = sandbox.ccs(["exec", "work", "--"]);
+    run.arg(&claude)
+        .args(["ssh", "devbox"])
+        .env("PATH", path)
+        .env("ANTHROPIC_BASE_URL", &api.url)
+        .env("ANTHROPIC_API_KEY", "sk-ant-api03-fake")
+        .current_dir(&sandbox.home);
+    let out = output_within(&mut run, CLIENT_TIMEOUT);
+    assert!(
+        out.status.success() && stdout(&out).contains(api::ANSWER),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(!calls.exists(), "the client ran ssh");
+    // The first word is the prompt; the host, an extra argument, is dropped.
+    let turn = &api.messages()[0]["messages"][0]["content"];
+    let typed = turn.as_array().and_then(|c| c.last()).map(|c| &c["text"]);
+    assert_eq!(typed, Some(&serde_json::json!("ssh")), "{turn}");
+    assert!(work.join("projects").is_dir(), "the turn is the profile's");
+}
+
+/// The remote end of a `claude ssh` session (Claude Desktop's launcher starts it): with
+/// `ANTHROPIC_UNIX_SOCKET` and the placeholder token the client sends every request to the
+/// socket, where the launcher adds its own login. The profile's login is never sent, whichever
+/// profile the remote shell is on; `ccs use` and `ccs doctor` say so.
+#[test]
+fn a_claude_ssh_remote_sends_the_launchers_login_not_the_profiles() {
+    let Some(claude) = crate::common::claude() else {
+        return;
+    };
+    let api = StandIn::start(Options::default());
+    let sandbox = Sandbox::new();
+    let work = sandbox.create("work");
+    let token = "sk-ant-oat01-the-profiles-own";
+    std::fs::write(
+        work.join(".credentials.json"),
+        format!(
+            r#"{{"claudeAiOauth":{{"accessToken":"{token}","refreshToken":"sk-ant-ort01-x","expiresAt":4102444800000,"scopes":["user:inference","user:profile"],"subscriptionType":"max"}}}}"#
+        ),
+    )
+    .unwrap();
+    let socket = sandbox.root.join("launcher.sock");
+    let seen = relay(&socket, api.url.trim_start_matches("http://"));
+    // Plain HTTP on the socket (the stand-in speaks no TLS): the base URL's host is only the
+    // Host header, the connection is the socket's.
+    let launched = [
+        ("ANTHROPIC_UNIX_SOCKET", socket.to_str().unwrap()),
+        ("CLAUDE_CODE_OAUTH_TOKEN", "ssh-placeholder"),
+        ("ANTHROPIC_BASE_URL", "http://localhost"),
+    ];
+    let mut run = sandbox.ccs(["exec", "work", "--"]);
+    run.arg(&claude)
+        .args(["-p", "hi"])
+        .envs(launched)
+        .current_dir(&sandbox.home);
+    let out = output_within(&mut run, CLIENT_TIMEOUT);
+    assert!(
+        out.status.success() && stdout(&out).contains(api::ANSWER),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let sent = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert!(
+        sent.contains("POST /v1/messages"),
+        "the turn went elsewhere"
+    );
+    assert!(sent.contains("ssh-placeholder"), "{sent}");
+    assert!(!sent.contains(token), "the profile's login was sent");
+    assert!(
+        stderr(&out).contains("ANTHROPIC_UNIX_SOCKET is set"),
+        "{}",
+        stderr(&out)
+    );
+    let mut doctor = sandbox.ccs(["doctor"]);
+    doctor.envs(launched);
+    assert!(stdout(&doctor.output().unwrap()).contains("ANTHROPIC_UNIX_SOCKET is set"));
+}
+
+/// A Unix socket at `socket` whose connections are relayed to the TCP address `to`, what the
+/// client sends kept (a bounded number of connections, each on its own threads).
+fn relay(socket: &Path, to: &str) -> Arc<Mutex<Vec<u8>>> {
+    let listener = UnixListener::bind(socket).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let to = to.to_owned();
+    let kept = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(200) {
+            let Ok(mut from_client) = conn else { continue };
+            let Ok(mut to_api) = TcpStream::connect(&to) else {
+                continue;
+            };
+            let (mut client_back, mut api_back) = (
+                from_client.try_clone().unwrap(),
+                to_api.try_clone().unwrap(),
+            );
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut api_back, &mut client_back);
+                let _ = client_back.shutdown(std::net::Shutdown::Write);
+            });
+            let kept = kept.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = std::io::Read::read(&mut from_client, &mut buf) {
+                    if n == 0 || to_api.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    kept.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+                let _ = to_api.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    seen
 }
