@@ -594,6 +594,23 @@ fn nu_carries_and_receives_the_name() {
     let script = format!("ccs use work\n{CHILD}ccs off\n{CHILD}");
     let (out, err, _) = nu(&[], &["--ssh"], &script);
     assert_eq!(out, format!("{}|work\nunset|\n", work.display()), "{err}");
+
+    // The pin auto-switch, into a pinned tree and out of it (the hook's own restore).
+    let home = sandbox.create("home");
+    let pinned = sandbox.root.join("pinned");
+    std::fs::create_dir(&pinned).unwrap();
+    std::fs::write(pinned.join(".ccs-profile"), "home\n").unwrap();
+    let cd = |dir: &Path| {
+        let dir = ccs::Shell::Nu.quote(dir.to_str().unwrap());
+        format!("cd {dir}\n__ccs_auto_switch\n{CHILD}")
+    };
+    let script = format!("ccs use work\n{}{}", cd(&pinned), cd(&sandbox.root));
+    let (out, err, _) = nu(&[], &["--ssh", "--auto"], &script);
+    assert_eq!(
+        out,
+        format!("{}|home\n{}|work\n", home.display(), work.display()),
+        "{err}"
+    );
 }
 
 /// Today's client has no `claude ssh` launcher (see `src/claude_code/ssh.rs`): under a profile,
@@ -735,4 +752,35 @@ fn relay(socket: &Path, to: &str) -> Arc<Mutex<Vec<u8>>> {
         }
     });
     seen
+}
+
+/// The pin auto-switch keeps the name in step both ways: entering a pinned tree (a switch ccs
+/// prints) and leaving it (the hook restores what it saved, in shell code of its own).
+#[test]
+fn the_pin_auto_switch_keeps_the_name_in_step() {
+    for shell in [BASH, ZSH, FISH] {
+        if !shell.here() {
+            continue;
+        }
+        let sandbox = Sandbox::new();
+        sandbox.create("work");
+        sandbox.create("home");
+        let pinned = sandbox.home.join("pinned");
+        std::fs::create_dir(&pinned).unwrap();
+        std::fs::write(pinned.join(".ccs-profile"), "home\n").unwrap();
+        let after_cd = shell.after_cd.unwrap_or("");
+        let print = shell.print_or("%s\\n", "LC_CCS_PROFILE", "-");
+        let script = format!(
+            "{}\nccs use work\n{print}\ncd pinned\n{after_cd}\n{print}\ncd ..\n{after_cd}\n{print}\n",
+            shell.source_hook("--ssh --auto"),
+        );
+        let out = sandbox.shell(shell, &format!("cd {}\n{script}", sandbox.home.display()));
+        assert_eq!(
+            stdout(&out),
+            "work\nhome\nwork\n",
+            "{}: {}",
+            shell.name,
+            stderr(&out)
+        );
+    }
 }
