@@ -1,5 +1,5 @@
 //! `claude ssh`: what today's client does with it, and which login a session it runs on the
-//! remote host uses. Read from the client at [`super::VERSION`] (`strings` of the native binary;
+//! remote host uses. Read from the client at `VERSION` (`strings` of the native binary;
 //! the names are its minified ones) and run in `tests/it/ssh.rs`.
 //!
 //! - **There is no `claude ssh` command in the CLI.** The settings schema still describes
@@ -24,7 +24,7 @@
 //!   launcher adds its credential ("the claude ssh launcher injects a different credential than
 //!   the one this policy was fetched with"). The remote config dir's login is not sent, whichever
 //!   profile the remote shell is on (tested, with a relay on the socket): a route around the
-//!   login, in [`super::routes`].
+//!   login, in `routes`.
 //!
 //! So a profile's login reaches a remote host only by running the client there on a profile of
 //! that host's own: what `ccs init SHELL --ssh` carries the name for (see `docs/ssh.md`).
