@@ -1,11 +1,11 @@
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::{Outcome, carries_over_ssh};
+use super::{Outcome, active_profile, carries_over_ssh};
 
 use crate::claude_code::CONFIG_DIR_VAR;
 use crate::config::Config;
-use crate::contract::{PROFILE_VAR, SSH_CONNECTION_VAR, SSH_PROFILE_VAR};
+use crate::contract::{SSH_CONNECTION_VAR, SSH_PROFILE_VAR};
 use crate::profile_name::ProfileName;
 use crate::shell::{ENABLE_AUTO_SWITCH, ENABLE_PROMPT_PREFIX, Shell, Switch};
 use crate::store::Store;
@@ -73,9 +73,12 @@ impl Init {
 /// only warn: the hook must load whatever happens.
 fn start_code(shell: Shell, send_over_ssh: bool) -> String {
     let switch = if nonempty_env(CONFIG_DIR_VAR).is_some() {
-        // Carried already, when the parent carried it: kept as the parent left it.
-        (send_over_ssh && !carries_over_ssh()).then(|| {
-            let name = nonempty_env(PROFILE_VAR).and_then(|n| ProfileName::from_disk(&n));
+        // Set again from the config dir, the truth: an ssh login whose own start-up set
+        // `CLAUDE_CONFIG_DIR` would otherwise carry on the name its client sent.
+        (send_over_ssh || carries_over_ssh()).then(|| {
+            let name = Store::from_env()
+                .ok()
+                .and_then(|store| active_profile(&store));
             Switch::only_carried(name.as_ref().map_or("", ProfileName::as_str))
         })
     } else {

@@ -227,7 +227,7 @@ pub(crate) const ENABLE_AUTO_SWITCH: &str = "__ccs_enable_auto_switch\n";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::ALL_VARS;
+    use crate::contract::{ALL_VARS, HOOK_VAR};
 
     /// Each shell's quoting, by example (the round trips through real shells and the fuzz target
     /// test it on everything else).
@@ -347,12 +347,17 @@ mod tests {
                 assert!(hook.contains(enable.trim()), "{shell:?} lacks {enable}");
             }
             for word in hook.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-                if (word.starts_with("CCS_") || word.starts_with("CLAUDE_")) && word.len() > 5 {
+                let ours = ["CCS_", "CLAUDE_", "LC_CCS_"]
+                    .iter()
+                    .any(|p| word.starts_with(p));
+                if ours && word.len() > 5 {
                     assert!(ALL_VARS.contains(&word), "{shell:?} hook names {word}");
                 }
             }
             assert!(hook.contains(crate::contract::PIN_FILE), "{shell:?}");
-            for var in [CONFIG_DIR_VAR, PROFILE_VAR, crate::contract::HOOK_VAR] {
+            // The name carried over ssh too: leaving a pinned tree restores it in the hook's own
+            // code.
+            for var in [CONFIG_DIR_VAR, PROFILE_VAR, HOOK_VAR, SSH_PROFILE_VAR] {
                 assert!(hook.contains(var), "{shell:?} hook lacks {var}");
             }
         }

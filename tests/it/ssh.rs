@@ -784,3 +784,34 @@ fn the_pin_auto_switch_keeps_the_name_in_step() {
         );
     }
 }
+
+/// An ssh login whose own start-up already set `CLAUDE_CONFIG_DIR` keeps it, says nothing, and
+/// carries on the name of the profile it is on, not the one its client sent; a shell on no
+/// profile of the store carries none.
+#[test]
+fn a_login_with_its_own_config_dir_keeps_it() {
+    if !BASH.here() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let home = sandbox.create("home");
+    sandbox.create("work");
+    let elsewhere = sandbox.root.join("elsewhere");
+    for (dir, carried) in [(&home, "home"), (&elsewhere, "")] {
+        let mut cmd = sandbox.shell_command(BASH);
+        cmd.env("SSH_CONNECTION", "127.0.0.1 1 127.0.0.1 22")
+            .env("LC_CCS_PROFILE", "work")
+            .env("CLAUDE_CONFIG_DIR", dir);
+        let script = format!(
+            "{}\nprintf '%s|%s\\n' \"$CLAUDE_CONFIG_DIR\" \"$LC_CCS_PROFILE\"\n",
+            BASH.source_hook("")
+        );
+        let out = crate::common::child::output_with_input(
+            &mut cmd,
+            script.as_bytes(),
+            crate::common::child::CCS_TIMEOUT,
+        );
+        assert_eq!(stdout(&out), format!("{}|{carried}\n", dir.display()));
+        assert_eq!(stderr(&out), "");
+    }
+}
