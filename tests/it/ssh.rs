@@ -815,3 +815,23 @@ fn a_login_with_its_own_config_dir_keeps_it() {
         assert_eq!(stderr(&out), "");
     }
 }
+
+/// `ccs exec NAME -- ssh …` from a shell that carries the name sends NAME, not the shell's; from
+/// one that does not, nothing.
+#[test]
+fn exec_carries_its_profiles_name_only_where_the_shell_does() {
+    let sandbox = Sandbox::new();
+    sandbox.create("home");
+    let print = [
+        "exec",
+        "home",
+        "--",
+        "sh",
+        "-c",
+        "echo \"${LC_CCS_PROFILE-unset}\"",
+    ];
+    let mut carrying = sandbox.ccs(print);
+    carrying.env("LC_CCS_PROFILE", "work");
+    assert_eq!(stdout(&carrying.output().unwrap()), "home\n");
+    assert_eq!(stdout(&sandbox.run(print)), "unset\n");
+}
