@@ -113,6 +113,8 @@ function __ccs_apply_pin
         else
             set -e -g CLAUDE_CONFIG_DIR CCS_PROFILE
         end
+        # A shell that carries its profile's name over ssh carries the one it is back on.
+        set -q LC_CCS_PROFILE; and set -gx LC_CCS_PROFILE "$CCS_PROFILE"
         # Said only when leaving changes the profile: a pin that never applied changed nothing.
         set -l after (set -q CLAUDE_CONFIG_DIR; and echo set):"$CLAUDE_CONFIG_DIR"
         test "$before" = "$after"; and return 0

@@ -151,6 +151,8 @@ def --env __ccs_apply_pin [pin: record, quietly: bool] {
         } else {
             hide-env --ignore-errors CLAUDE_CONFIG_DIR CCS_PROFILE
         }
+        # A shell that carries its profile's name over ssh carries the one it is back on.
+        if 'LC_CCS_PROFILE' in $env { $env.LC_CCS_PROFILE = ($env.CCS_PROFILE? | default '') }
         # Said only when leaving changes the profile: a pin that never applied changed nothing.
         if $quiet or $before == ($env.CLAUDE_CONFIG_DIR? | to nuon) { return }
         let back = ([$env.CCS_PROFILE? $env.CLAUDE_CONFIG_DIR? 'the default ~/.claude']

@@ -142,6 +142,8 @@ function global:__ccs_auto_switch {
         $before = $env:CLAUDE_CONFIG_DIR
         $env:CLAUDE_CONFIG_DIR = $global:__ccs_saved_dir
         $env:CCS_PROFILE = $global:__ccs_saved_profile
+        # A shell that carries its profile's name over ssh carries the one it is back on.
+        if (Test-Path Env:LC_CCS_PROFILE) { $env:LC_CCS_PROFILE = [string]$env:CCS_PROFILE }
         # Said only when leaving changes the profile: a pin that never applied changed nothing.
         if (-not $env:CCS_AUTO_QUIET -and $before -cne $env:CLAUDE_CONFIG_DIR) {
             $back = if ($env:CCS_PROFILE) { $env:CCS_PROFILE } elseif ($env:CLAUDE_CONFIG_DIR) { $env:CLAUDE_CONFIG_DIR } else { 'the default ~/.claude' }

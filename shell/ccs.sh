@@ -112,6 +112,8 @@ __ccs_apply_pin() {
         else
             unset CLAUDE_CONFIG_DIR CCS_PROFILE
         fi
+        # A shell that carries its profile's name over ssh carries the one it is back on.
+        [[ -z ${LC_CCS_PROFILE+set} ]] || export LC_CCS_PROFILE="${CCS_PROFILE-}"
         # Said only when leaving changes the profile: a pin that never applied changed nothing.
         [[ -n ${CCS_AUTO_QUIET-} || $before == "${CLAUDE_CONFIG_DIR+set}:${CLAUDE_CONFIG_DIR-}" ]] ||
             printf 'ccs: left the pinned tree; back to %s\n' "${CCS_PROFILE:-${CLAUDE_CONFIG_DIR:-the default ~/.claude}}" >&2

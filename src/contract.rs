@@ -34,9 +34,21 @@ pub(crate) const PREVIOUS_VAR: &str = "CCS_PREVIOUS";
 /// environment, so that new panes and windows start on the same profile.
 pub(crate) const TMUX_VAR: &str = "TMUX";
 
+/// The active profile's name, carried to the hosts `ssh` logs in to. `LC_`, because the ssh
+/// client and server of Debian, Ubuntu and macOS pass every `LC_*` variable as they ship
+/// (`SendEnv LANG LC_*` in `ssh_config`, `AcceptEnv LANG LC_*` in `sshd_config`), so the name
+/// travels with no configuration on either side; glibc reads only the `LC_*` names of its own
+/// categories and ignores this one. Only the name, never a path or a login: the other end
+/// validates it and switches to its own profile of that name at start (`ccs init`). Present in
+/// a shell's environment (even empty) only after `ccs init SHELL --ssh` or an ssh login that
+/// brought it: then every switch keeps it equal to `CCS_PROFILE` (empty for none).
+pub(crate) const SSH_PROFILE_VAR: &str = "LC_CCS_PROFILE";
+/// sshd's own: set in every session it starts, so it marks a shell as a remote login.
+pub(crate) const SSH_CONNECTION_VAR: &str = "SSH_CONNECTION";
+
 /// Every variable above, for the test that holds the hooks to them.
 #[cfg(test)]
-pub(crate) const ALL_VARS: [&str; 9] = [
+pub(crate) const ALL_VARS: [&str; 10] = [
     CONFIG_DIR_VAR,
     PROFILE_VAR,
     HOME_VAR,
@@ -46,6 +58,7 @@ pub(crate) const ALL_VARS: [&str; 9] = [
     COMPLETE_VAR,
     AUTO_QUIET_VAR,
     PREVIOUS_VAR,
+    SSH_PROFILE_VAR,
 ];
 
 /// The member `ccs continue` adds to each line with usage it copies into another profile's

@@ -16,6 +16,8 @@
 //! - [`routes`]: settings and variables that take the login or the config dir elsewhere.
 //! - [`transcripts`]: where a conversation lives (its transcript and the directories of its own)
 //!   and what its transcript says about the accounts it ran under.
+//! - [`ssh`]: `claude ssh`, which today's CLI does not launch, and the socket its remote
+//!   sessions send their requests through.
 
 pub(crate) mod account;
 pub(crate) mod default_config;
@@ -25,6 +27,7 @@ pub(crate) mod layout;
 pub(crate) mod locks;
 pub(crate) mod routes;
 pub(crate) mod sessions;
+pub(crate) mod ssh;
 pub(crate) mod transcripts;
 
 /// The Claude Code release every fact in this module was read from and the tests run.

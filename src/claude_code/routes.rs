@@ -30,6 +30,12 @@ const ENV_OR_SETTINGS: &[Place] = &[Place::Env, Place::SettingsEnv];
 /// Every route, in the client's order of precedence where it has one.
 pub(crate) const ROUTES: &[Route] = &[
     Route {
+        name: super::ssh::SOCKET_VAR,
+        places: &[Place::Env],
+        effect: "Claude Code sends its API requests through that socket (a `claude ssh` session): \
+                 the launcher at its other end supplies the login, not the profile",
+    },
+    Route {
         name: "ANTHROPIC_AUTH_TOKEN",
         places: ENV_OR_SETTINGS,
         effect: "Claude Code uses it instead of the profile's login",

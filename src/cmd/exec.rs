@@ -5,9 +5,9 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 
 use super::tab::profile_names;
-use super::{Outcome, warn_about_login_routes};
+use super::{Outcome, carries_over_ssh, warn_about_login_routes};
 use crate::claude_code::CONFIG_DIR_VAR;
-use crate::contract::{HOOK_VAR, PROFILE_VAR};
+use crate::contract::{HOOK_VAR, PROFILE_VAR, SSH_PROFILE_VAR};
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use crate::ui;
@@ -63,6 +63,11 @@ pub(super) fn run_command(
         cmd.env(CONFIG_DIR_VAR, dir)
             .env(PROFILE_VAR, name.as_str())
             .env_remove(HOOK_VAR);
+        // A shell that carries its profile's name over ssh would otherwise send the wrong one
+        // from `ccs exec work -- ssh devbox`.
+        if carries_over_ssh() {
+            cmd.env(SSH_PROFILE_VAR, name.as_str());
+        }
     }
     let err = run_in_place(&mut cmd);
     let code = if err.kind() == std::io::ErrorKind::NotFound {

@@ -1,11 +1,13 @@
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::{Outcome, switch_code};
+use super::{Outcome, active_profile, carries_over_ssh};
 
 use crate::claude_code::CONFIG_DIR_VAR;
 use crate::config::Config;
-use crate::shell::{ENABLE_AUTO_SWITCH, ENABLE_PROMPT_PREFIX, Shell};
+use crate::contract::{SSH_CONNECTION_VAR, SSH_PROFILE_VAR};
+use crate::profile_name::ProfileName;
+use crate::shell::{ENABLE_AUTO_SWITCH, ENABLE_PROMPT_PREFIX, Shell, Switch};
 use crate::store::Store;
 use crate::ui;
 
@@ -21,7 +23,9 @@ use crate::ui;
 ///                                             ccs init nu | save -f ($nu.user-autoload-dirs | first | path join ccs.nu)
 ///
 /// The hook makes `ccs use` and `ccs off` change the shell they are typed in, and adds Tab
-/// completion; --prompt and --auto add the rest.
+/// completion; --prompt, --auto and --ssh add the rest. On a host reached by ssh, a new shell
+/// starts on the profile the ssh client was on (sent by --ssh) when this host has one of that
+/// name, else says so once.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct Init {
@@ -34,6 +38,10 @@ pub struct Init {
     /// Also switch profiles on `cd` into a tree pinned with `ccs pin`, and back on leaving
     #[arg(long)]
     auto: bool,
+    /// Also send the profile's name (never a path or a login) to the hosts `ssh` logs in to, in
+    /// LC_CCS_PROFILE, which Debian's, Ubuntu's and macOS's ssh pass as they ship
+    #[arg(long)]
+    ssh: bool,
 }
 
 impl Init {
@@ -45,7 +53,7 @@ impl Init {
         // .gitattributes): a CR breaks the POSIX shells.
         let mut hook = syntax.hook().replace("\r\n", "\n");
         hook.push_str(&syntax.wrap_completion(crate::shell::completion::registration(self.shell)));
-        hook.push_str(&syntax.at_start(default_profile_code(self.shell)));
+        hook.push_str(&syntax.at_start(start_code(self.shell, self.ssh)));
         if self.prompt {
             hook.push_str(ENABLE_PROMPT_PREFIX);
         }
@@ -56,26 +64,80 @@ impl Init {
     }
 }
 
-/// A new terminal starts on the default profile: the hook's own `ccs init` prints the switch, so
-/// it costs no extra process. A shell that inherited a config dir from its parent keeps it.
-/// Problems only warn: the hook must load whatever happens.
-fn default_profile_code(shell: Shell) -> String {
-    if std::env::var_os(CONFIG_DIR_VAR).is_some_and(|v| !v.is_empty()) {
-        return String::new();
-    }
-    let code = (|| -> Result<Option<String>> {
-        let store = Store::from_env()?;
-        let Some(name) = Config::load(&store)?.default_profile() else {
-            return Ok(None);
-        };
-        let (name, dir) = store
-            .find(&name)
-            .context("the default profile is unusable")?;
-        Ok(Some(switch_code(shell, &dir, &name)?))
-    })();
+/// The switch a new shell starts with, costing no extra process: the hook's own `ccs init`
+/// prints it. A shell that inherited a config dir from its parent keeps it. Otherwise an ssh
+/// login goes to the profile the client sent, when there is one of that name here, and any
+/// other shell (or a login whose name is no profile here, said once) to the default profile.
+/// A shell that carries the name over ssh always leaves with `LC_CCS_PROFILE` set to the profile
+/// it is on: a sent name is used once, not again by the shells started from this one. Problems
+/// only warn: the hook must load whatever happens.
+fn start_code(shell: Shell, send_over_ssh: bool) -> String {
+    let switch = if nonempty_env(CONFIG_DIR_VAR).is_some() {
+        // Set again from the config dir, the truth: an ssh login whose own start-up set
+        // `CLAUDE_CONFIG_DIR` would otherwise carry on the name its client sent.
+        (send_over_ssh || carries_over_ssh()).then(|| {
+            let name = Store::from_env()
+                .ok()
+                .and_then(|store| active_profile(&store));
+            Switch::only_carried(name.as_ref().map_or("", ProfileName::as_str))
+        })
+    } else {
+        let mut switch = start_switch().unwrap_or_else(|e| {
+            ui::warn(format_args!("not switching to the default profile: {e:#}"));
+            None
+        });
+        if send_over_ssh || carries_over_ssh() {
+            let carried = switch.get_or_insert_with(|| Switch::only_carried(""));
+            carried.carry_over_ssh();
+        }
+        switch
+    };
+    let code = switch.map(|s| shell.render(&s)).transpose();
     code.unwrap_or_else(|e| {
-        ui::warn(format_args!("not switching to the default profile: {e:#}"));
+        ui::warn(format_args!("not switching at start: {e:#}"));
         None
     })
     .unwrap_or_default()
+}
+
+/// The profile a shell with no config dir starts on: the one the ssh client sent when this
+/// host has it, else the default profile, else none.
+fn start_switch() -> anyhow::Result<Option<Switch>> {
+    let store = Store::from_env()?;
+    let sent = sent_over_ssh().map(|raw| {
+        let name = ProfileName::parse(&raw).context("ignoring the name the ssh client sent")?;
+        store
+            .find(&name)
+            .with_context(|| format!("the ssh client is on profile '{name}'"))
+    });
+    let staying = match sent {
+        Some(Ok((name, dir))) => return Ok(Some(Switch::to_profile(&dir, &name)?)),
+        Some(Err(e)) => Some(e),
+        None => None,
+    };
+    let default = Config::load(&store)?.default_profile();
+    let found = default
+        .map(|name| store.find(&name).context("the default profile is unusable"))
+        .transpose();
+    if let Some(e) = staying {
+        let here = match &found {
+            Ok(Some((name, _))) => format!("profile '{name}', the default here"),
+            _ => "Claude Code's default (~/.claude)".to_owned(),
+        };
+        ui::note(format_args!("{e:#}; staying on {here}"));
+    }
+    found?
+        .map(|(name, dir)| Switch::to_profile(&dir, &name))
+        .transpose()
+}
+
+/// The profile name an ssh client sent (`LC_CCS_PROFILE`), raw, in a shell sshd started.
+fn sent_over_ssh() -> Option<String> {
+    nonempty_env(SSH_CONNECTION_VAR)?;
+    nonempty_env(SSH_PROFILE_VAR)
+}
+
+/// A variable's value when it is set, non-empty and valid UTF-8.
+fn nonempty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }

@@ -44,7 +44,7 @@ use crate::claude_code::account::Account;
 use crate::claude_code::default_config::DefaultConfig;
 use crate::claude_code::routes;
 use crate::claude_code::sessions;
-use crate::contract::{PREVIOUS_VAR, TMUX_VAR};
+use crate::contract::{PREVIOUS_VAR, SSH_PROFILE_VAR, TMUX_VAR};
 use crate::disk;
 use crate::fsx;
 use crate::profile_name::ProfileName;
@@ -291,9 +291,18 @@ fn note_no_profiles() {
     ui::note("no profiles yet; create one with: ccs create <name>");
 }
 
-/// The code that switches `shell` to a profile.
-fn switch_code(shell: Shell, dir: &Path, name: &ProfileName) -> Result<String> {
-    shell.render(&Switch::to_profile(dir, name)?)
+/// Whether this shell carries its profile's name over ssh: it has `LC_CCS_PROFILE`, even empty
+/// (from `ccs init SHELL --ssh`, or from the ssh login that started it).
+fn carries_over_ssh() -> bool {
+    std::env::var_os(SSH_PROFILE_VAR).is_some()
+}
+
+/// `switch`, keeping the name carried over ssh in step when this shell carries one.
+fn carried(mut switch: Switch) -> Switch {
+    if carries_over_ssh() {
+        switch.carry_over_ssh();
+    }
+    switch
 }
 
 /// What `CCS_PREVIOUS` holds for "no profile": Claude Code's default, which no profile name can
@@ -314,10 +323,10 @@ fn switch_here(
 ) -> Result<(String, bool)> {
     let config_set = std::env::var_os(CONFIG_DIR_VAR).is_some_and(|v| !v.is_empty());
     let here = store.and_then(active_profile);
-    let mut switch = match to {
+    let mut switch = carried(match to {
         Some((dir, name)) => Switch::to_profile(dir, name)?,
         None => Switch::off(),
-    };
+    });
     let changes = match (to, &here) {
         (Some((_, name)), Some(here)) => name != here,
         (None, None) => config_set,
@@ -338,10 +347,10 @@ fn switch_here(
 /// The code that re-points a shell whose profile was renamed or removed (no switch of the
 /// person's: `CCS_PREVIOUS` stays), and its tmux session with it.
 fn repoint_code(shell: Shell, to: Target) -> Result<String> {
-    let mut switch = match to {
+    let mut switch = carried(match to {
         Some((dir, name)) => Switch::to_profile(dir, name)?,
         None => Switch::off(),
-    };
+    });
     switch.tmux = in_tmux();
     shell.render(&switch)
 }

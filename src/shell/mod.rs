@@ -21,7 +21,7 @@ use clap::ValueEnum;
 use clap_complete::env::EnvCompleter;
 
 use crate::claude_code::CONFIG_DIR_VAR;
-use crate::contract::PROFILE_VAR;
+use crate::contract::{PROFILE_VAR, SSH_PROFILE_VAR};
 use crate::profile_name::ProfileName;
 
 pub(crate) use detect::detect;
@@ -163,17 +163,39 @@ impl Switch {
         }
     }
 
-    /// The arguments of the one `tmux` command that gives the session the profile: the two
+    /// Also carry the profile's name over ssh (`LC_CCS_PROFILE`): the name this switch goes to,
+    /// or empty for none, so that the variable never names a profile the shell has left.
+    pub fn carry_over_ssh(&mut self) {
+        let name = self
+            .set
+            .iter()
+            .find(|(var, _)| *var == PROFILE_VAR)
+            .map_or_else(String::new, |(_, name)| name.clone());
+        self.set.retain(|(var, _)| *var != SSH_PROFILE_VAR);
+        self.set.push((SSH_PROFILE_VAR, name));
+    }
+
+    /// Only the name carried over ssh set to `name` (empty for none): what a shell that switches
+    /// nothing at start still sets, when it carries the name.
+    pub fn only_carried(name: &str) -> Self {
+        Self {
+            set: vec![(SSH_PROFILE_VAR, name.to_owned())],
+            unset: Vec::new(),
+            tmux: false,
+        }
+    }
+
+    /// The arguments of the one `tmux` command that gives the session the profile: the
     /// variables a new pane needs, nothing of this shell's own (`CCS_PREVIOUS`).
     fn tmux_words(&self) -> Vec<String> {
-        let mirrored = [CONFIG_DIR_VAR, PROFILE_VAR];
+        let mirrored = [CONFIG_DIR_VAR, PROFILE_VAR, SSH_PROFILE_VAR];
         let mut commands: Vec<Vec<String>> = Vec::new();
         for name in self.unset.iter().filter(|n| mirrored.contains(n)) {
             commands.push(vec!["set-environment".into(), "-r".into(), (*name).into()]);
         }
         for (name, value) in self.set.iter().filter(|(n, _)| mirrored.contains(n)) {
-            // A value never ends in `;` (tmux would split the command there): both are a
-            // profile's path and name.
+            // A value never ends in `;` (tmux would split the command there): each is a
+            // profile's path or name.
             commands.push(vec![
                 "set-environment".into(),
                 (*name).into(),
@@ -205,7 +227,7 @@ pub(crate) const ENABLE_AUTO_SWITCH: &str = "__ccs_enable_auto_switch\n";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::ALL_VARS;
+    use crate::contract::{ALL_VARS, HOOK_VAR};
 
     /// Each shell's quoting, by example (the round trips through real shells and the fuzz target
     /// test it on everything else).
@@ -288,6 +310,33 @@ mod tests {
         ));
     }
 
+    /// Carried over ssh, the variable holds the name the switch goes to, or empty for none, once;
+    /// inside tmux the session gets it too.
+    #[test]
+    fn a_carried_switch_sets_the_name_for_ssh() {
+        let name = ProfileName::parse("work").unwrap();
+        let mut on = Switch::to_profile(std::path::Path::new("/h/w"), &name).unwrap();
+        on.carry_over_ssh();
+        on.carry_over_ssh();
+        assert_eq!(
+            Shell::Bash.render(&on).unwrap(),
+            "export CLAUDE_CONFIG_DIR=/h/w;\nexport CCS_PROFILE=work;\nexport LC_CCS_PROFILE=work;\n"
+        );
+        let mut off = Switch::off();
+        off.carry_over_ssh();
+        off.tmux = true;
+        assert_eq!(
+            Shell::Bash.render(&off).unwrap(),
+            "unset CLAUDE_CONFIG_DIR CCS_PROFILE;\nexport LC_CCS_PROFILE='';\ncommand tmux \
+             set-environment -r CLAUDE_CONFIG_DIR ';' set-environment -r CCS_PROFILE ';' \
+             set-environment LC_CCS_PROFILE '' >/dev/null 2>&1 || :;\n"
+        );
+        assert_eq!(
+            Shell::Fish.render(&Switch::only_carried("")).unwrap(),
+            "set -gx LC_CCS_PROFILE '';\n"
+        );
+    }
+
     /// Every hook defines the functions the opt-in lines call, and names no variable or file of
     /// ccs's that `contract` does not define.
     #[test]
@@ -298,12 +347,17 @@ mod tests {
                 assert!(hook.contains(enable.trim()), "{shell:?} lacks {enable}");
             }
             for word in hook.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-                if (word.starts_with("CCS_") || word.starts_with("CLAUDE_")) && word.len() > 5 {
+                let ours = ["CCS_", "CLAUDE_", "LC_CCS_"]
+                    .iter()
+                    .any(|p| word.starts_with(p));
+                if ours && word.len() > 5 {
                     assert!(ALL_VARS.contains(&word), "{shell:?} hook names {word}");
                 }
             }
             assert!(hook.contains(crate::contract::PIN_FILE), "{shell:?}");
-            for var in [CONFIG_DIR_VAR, PROFILE_VAR, crate::contract::HOOK_VAR] {
+            // The name carried over ssh too: leaving a pinned tree restores it in the hook's own
+            // code.
+            for var in [CONFIG_DIR_VAR, PROFILE_VAR, HOOK_VAR, SSH_PROFILE_VAR] {
                 assert!(hook.contains(var), "{shell:?} hook lacks {var}");
             }
         }

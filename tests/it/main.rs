@@ -65,6 +65,8 @@ mod share_items;
 mod shared;
 mod shells;
 #[cfg(unix)]
+mod ssh;
+#[cfg(unix)]
 mod switching;
 mod usage;
 mod usage_claude;
