@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use memchr::memmem;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::dedup::{Entry, Key, NO_MODEL, key};
+use super::dedup::{Entry, Key, NO_MODEL, key, model_index};
 use super::limits::LimitEvent;
 use super::line::{self, Record};
 
@@ -318,24 +318,16 @@ impl Counted {
         Entry {
             timestamp: r.timestamp,
             tokens: r.tokens,
-            model: r.model.as_deref().map_or(NO_MODEL, |m| self.model_index(m)),
+            model: r
+                .model
+                .as_deref()
+                .map_or(NO_MODEL, |m| model_index(&mut self.models, m)),
             message: id(&r.message_id),
             request: id(&r.request_id),
             session: r.session_id.as_deref().map_or(path_session, key),
             sidechain: r.sidechain,
             has_speed: r.has_speed,
         }
-    }
-
-    fn model_index(&mut self, model: &str) -> u16 {
-        if let Some(at) = self.models.iter().position(|m| m == model) {
-            return at as u16;
-        }
-        if self.models.len() >= usize::from(NO_MODEL) {
-            return NO_MODEL;
-        }
-        self.models.push(model.to_owned());
-        (self.models.len() - 1) as u16
     }
 
     /// The model name an entry of this file points at.
