@@ -15,6 +15,7 @@
 //! broken, its records) unknown, and every transcript is counted afresh; a cache that cannot be
 //! written is not an error. It holds no message text: ids only as hashes, model names, counts.
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -22,7 +23,7 @@ use std::path::Path;
 use super::Tokens;
 use super::dedup::{Entry, key};
 use super::limits::LimitEvent;
-use super::scan::{Counted, Stat, fingerprint};
+use super::scan::{Counted, Listing, Stat, fingerprint};
 use super::tally::{LastBlock, Recent, Summary, Tally};
 use crate::fsx;
 
@@ -59,6 +60,8 @@ pub(crate) struct Head {
     pub limit: Option<LimitEvent>,
     /// Sorted by `rel`.
     pub files: Vec<Known>,
+    /// The directories' entries, for the walk; sorted by `rel`.
+    pub listings: Vec<Listing>,
     /// The open cache, where the ledger starts: read from the same file as the head even if
     /// another `ccs` replaces the cache meanwhile.
     rest: Option<File>,
@@ -101,11 +104,25 @@ pub(crate) fn load(path: &Path) -> Option<Head> {
 }
 
 /// Writes the cache (without fsync: a cache lost in a crash is counted again).
-pub(crate) fn save(path: &Path, summary: &Summary, limit: Option<&LimitEvent>, files: &Files) {
-    let _ = fsx::replace_file(path, &encode(summary, limit, files), 0o600, false);
+pub(crate) fn save(path: &Path, saved: &Saved) {
+    let _ = fsx::replace_file(path, &encode(saved), 0o600, false);
 }
 
-pub(crate) fn encode(summary: &Summary, limit: Option<&LimitEvent>, files: &Files) -> Vec<u8> {
+/// What a cache is written from.
+pub(crate) struct Saved<'a> {
+    pub summary: &'a Summary,
+    pub limit: Option<&'a LimitEvent>,
+    pub files: &'a Files,
+    pub listings: &'a [Listing],
+}
+
+pub(crate) fn encode(saved: &Saved) -> Vec<u8> {
+    let Saved {
+        summary,
+        limit,
+        files,
+        listings,
+    } = *saved;
     let mut head = Out(Vec::with_capacity(
         256 + summary.recent.len() * RECENT_SIZE + files.len() * 160,
     ));
@@ -119,6 +136,18 @@ pub(crate) fn encode(summary: &Summary, limit: Option<&LimitEvent>, files: &File
         head.text(rel);
         head.stat(&c.stat);
         head.u32(c.broken);
+    }
+    head.u32(listings.len() as u32);
+    for l in listings {
+        head.text(&l.rel);
+        head.stat(&l.stat);
+        for names in [&l.dirs, &l.files, &l.links] {
+            head.u32(names.len() as u32);
+            for name in names {
+                // Only listings of UTF-8 names are kept (scan::walk).
+                head.text(&name.to_string_lossy());
+            }
+        }
     }
     let entries: usize = files
         .iter()
@@ -166,10 +195,29 @@ fn decode_head(bytes: &[u8]) -> Option<Head> {
             broken: r.u32()?,
         });
     }
+    let count = r.u32()?;
+    let mut listings = Vec::with_capacity(count.min(1 << 20) as usize);
+    for _ in 0..count {
+        let (rel, stat) = (r.text()?, r.stat()?);
+        let mut names = || {
+            (0..r.u32()?)
+                .map(|_| r.text().map(OsString::from))
+                .collect::<Option<Vec<_>>>()
+        };
+        let (dirs, files, links) = (names()?, names()?, names()?);
+        listings.push(Listing {
+            rel,
+            stat,
+            dirs,
+            files,
+            links,
+        });
+    }
     r.0.is_empty().then_some(Head {
         summary,
         limit,
         files,
+        listings,
         rest: None,
     })
 }
@@ -514,6 +562,32 @@ mod tests {
         summarize(&mut replies, 1)
     }
 
+    fn listings() -> Vec<Listing> {
+        let stat = Stat {
+            dev: 1,
+            ino: 9,
+            size: 4096,
+            mtime: (10, 11),
+            ctime: (12, 13),
+        };
+        vec![
+            Listing {
+                rel: String::new(),
+                stat,
+                dirs: vec!["p".into()],
+                files: vec![],
+                links: vec!["elsewhere".into()],
+            },
+            Listing {
+                rel: "p".into(),
+                stat: Stat { ino: 10, ..stat },
+                dirs: vec![],
+                files: vec!["a.jsonl".into(), "b.jsonl".into()],
+                links: vec![],
+            },
+        ]
+    }
+
     fn written(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("work");
@@ -527,10 +601,17 @@ mod tests {
         let summary = summary_of(&files);
         assert!(summary.last_block.is_some() && summary.recent.len() == 3);
         let limit = &files[0].1.limits[0];
-        let (_dir, path) = written(&encode(&summary, Some(limit), &files));
+        let listings = listings();
+        let (_dir, path) = written(&encode(&Saved {
+            summary: &summary,
+            limit: Some(limit),
+            files: &files,
+            listings: &listings,
+        }));
         let head = load(&path).unwrap();
         assert_eq!(head.summary, summary);
         assert_eq!(head.limit.as_ref(), Some(limit));
+        assert_eq!(head.listings, listings);
         let known: Vec<(&str, Stat, u32)> = head
             .files
             .iter()
@@ -545,19 +626,30 @@ mod tests {
         );
         assert_eq!(head.ledger(), files);
 
-        let (_dir, path) = written(&encode(&Summary::default(), None, &Vec::new()));
+        let (_dir, path) = written(&encode(&Saved {
+            summary: &Summary::default(),
+            limit: None,
+            files: &Vec::new(),
+            listings: &[],
+        }));
         let head = load(&path).unwrap();
         assert_eq!(
             (head.summary.clone(), head.limit.clone()),
             (Summary::default(), None)
         );
+        assert_eq!(head.listings, []);
         assert_eq!(head.ledger(), Vec::new());
     }
 
     #[test]
     fn a_cache_that_does_not_read_back_exactly_is_unknown() {
         let files = sample();
-        let bytes = encode(&summary_of(&files), None, &files);
+        let bytes = encode(&Saved {
+            summary: &summary_of(&files),
+            limit: None,
+            files: &files,
+            listings: &listings(),
+        });
         let head_end = MAGIC.len() + 24 + {
             let len: [u8; 8] = bytes[MAGIC.len() + 16..][..8].try_into().unwrap();
             u64::from_le_bytes(len) as usize

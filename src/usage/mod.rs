@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::contract::USAGE_CACHE_DIR;
+use crate::fsx;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use limits::LimitEvent;
@@ -120,10 +121,15 @@ pub(crate) struct Problems {
 /// changed since the last count, and keeps what was counted for next time.
 pub(crate) fn measure(store: &Store, dirs: &[(Owner, &Path)], now: Millis) -> Vec<Report> {
     let cache_dir = store.root().join(USAGE_CACHE_DIR);
-    let mut plans: Vec<Plan> = dirs
-        .iter()
-        .map(|(owner, dir)| Plan::new(&cache_dir.join(owner.key()), dir, now))
-        .collect();
+    // A walk is one `stat` per transcript and directory, waiting on the kernel: profiles are
+    // walked on threads.
+    let mut plans: Vec<Option<Plan>> = dirs.iter().map(|_| None).collect();
+    fsx::in_parallel(dirs, &mut plans, 1, |plans, dirs| {
+        for (plan, (owner, dir)) in plans.iter_mut().zip(dirs) {
+            *plan = Some(Plan::new(&cache_dir.join(owner.key()), dir, now));
+        }
+    });
+    let mut plans: Vec<Plan> = plans.into_iter().flatten().collect();
     read_changed(&mut plans);
     plans.into_iter().map(|plan| plan.finish(now)).collect()
 }
@@ -183,7 +189,8 @@ enum Slot {
 impl Plan {
     fn new(cache_path: &Path, dir: &Path, now: Millis) -> Plan {
         let head = cache::load(cache_path);
-        let walk = scan::walk(&dir.join("projects"));
+        let listed = head.as_ref().map_or(&[][..], |h| &h.listings);
+        let walk = scan::walk(&dir.join("projects"), listed, now);
         let mut plan = Plan {
             cache: cache_path.to_path_buf(),
             walk,
@@ -263,7 +270,13 @@ impl Plan {
         let summary = summarize(&kept, now);
         let limit = newest_limit(&kept);
         if changed {
-            cache::save(&self.cache, &summary, limit.as_ref(), &kept);
+            let saved = cache::Saved {
+                summary: &summary,
+                limit: limit.as_ref(),
+                files: &kept,
+                listings: &self.walk.listings,
+            };
+            cache::save(&self.cache, &saved);
         }
         report(&summary, limit, problems, now)
     }
