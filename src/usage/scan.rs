@@ -105,7 +105,9 @@ pub(crate) struct Listing {
     pub links: Vec<OsString>,
 }
 
-/// How long a directory must have been left alone for its listing to be kept.
+/// How long a directory must have been left alone for its listing to be kept (never where
+/// directories have no times a `stat` shows: see [`settled`]).
+#[cfg(unix)]
 const SETTLED: Millis = 2000;
 
 /// Every `*.jsonl` file under `projects`, which need not exist, at `now`. `listed`: the
