@@ -54,6 +54,19 @@ pub(crate) struct Entry {
 
 pub(crate) const NO_MODEL: u16 = u16::MAX;
 
+/// The index of `model` in a table of model names, added if new; [`NO_MODEL`] once the table
+/// is full (65,535 names).
+pub(crate) fn model_index(models: &mut Vec<String>, model: &str) -> u16 {
+    if let Some(at) = models.iter().position(|m| m == model) {
+        return at as u16;
+    }
+    if models.len() >= usize::from(NO_MODEL) {
+        return NO_MODEL;
+    }
+    models.push(model.to_owned());
+    (models.len() - 1) as u16
+}
+
 /// The records that remain once copies are dropped, in order of first appearance. `items` are
 /// in the order they were read; `entry` gives each one's record.
 pub(crate) fn survivors<T>(items: &[T], entry: impl Fn(&T) -> &Entry) -> Vec<&T> {

@@ -32,11 +32,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::contract::USAGE_CACHE_DIR;
+use crate::fsx;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use limits::LimitEvent;
 use scan::Counted;
-use tally::{Counted as Reply, Sums};
+use tally::{Counted as Reply, Summary, Sums};
 use time::Millis;
 
 /// Whose use ccs keeps beside the store (what was counted, in `usage-cache/`, and the recorded
@@ -122,10 +123,15 @@ pub(crate) struct Problems {
 /// changed since the last count, and keeps what was counted for next time.
 pub(crate) fn measure(store: &Store, dirs: &[(Owner, &Path)], now: Millis) -> Vec<Report> {
     let cache_dir = store.root().join(USAGE_CACHE_DIR);
-    let mut plans: Vec<Plan> = dirs
-        .iter()
-        .map(|(owner, dir)| Plan::new(&cache_dir.join(owner.key()), dir))
-        .collect();
+    // A walk is one `stat` per transcript and directory, waiting on the kernel: profiles are
+    // walked on threads.
+    let mut plans: Vec<Option<Plan>> = dirs.iter().map(|_| None).collect();
+    fsx::in_parallel(dirs, &mut plans, 1, |plans, dirs| {
+        for (plan, (owner, dir)) in plans.iter_mut().zip(dirs) {
+            *plan = Some(Plan::new(&cache_dir.join(owner.key()), dir, now));
+        }
+    });
+    let mut plans: Vec<Plan> = plans.into_iter().flatten().collect();
     read_changed(&mut plans);
     plans.into_iter().map(|plan| plan.finish(now)).collect()
 }
@@ -166,8 +172,11 @@ pub(crate) fn prune(store: &Store, profiles: &[ProfileName]) {
 struct Plan {
     cache: PathBuf,
     walk: scan::Walk,
-    /// Parallel to `walk.files`.
+    /// Parallel to `walk.files`; empty when `unchanged`.
     files: Vec<Slot>,
+    /// The cache's head, when every file is as it says and its summary answers for now: then
+    /// nothing more is read.
+    unchanged: Option<cache::Head>,
     /// A file was read or is gone since the cache was written.
     changed: bool,
 }
@@ -180,11 +189,29 @@ enum Slot {
 }
 
 impl Plan {
-    fn new(cache_path: &Path, dir: &Path) -> Plan {
-        let mut cached = cache::load(cache_path).into_iter().peekable();
-        let walk = scan::walk(&dir.join("projects"));
+    fn new(cache_path: &Path, dir: &Path, now: Millis) -> Plan {
+        let head = cache::load(cache_path);
+        let listed = head.as_ref().map_or(&[][..], |h| &h.listings);
+        let walk = scan::walk(&dir.join("projects"), listed, now);
+        let mut plan = Plan {
+            cache: cache_path.to_path_buf(),
+            walk,
+            files: Vec::new(),
+            unchanged: None,
+            changed: false,
+        };
+        let Some(head) = head else {
+            plan.files = plan.walk.files.iter().map(|_| Slot::Read(None)).collect();
+            return plan;
+        };
+        if head.summary.answers_for(now) && all_as_known(&plan.walk.files, &head.files) {
+            plan.unchanged = Some(head);
+            return plan;
+        }
+        let mut cached = head.ledger().into_iter().peekable();
         let mut changed = false;
-        let files = walk
+        plan.files = plan
+            .walk
             .files
             .iter()
             .map(|found| {
@@ -198,13 +225,8 @@ impl Plan {
                 }
             })
             .collect();
-        changed |= cached.next().is_some();
-        Plan {
-            cache: cache_path.to_path_buf(),
-            walk,
-            files,
-            changed,
-        }
+        plan.changed = changed | cached.next().is_some();
+        plan
     }
 
     /// Sums up, and saves the cache when anything was read.
@@ -214,6 +236,13 @@ impl Plan {
             unreadable: self.walk.unreadable,
             ..Problems::default()
         };
+        if let Some(head) = self.unchanged {
+            for known in head.files.into_iter().filter(|k| k.broken > 0) {
+                problems.broken_lines += u64::from(known.broken);
+                problems.broken_files.push(known.rel);
+            }
+            return report(&head.summary, head.limit, problems, now);
+        }
         let mut kept: cache::Files = Vec::with_capacity(self.files.len());
         let mut changed = self.changed;
         for (found, slot) in self.walk.files.into_iter().zip(self.files) {
@@ -240,13 +269,28 @@ impl Plan {
                 problems.broken_files.push(rel.clone());
             }
         }
+        let summary = summarize(&kept, now);
+        let limit = newest_limit(&kept);
         if changed {
-            cache::save(&self.cache, &kept);
+            let saved = cache::Saved {
+                summary: &summary,
+                limit: limit.as_ref(),
+                files: &kept,
+                listings: &self.walk.listings,
+            };
+            cache::save(&self.cache, &saved);
         }
-        let mut report = sum_up(&kept, now);
-        report.problems = problems;
-        report
+        report(&summary, limit, problems, now)
     }
+}
+
+/// Whether the transcripts found are exactly those known, each in the state known.
+fn all_as_known(found: &[scan::Found], known: &[cache::Known]) -> bool {
+    found.len() == known.len()
+        && found
+            .iter()
+            .zip(known)
+            .all(|(f, k)| f.rel == k.rel && f.stat == k.stat)
 }
 
 /// Reads every file that changed, of all profiles at once, on as many threads as there are
@@ -311,8 +355,8 @@ fn read_changed(plans: &mut [Plan]) {
     }
 }
 
-/// The sums and the holding limit over a profile's counted files.
-fn sum_up(files: &cache::Files, now: Millis) -> Report {
+/// What the sums need of a profile's counted files, copies dropped (see `dedup`).
+fn summarize(files: &cache::Files, now: Millis) -> Summary {
     // Each entry with the file it came from, whose table names its model.
     let entries: Vec<(&Counted, &dedup::Entry)> = files
         .iter()
@@ -326,26 +370,34 @@ fn sum_up(files: &cache::Files, now: Millis) -> Report {
             model: c.model(e),
         })
         .collect();
-    let sums = tally::sums(&mut replies, now);
-    let limit = holding_limit(files, sums.last_reply, now);
+    tally::summarize(&mut replies, now)
+}
+
+/// The newest limit recorded in any file (the last of equals, in path order).
+fn newest_limit(files: &cache::Files) -> Option<LimitEvent> {
+    files
+        .iter()
+        .flat_map(|(_, c)| &c.limits)
+        .max_by_key(|l| l.at)
+        .cloned()
+}
+
+/// The sums at `now`, and the newest limit if it still holds: not reset, and no reply since.
+fn report(
+    summary: &Summary,
+    newest: Option<LimitEvent>,
+    problems: Problems,
+    now: Millis,
+) -> Report {
+    let sums = summary.at(now);
+    let limit = newest.filter(|l| {
+        let reset = l.resets_at.saturating_mul(1000) <= now;
+        let answered_since = sums.last_reply.is_some_and(|t| t > l.at);
+        !reset && !answered_since
+    });
     Report {
         sums,
         limit,
-        problems: Problems::default(),
+        problems,
     }
-}
-
-/// The newest limit recorded, if it has not reset and no reply came after it.
-fn holding_limit(
-    files: &cache::Files,
-    last_reply: Option<Millis>,
-    now: Millis,
-) -> Option<LimitEvent> {
-    let newest = files
-        .iter()
-        .flat_map(|(_, c)| &c.limits)
-        .max_by_key(|l| l.at)?;
-    let reset = newest.resets_at.saturating_mul(1000) <= now;
-    let answered_since = last_reply.is_some_and(|t| t > newest.at);
-    (!reset && !answered_since).then(|| newest.clone())
 }

@@ -12,6 +12,8 @@
 //! replaced, truncated or rewritten) is counted afresh. An unterminated last line is what the
 //! client is writing: it counts if it is already whole, and is read again next time.
 
+use std::borrow::Cow;
+use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -19,9 +21,10 @@ use std::path::{Path, PathBuf};
 use memchr::memmem;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::dedup::{Entry, Key, NO_MODEL, key};
+use super::dedup::{Entry, Key, NO_MODEL, key, model_index};
 use super::limits::LimitEvent;
 use super::line::{self, Record};
+use super::time::Millis;
 
 /// How much of a file's start and of the end of what was counted is compared before trusting
 /// that it only grew.
@@ -79,57 +82,142 @@ pub(crate) struct Walk {
     pub links: Vec<PathBuf>,
     /// Directories and files that could not be read, with why.
     pub unreadable: Vec<(PathBuf, io::Error)>,
+    /// The directories' entries, for the next walk: only those of directories that had been
+    /// left alone for a while when listed (see [`Listing`]), sorted by `rel`.
+    pub listings: Vec<Listing>,
 }
 
-/// Every `*.jsonl` file under `projects`, which need not exist.
-pub(crate) fn walk(projects: &Path) -> Walk {
+/// A directory's entries that matter to a walk, as listed when the directory was in state
+/// `stat`. A directory's modification time changes whenever an entry is added, removed or
+/// renamed in it, so while its state is the same the listing holds, and the next walk takes
+/// one `stat` for it instead of reading it (five system calls: most of a walk's cost when a
+/// history has thousands of sessions). One caveat is the clock's grain: a change in the same
+/// tick as the one before leaves the time as it was, so a listing is kept only if nothing
+/// changed in the directory for [`SETTLED`] before it was listed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Listing {
+    /// The directory's path under `projects/` (empty for `projects/` itself).
+    pub rel: String,
+    pub stat: Stat,
+    pub dirs: Vec<OsString>,
+    /// Regular `*.jsonl` files.
+    pub files: Vec<OsString>,
+    pub links: Vec<OsString>,
+}
+
+/// How long a directory must have been left alone for its listing to be kept (never where
+/// directories have no times a `stat` shows: see [`settled`]).
+#[cfg(unix)]
+const SETTLED: Millis = 2000;
+
+/// Every `*.jsonl` file under `projects`, which need not exist, at `now`. `listed`: the
+/// listings an earlier walk kept, sorted by `rel`; a directory still in the state one names is
+/// not read again.
+pub(crate) fn walk(projects: &Path, listed: &[Listing], now: Millis) -> Walk {
     let mut found = Walk::default();
     let mut dirs = vec![(projects.to_path_buf(), String::new())];
     while let Some((dir, rel)) = dirs.pop() {
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound && rel.is_empty() => continue,
-            Err(e) => {
-                found.unreadable.push((dir, e));
-                continue;
-            }
-        };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    found.unreadable.push((dir.clone(), e));
-                    break;
+        let before = listed
+            .binary_search_by(|l| l.rel.as_str().cmp(&rel))
+            .ok()
+            .map(|at| &listed[at]);
+        // The same directory as listed before (`projects` itself may be a link: followed).
+        let same = before.filter(|b| fs::metadata(&dir).is_ok_and(|m| Stat::of(&m) == b.stat));
+        let (listing, keep) = match same {
+            Some(before) => (Cow::Borrowed(before), true),
+            None => match list(&dir, &rel, now) {
+                Ok((listing, keep, error)) => {
+                    if let Some(e) = error {
+                        found.unreadable.push((dir.clone(), e));
+                    }
+                    (Cow::Owned(listing), keep)
                 }
-            };
-            let name = entry.file_name();
+                Err(e) if e.kind() == io::ErrorKind::NotFound && rel.is_empty() => continue,
+                Err(e) => {
+                    found.unreadable.push((dir, e));
+                    continue;
+                }
+            },
+        };
+        let child_rel = |name: &OsString| {
             let name = name.to_string_lossy();
-            let child_rel = if rel.is_empty() {
-                name.to_string()
+            if rel.is_empty() {
+                name.into_owned()
             } else {
                 format!("{rel}/{name}")
-            };
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_symlink() {
-                found.links.push(entry.path());
-            } else if kind.is_dir() {
-                dirs.push((entry.path(), child_rel));
-            } else if kind.is_file() && name.ends_with(".jsonl") {
-                match entry.metadata() {
-                    Ok(meta) => found.files.push(Found {
-                        rel: child_rel,
-                        path: entry.path(),
-                        stat: Stat::of(&meta),
-                    }),
-                    Err(e) => found.unreadable.push((entry.path(), e)),
-                }
             }
+        };
+        found
+            .links
+            .extend(listing.links.iter().map(|name| dir.join(name)));
+        for name in &listing.dirs {
+            dirs.push((dir.join(name), child_rel(name)));
+        }
+        for name in &listing.files {
+            let path = dir.join(name);
+            match fs::symlink_metadata(&path) {
+                Ok(meta) => found.files.push(Found {
+                    rel: child_rel(name),
+                    path,
+                    stat: Stat::of(&meta),
+                }),
+                Err(e) => found.unreadable.push((path, e)),
+            }
+        }
+        if keep {
+            found.listings.push(listing.into_owned());
         }
     }
     found.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    found.listings.sort_by(|a, b| a.rel.cmp(&b.rel));
     found
+}
+
+/// Reads a directory's entries, and whether the listing may be kept: the directory was left
+/// alone for [`SETTLED`], and every name is UTF-8 (the cache keeps names as text). An error
+/// while reading ends the listing there, and comes with it.
+fn list(dir: &Path, rel: &str, now: Millis) -> io::Result<(Listing, bool, Option<io::Error>)> {
+    let stat = Stat::of(&fs::metadata(dir)?);
+    let mut listing = Listing {
+        rel: rel.to_owned(),
+        stat,
+        ..Listing::default()
+    };
+    let mut keep = settled(&stat, now);
+    for entry in fs::read_dir(dir)? {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // What was listed so far is walked, and the directory named as unreadable.
+            Err(e) => return Ok((listing, false, Some(e))),
+        };
+        let Ok(kind) = entry.file_type() else {
+            keep = false;
+            continue;
+        };
+        let name = entry.file_name();
+        keep &= name.to_str().is_some();
+        if kind.is_symlink() {
+            listing.links.push(name);
+        } else if kind.is_dir() {
+            listing.dirs.push(name);
+        } else if kind.is_file() && name.to_string_lossy().ends_with(".jsonl") {
+            listing.files.push(name);
+        }
+    }
+    Ok((listing, keep, None))
+}
+
+/// Whether a directory in state `stat` was left alone for [`SETTLED`] before `now`. Never
+/// without inodes and times (the state says nothing there).
+#[cfg(unix)]
+fn settled(stat: &Stat, now: Millis) -> bool {
+    let millis = |(secs, nanos): (i64, i64)| secs.saturating_mul(1000) + nanos / 1_000_000;
+    millis(stat.mtime).max(millis(stat.ctime)) < now - SETTLED
+}
+
+#[cfg(not(unix))]
+fn settled(_: &Stat, _: Millis) -> bool {
+    false
 }
 
 /// The session a transcript's path names, for lines that do not say (ccusage's rule):
@@ -318,24 +406,16 @@ impl Counted {
         Entry {
             timestamp: r.timestamp,
             tokens: r.tokens,
-            model: r.model.as_deref().map_or(NO_MODEL, |m| self.model_index(m)),
+            model: r
+                .model
+                .as_deref()
+                .map_or(NO_MODEL, |m| model_index(&mut self.models, m)),
             message: id(&r.message_id),
             request: id(&r.request_id),
             session: r.session_id.as_deref().map_or(path_session, key),
             sidechain: r.sidechain,
             has_speed: r.has_speed,
         }
-    }
-
-    fn model_index(&mut self, model: &str) -> u16 {
-        if let Some(at) = self.models.iter().position(|m| m == model) {
-            return at as u16;
-        }
-        if self.models.len() >= usize::from(NO_MODEL) {
-            return NO_MODEL;
-        }
-        self.models.push(model.to_owned());
-        (self.models.len() - 1) as u16
     }
 
     /// The model name an entry of this file points at.
@@ -413,5 +493,65 @@ mod tests {
                 "{\"usage\":3}"
             ]
         );
+    }
+
+    /// Sets a directory's modification time (and so its change time, to now) a minute back.
+    #[cfg(unix)]
+    fn age(dir: &Path) {
+        let minute_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        File::open(dir)
+            .unwrap()
+            .set_times(fs::FileTimes::new().set_modified(minute_ago))
+            .unwrap();
+    }
+
+    #[cfg(unix)]
+    fn rels(walk: &Walk) -> Vec<&str> {
+        walk.files.iter().map(|f| f.rel.as_str()).collect()
+    }
+
+    /// A directory in the state it was listed in is not read again; one that changed is, and
+    /// one that changed just before it was listed is not kept (the clock's grain could hide
+    /// the next change).
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_as_it_was_listed_is_not_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let projects = dir.path().join("projects");
+        fs::create_dir_all(projects.join("p")).unwrap();
+        fs::write(projects.join("p/a.jsonl"), "{}\n").unwrap();
+        fs::write(projects.join("p/notes.txt"), "").unwrap();
+        // Changed a moment ago: listed, not kept.
+        let now = super::super::time::now_millis();
+        let first = walk(&projects, &[], now);
+        assert_eq!(rels(&first), ["p/a.jsonl"]);
+        assert!(first.listings.is_empty(), "{:?}", first.listings);
+
+        age(&projects);
+        age(&projects.join("p"));
+        // The change time moved to now with the modification time; a change time two seconds
+        // old is what a directory left alone has.
+        let later = now + 5000;
+        let settled = walk(&projects, &[], later);
+        assert_eq!(rels(&settled), ["p/a.jsonl"]);
+        let kept: Vec<&str> = settled.listings.iter().map(|l| l.rel.as_str()).collect();
+        assert_eq!(kept, ["", "p"]);
+        assert_eq!(settled.listings[1].files, ["a.jsonl"]);
+
+        // Kept listings are believed while the directory's state is theirs: a listing naming a
+        // file that is not there shows that the directory was not read.
+        let mut believed = settled.listings.clone();
+        believed[1].files.push("ghost.jsonl".into());
+        let again = walk(&projects, &believed, later);
+        assert_eq!(rels(&again), ["p/a.jsonl"]);
+        assert_eq!(again.unreadable.len(), 1);
+        assert!(again.unreadable[0].0.ends_with("p/ghost.jsonl"));
+        assert_eq!(again.listings, believed, "kept again as they were");
+
+        // A file added changes its directory: read again.
+        fs::write(projects.join("p/b.jsonl"), "{}\n").unwrap();
+        let grown = walk(&projects, &believed, later);
+        assert_eq!(rels(&grown), ["p/a.jsonl", "p/b.jsonl"]);
+        assert!(grown.unreadable.is_empty());
     }
 }

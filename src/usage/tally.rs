@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Tokens;
+use super::dedup::{NO_MODEL, model_index};
 use super::time::{DAY, HOUR, Millis, floor_to_hour};
 
 pub(crate) const BLOCK: Millis = 5 * HOUR;
@@ -70,24 +71,108 @@ pub(crate) struct Sums {
     pub last_reply: Option<Millis>,
 }
 
-pub(crate) fn sums(replies: &mut [Counted], now: Millis) -> Sums {
-    replies.sort_by_key(|r| r.timestamp);
-    let mut sums = Sums::default();
-    for r in replies.iter() {
-        sums.total.add(r.tokens, r.model);
-        if r.timestamp >= now - WEEK {
-            sums.seven_days.add(r.tokens, r.model);
-        }
-        if r.model != Some(SYNTHETIC) && r.tokens.total() > 0 {
-            sums.last_reply = Some(r.timestamp);
-        }
-    }
-    sums.five_hour = current_block(replies, now);
-    sums
+/// What the sums need of a profile's replies at the instant it was made and at any later one,
+/// as long as the replies stay the same: the total, the last seven days' replies one by one
+/// (the window is cut to the millisecond), the last 5-hour block whether it still runs or not,
+/// and the newest reply. Its size grows with a week's use, not with the history: it is what a
+/// repeated `ccs usage` reads when no transcript changed (see `cache`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    /// When it was made: it answers for this instant and any later one.
+    pub made_at: Millis,
+    pub total: Tally,
+    /// The replies from seven days before `made_at` on, oldest first.
+    pub recent: Vec<Recent>,
+    /// The model names `recent` points at.
+    pub models: Vec<String>,
+    pub last_block: Option<LastBlock>,
+    pub last_reply: Option<Millis>,
 }
 
-/// The block under way at `now`, from replies in time order.
-fn current_block(replies: &[Counted], now: Millis) -> Option<Block> {
+/// A reply of the last seven days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Recent {
+    pub timestamp: Millis,
+    pub tokens: Tokens,
+    /// Index into [`Summary::models`], or [`NO_MODEL`] for none.
+    pub model: u16,
+}
+
+/// The last block of a profile's replies: what it holds, when it started (at the hour) and its
+/// last reply.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LastBlock {
+    pub tally: Tally,
+    pub start: Millis,
+    pub last: Millis,
+}
+
+/// Sums up `replies` (in any order) at `now`, into what answers for `now` and later.
+pub(crate) fn summarize(replies: &mut [Counted], now: Millis) -> Summary {
+    replies.sort_by_key(|r| r.timestamp);
+    let mut summary = Summary {
+        made_at: now,
+        ..Summary::default()
+    };
+    let week_ago = now.saturating_sub(WEEK);
+    for r in replies.iter() {
+        summary.total.add(r.tokens, r.model);
+        if r.timestamp >= week_ago {
+            let model = r
+                .model
+                .map_or(NO_MODEL, |m| model_index(&mut summary.models, m));
+            summary.recent.push(Recent {
+                timestamp: r.timestamp,
+                tokens: *r.tokens,
+                model,
+            });
+        }
+        if r.model != Some(SYNTHETIC) && r.tokens.total() > 0 {
+            summary.last_reply = Some(r.timestamp);
+        }
+    }
+    summary.last_block = last_block(replies);
+    summary
+}
+
+impl Summary {
+    /// Whether it answers for `now`: made then or before (a clock set back needs a recount,
+    /// the replies of the week before `now` being no longer all in `recent`).
+    pub(crate) fn answers_for(&self, now: Millis) -> bool {
+        now >= self.made_at
+    }
+
+    /// The sums at `now`, one the summary [answers for](Self::answers_for).
+    pub(crate) fn at(&self, now: Millis) -> Sums {
+        let week_ago = now.saturating_sub(WEEK);
+        let from = self.recent.partition_point(|r| r.timestamp < week_ago);
+        let mut seven_days = Tally::default();
+        for r in &self.recent[from..] {
+            seven_days.add(
+                &r.tokens,
+                self.models.get(usize::from(r.model)).map(String::as_str),
+            );
+        }
+        let five_hour = self
+            .last_block
+            .as_ref()
+            .filter(|b| now - b.last < BLOCK && now < b.start + BLOCK)
+            .map(|b| Block {
+                tally: b.tally.clone(),
+                start: b.start / 1000,
+                end: (b.start + BLOCK) / 1000,
+            });
+        Sums {
+            total: self.total.clone(),
+            seven_days,
+            five_hour,
+            last_reply: self.last_reply,
+        }
+    }
+}
+
+/// The last block of replies in time order.
+fn last_block(replies: &[Counted]) -> Option<LastBlock> {
     let last = replies.last()?;
     // Walk back to where the last block starts: a block breaks where a reply comes more than five
     // hours after the one before, or after the block's start, so find the starts going forward.
@@ -100,23 +185,47 @@ fn current_block(replies: &[Counted], now: Millis) -> Option<Block> {
             start = floor_to_hour(next);
         }
     }
-    if now - last.timestamp >= BLOCK || now >= start + BLOCK {
-        return None;
-    }
     let mut tally = Tally::default();
     for r in &replies[start_at..] {
         tally.add(r.tokens, r.model);
     }
-    Some(Block {
+    Some(LastBlock {
         tally,
-        start: start / 1000,
-        end: (start + BLOCK) / 1000,
+        start,
+        last: last.timestamp,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sums at `now`, summed up then.
+    fn sums(replies: &mut [Counted], now: Millis) -> Sums {
+        summarize(replies, now).at(now)
+    }
+
+    /// The sums at `now` added up directly from every reply (in time order).
+    fn reference(replies: &[Counted], now: Millis) -> Sums {
+        let mut sums = Sums::default();
+        for r in replies {
+            sums.total.add(r.tokens, r.model);
+            if r.timestamp >= now - WEEK {
+                sums.seven_days.add(r.tokens, r.model);
+            }
+            if r.model != Some(SYNTHETIC) && r.tokens.total() > 0 {
+                sums.last_reply = Some(r.timestamp);
+            }
+        }
+        sums.five_hour = last_block(replies)
+            .filter(|b| now - b.last < BLOCK && now < b.start + BLOCK)
+            .map(|b| Block {
+                tally: b.tally,
+                start: b.start / 1000,
+                end: (b.start + BLOCK) / 1000,
+            });
+        sums
+    }
 
     fn tokens(n: u64) -> Tokens {
         Tokens {
@@ -195,5 +304,59 @@ mod tests {
         assert_eq!(sums.seven_days.tokens.input_tokens, 100);
         assert_eq!(sums.total.models.keys().collect::<Vec<_>>(), ["new", "old"]);
         assert_eq!(sums.last_reply, Some(now - WEEK));
+    }
+
+    /// A summary made earlier answers exactly as one made now, for any later instant: the
+    /// seven days cut to the millisecond, the block running or over, the last reply. Replies
+    /// at random instants (many on the window's edges and the block's), tokens and models.
+    #[test]
+    fn a_summary_answers_later_as_one_made_then() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        let models = [Some("a"), Some("b"), Some(SYNTHETIC), None];
+        let base: Millis = 1_795_168_800_000;
+        for round in 0..300 {
+            let count = next(40) as usize;
+            let tokens: Vec<Tokens> = (0..count).map(|_| tokens(next(3))).collect();
+            let mut replies: Vec<Counted> = tokens
+                .iter()
+                .map(|t| Counted {
+                    // Within 16 days, on a grid of minutes or anywhere.
+                    timestamp: base
+                        + if next(2) == 0 {
+                            next(16 * 24 * 60) as Millis * 60_000
+                        } else {
+                            next(16 * DAY as u64) as Millis
+                        },
+                    tokens: t,
+                    model: models[next(4) as usize],
+                })
+                .collect();
+            let made = base + next(16 * DAY as u64) as Millis;
+            let summary = summarize(&mut replies, made);
+            let mut later = vec![made, made + 1, made + BLOCK, made + WEEK, made + 20 * DAY];
+            later.extend((0..20).map(|_| made + next(10 * DAY as u64) as Millis));
+            // The edges: a week after each reply, and its block's end.
+            for r in replies.iter().take(5) {
+                later.extend([
+                    r.timestamp + WEEK,
+                    r.timestamp + WEEK + 1,
+                    r.timestamp + BLOCK,
+                ]);
+            }
+            for now in later.into_iter().filter(|&n| summary.answers_for(n)) {
+                assert_eq!(
+                    summary.at(now),
+                    reference(&replies, now),
+                    "round {round}, at {now}"
+                );
+            }
+            assert!(!summary.answers_for(made - 1));
+        }
     }
 }

@@ -72,6 +72,7 @@ mod usage;
 mod usage_claude;
 #[cfg(unix)]
 mod usage_files;
+mod usage_history;
 #[cfg(unix)]
 mod usage_statusline;
 #[cfg(target_os = "linux")]
