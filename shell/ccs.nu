@@ -3,14 +3,17 @@
 #     mkdir ($nu.user-autoload-dirs | first)
 #     ccs init nu | save -f ($nu.user-autoload-dirs | first | path join ccs.nu)
 # It makes `ccs use NAME`, `ccs use -` and `ccs off` switch this shell (and `ccs rename` re-point
-# it, `ccs remove` switch it off the profile it removes), gives `ccs_prompt`, and leaves every
-# other command to the binary. nushell cannot evaluate printed code: with `--shell nu` the binary
+# it, `ccs remove` switch it off the profile it removes, `ccs continue` switch it to the profile it
+# hands a conversation to, then resume it there), gives `ccs_prompt`, and leaves every other
+# command to the binary. nushell cannot evaluate printed code: with `--shell nu` the binary
 # prints a record (see src/shell/nu.rs), which `__ccs_apply` loads. Safe to load more than once.
 
 @complete __ccs_complete
 def --env --wrapped ccs [...args: string] {
     let command = ($args | get -o 0 | default '')
-    if $command in [use off rename remove rm] and not (__ccs_asks_for_help $args) {
+    # `continue --print` prints a command for the person, not a switch for the shell.
+    let prints_only = $command == 'continue' and ('--print' in $args)
+    if $command in [use off rename remove rm continue] and not (__ccs_asks_for_help $args) and not $prints_only {
         # A `cd` typed earlier on the same line (`cd ~/pinned; ccs use work`) is seen by the
         # auto-switch only before the next prompt: apply its pin first, quietly, so that this
         # command wins over it and says where the shell ends.
@@ -23,7 +26,12 @@ def --env --wrapped ccs [...args: string] {
         # removed the profile this shell is on (their report goes to stderr).
         let record = (^ccs $command --shell nu ...($args | skip 1))
         if ($record | str trim | is-not-empty) {
-            __ccs_apply ($record | from nuon) --by-null=$pre_switched
+            let switch = ($record | from nuon)
+            __ccs_apply $switch --by-null=$pre_switched
+            # `continue` names the command that resumes the conversation where it switched to.
+            if 'run' in $switch {
+                ^($switch.run | first) ...($switch.run | skip 1)
+            }
         }
     } else {
         # CCS_HOOK tells `ccs doctor` that the hook is installed here.

@@ -31,6 +31,11 @@ impl Syntax for Fish {
         )
     }
 
+    fn then_run(&self, code: String, program: &str, args: &[String]) -> anyhow::Result<String> {
+        let words: Vec<String> = args.iter().map(|a| self.quote(a)).collect();
+        Ok(format!("{code}command {program} {}\n", words.join(" ")))
+    }
+
     fn hook(&self) -> String {
         include_str!("../../shell/ccs.fish").to_owned()
     }

@@ -79,6 +79,11 @@ pub trait Syntax: Sync {
     /// and failure ignored: the switch has happened whatever it does.
     fn run_quietly(&self, program: &str, args: &[String]) -> String;
 
+    /// A switch's code (from [`Syntax::render`]) followed by a run of `program` with `args`
+    /// (unquoted), in the foreground, once the switch is made: how `ccs continue` resumes a
+    /// conversation on the profile it switched to.
+    fn then_run(&self, code: String, program: &str, args: &[String]) -> Result<String>;
+
     /// A switch's code (from [`Syntax::render`]) as the hook file `ccs init` prints runs it at
     /// start: as it is where the hook is evaluated code.
     fn at_start(&self, code: String) -> String {

@@ -61,6 +61,21 @@ impl Syntax for Nu {
         )
     }
 
+    /// nushell cannot run printed code: the switch record names the command
+    /// (`{set: …, unset: …, tmux: …, run: ['claude', '--resume', …]}`), which the hook runs once
+    /// it has applied the switch.
+    fn then_run(&self, code: String, program: &str, args: &[String]) -> Result<String> {
+        let open = code
+            .trim_end()
+            .strip_suffix('}')
+            .ok_or_else(|| anyhow::anyhow!("not a nushell switch record: {code:?}"))?;
+        let words: Vec<String> = std::iter::once(program)
+            .chain(args.iter().map(String::as_str))
+            .map(quote)
+            .collect();
+        Ok(format!("{open}, run: [{}]}}\n", words.join(", ")))
+    }
+
     /// What `ccs init nu` prints is sourced as a file: the switch to the default profile is
     /// handed to the hook's `__ccs_apply`.
     fn at_start(&self, code: String) -> String {

@@ -40,6 +40,11 @@ impl<T: PosixShell> Syntax for T {
         )
     }
 
+    fn then_run(&self, code: String, program: &str, args: &[String]) -> anyhow::Result<String> {
+        let words: Vec<String> = args.iter().map(|a| self.quote(a)).collect();
+        Ok(format!("{code}command {program} {}\n", words.join(" ")))
+    }
+
     fn hook(&self) -> String {
         [COMMON_HOOK, self.own_hook()].concat()
     }

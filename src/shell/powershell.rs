@@ -44,6 +44,15 @@ impl Syntax for PowerShell {
         )
     }
 
+    fn then_run(&self, code: String, program: &str, args: &[String]) -> Result<String> {
+        let mut words = Vec::with_capacity(args.len());
+        for arg in args {
+            self.check(arg)?;
+            words.push(self.quote(arg));
+        }
+        Ok(format!("{code}& {program} {}\n", words.join(" ")))
+    }
+
     fn hook(&self) -> String {
         include_str!("../../shell/ccs.ps1").to_owned()
     }

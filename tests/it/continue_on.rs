@@ -644,9 +644,69 @@ fn every_shell_evaluating_the_code_switches_then_runs_claude_on_the_target() {
             shell.name
         );
     }
-    // nushell cannot run printed code: refused before anything is copied.
-    let err = refused(&sandbox, &a, &cwd, &["continue", "b", "--shell", "nu"], &b);
-    assert!(err.contains("--print"), "{err}");
+}
+
+#[test]
+fn nushell_through_its_hook_switches_then_runs_claude_on_the_target() {
+    if !crate::common::shells::TestShell::nu_fetched() {
+        return;
+    }
+    let (sandbox, a, b, cwd) = two_profiles();
+    let (path, record) = stand_in_claude(&sandbox);
+    let hook = sandbox.root.join("ccs-init.nu");
+    fs::write(&hook, sandbox.ok(["init", "nu"])).unwrap();
+    let nu = |typed: &str| {
+        let script = sandbox.root.join("continue.nu");
+        fs::write(
+            &script,
+            format!(
+                "source {}\n{typed}\nprint $\"($env.CLAUDE_CONFIG_DIR)|($env.CCS_PROFILE)\"\n",
+                ccs::Shell::Nu.quote(&hook.to_string_lossy())
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new(crate::common::shells::NU.program);
+        cmd.args(crate::common::shells::NU.script_flags)
+            .arg(&script);
+        sandbox.env(&mut cmd);
+        // The stand-in claude first, then ccs and nu.
+        let path = format!(
+            "{path}:{}",
+            crate::common::path_with_bin().to_string_lossy()
+        );
+        cmd.env("PATH", path)
+            .env("CLAUDE_CONFIG_DIR", &a)
+            .env("CCS_PROFILE", "a")
+            .current_dir(&cwd)
+            .stdin(Stdio::null());
+        output_within(&mut cmd, CLIENT_TIMEOUT)
+    };
+    let out = nu("ccs continue b");
+    assert_eq!(
+        stdout(&out),
+        format!("{}|b\n", b.display()),
+        "{}",
+        stderr(&out)
+    );
+    let ran = fs::read_to_string(&record).unwrap();
+    fs::remove_file(&record).unwrap();
+    let ran: Vec<&str> = ran.lines().collect();
+    assert_eq!(ran[0], b.display().to_string());
+    assert_eq!(ran[1..4], ["--resume", ID, "--fork-session"]);
+
+    // --print: the command for the person; the shell stays on a, claude is not run.
+    let out = nu("ccs continue b --print");
+    let printed = stdout(&out);
+    assert!(
+        printed.starts_with("claude --resume "),
+        "{printed}{}",
+        stderr(&out)
+    );
+    assert!(
+        printed.ends_with(&format!("{}|a\n", a.display())),
+        "{printed}"
+    );
+    assert!(!record.exists(), "--print ran claude");
 }
 
 #[test]
@@ -874,4 +934,29 @@ fn from_the_default_config_the_conversation_is_read_there_and_counted_there() {
     let input = |i: usize| rows[i]["total"]["input_tokens"].as_u64();
     assert_eq!(rows[0]["default_config"], true, "{rows}");
     assert_eq!((input(0), input(1)), (Some(3), Some(0)), "{rows}");
+}
+
+/// PowerShell cannot run here: what `ccs continue` prints for it is parsed with tree-sitter,
+/// ASCII, and ends with the call of claude with the arguments as verbatim strings.
+#[test]
+fn powershell_code_parses_and_ends_with_the_call_of_claude() {
+    let (sandbox, a, _b, cwd) = two_profiles();
+    let out = ccs_on(
+        &sandbox,
+        &a,
+        &cwd,
+        &["continue", "b", "--shell", "powershell"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let code = stdout(&out);
+    crate::common::pwsh::assert_ascii(&code, "continue's code");
+    let mut parser = crate::common::pwsh::parser();
+    crate::common::pwsh::parse_clean(&mut parser, &code, "continue's code");
+    let last = code.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "& claude '--resume' '{ID}' '--fork-session' '--session-id' '"
+        )),
+        "{code}"
+    );
 }

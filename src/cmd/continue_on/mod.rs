@@ -141,9 +141,9 @@ impl Continue {
                     .collect();
                 run_command(&command, Some((&target.name, &target.dir)))
             }
-            Way::Code { shell, switch } => {
-                Ok(Outcome::print(switch + &command_line(shell, &args) + "\n"))
-            }
+            Way::Code { shell, switch } => Ok(Outcome::print(
+                shell.syntax().then_run(switch, "claude", &args)?,
+            )),
         }
     }
 
@@ -157,13 +157,6 @@ impl Continue {
             return Ok(Way::Run);
         }
         let shell = detect::explicit_or_detected(self.shell)?;
-        if shell == Shell::Nu {
-            bail!(
-                "nushell cannot run the code ccs continue prints: copy with --print, then run the \
-                 command it prints with ccs exec {} -- <command>",
-                target.name
-            );
-        }
         warn_about_login_routes(&target.name, &target.dir);
         let (switch, _) = switch_here(shell, Some(store), Some((&target.dir, &target.name)), true)?;
         Ok(Way::Code { shell, switch })
@@ -411,17 +404,6 @@ fn resume_args(id: &str, new_id: &str) -> Vec<String> {
     ["--resume", id, "--fork-session", "--session-id", new_id]
         .map(str::to_owned)
         .to_vec()
-}
-
-/// A statement that runs claude with `args` in `shell`.
-fn command_line(shell: Shell, args: &[String]) -> String {
-    let words: Vec<String> = args.iter().map(|a| shell.quote(a)).collect();
-    let run = match shell {
-        Shell::Powershell => "& claude",
-        Shell::Nu => "^claude",
-        Shell::Bash | Shell::Zsh | Shell::Fish => "command claude",
-    };
-    format!("{run} {}", words.join(" "))
 }
 
 fn described(copied: &copy::Copied) -> String {
