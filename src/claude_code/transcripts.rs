@@ -9,7 +9,14 @@
 //!   `join(projectDir, sessionId, dne)` by `H0s`). The transcript names files there by their
 //!   absolute path (a tool result's text, `persistedOutputPath`).
 //! - Elsewhere in the config dir, one directory per session: `file-history/<id>/` (the backups
-//!   `/rewind` restores: `FD(rt(),"file-history",n)`), `tasks/<id>/` and `session-env/<id>/`.
+//!   `/rewind` restores: `FD(rt(),"file-history",n)`), which a forked resume copies to the new
+//!   id (`copyFileHistoryForResume`). Also `tasks/<id>/` and `session-env/<id>/`, which the
+//!   client reads only under the session id it runs as (`MKt(B())` names the task list,
+//!   `tyo(a=B())` the session's environment), so a fork never reads them: they are not a
+//!   conversation's to carry. `session-env/` holds what the profile's own SessionStart hooks
+//!   export (tokens among them) and runs before each Bash command: it must never reach another
+//!   profile. A plan (`plans/<slug>.md`) the fork does not find is recovered from the
+//!   transcript ("Plan file missing during resume … Attempting recovery").
 //! - `claude --resume <id>` finds `<id>.jsonl` under any `projects/*/` ("No conversation found
 //!   with session ID:" otherwise); with `--fork-session` (and `--session-id <new>`, which the
 //!   client takes only with it) the resumed conversation is written under the new id, every
@@ -25,8 +32,9 @@ use serde::Deserialize;
 pub(crate) const PROJECTS_DIR: &str = "projects";
 
 /// The directories the client keeps one per session (named by its id) at the top of a config
-/// dir, besides the transcript's own directory in `projects/`.
-pub(crate) const PER_SESSION_DIRS: [&str; 3] = ["file-history", "tasks", "session-env"];
+/// dir that a resumed fork reads, besides the transcript's own directory in `projects/`: only
+/// `file-history/` (see the module's notes for `tasks/` and `session-env/`).
+pub(crate) const PER_SESSION_DIRS: [&str; 1] = ["file-history"];
 
 /// The longest project dir name the client makes before it cuts the name and adds a hash
 /// (`var jae=200`).

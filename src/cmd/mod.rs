@@ -363,21 +363,27 @@ fn in_tmux() -> bool {
 /// One line on stderr when a route around the login (a variable, or the profile's own
 /// settings) would defeat the switch to the profile at `dir`.
 fn warn_about_login_routes(name: &ProfileName, dir: &Path) {
-    let Some(found) = routes::against_profile(dir).into_iter().next() else {
-        return;
-    };
-    match &found.file {
-        None => ui::warn(format_args!(
+    if let Some(warning) = login_route_warning(name, dir) {
+        ui::warn(format_args!("{warning}"));
+    }
+}
+
+/// The warning [`warn_about_login_routes`] gives, for a command that says it only once it
+/// cannot fail any more.
+fn login_route_warning(name: &ProfileName, dir: &Path) -> Option<String> {
+    let found = routes::against_profile(dir).into_iter().next()?;
+    Some(match &found.file {
+        None => format!(
             "{} is set and overrides the login of '{name}': {} (see: ccs doctor)",
             found.route, found.effect
-        )),
-        Some(file) => ui::warn(format_args!(
+        ),
+        Some(file) => format!(
             "{} sets {}: {} (see: ccs doctor)",
             file.display(),
             found.route,
             found.effect
-        )),
-    }
+        ),
+    })
 }
 
 /// Refuses to move or delete files of a config dir Claude Code is running on (its records in

@@ -58,7 +58,7 @@ fn run_described(mut command: Command, input: Vec<u8>, timeout: Duration) -> Res
         Err(RecvTimeoutError::Timeout) => {
             stop_group(&child);
             Err(anyhow!(
-                "exited, but something it started kept its output open past {}; stopped it",
+                "exited, but something it started kept its output open past {}; stopped its process group",
                 seconds(timeout)
             ))
         }
@@ -83,7 +83,7 @@ fn lead_own_group(command: &mut Command) {
 fn lead_own_group(_: &mut Command) {}
 
 /// Kills the child's process group: the child, and every process it started that did not leave
-/// the group. Called before the child is reaped, or while something it started still holds its
+/// the group (one that did, with `setsid`, runs on: the messages say "its process group"). Called before the child is reaped, or while something it started still holds its
 /// output, so the group's id cannot yet belong to anyone else.
 #[cfg(unix)]
 fn stop_group(child: &Child) {
@@ -191,7 +191,8 @@ mod tests {
         .err()
         .expect("sleep holds stdout past 0.5 s");
         assert!(
-            format!("{error:#}").ends_with("kept its output open past 0.5 s; stopped it"),
+            format!("{error:#}")
+                .ends_with("kept its output open past 0.5 s; stopped its process group"),
             "{error:#}"
         );
         assert!(started.elapsed() < Duration::from_secs(10));
@@ -231,7 +232,10 @@ mod tests {
         let error = run_bounded(sh(&script), Vec::new(), Duration::from_millis(500))
             .err()
             .expect("sleep holds stdout");
-        assert!(format!("{error:#}").ends_with("; stopped it"), "{error:#}");
+        assert!(
+            format!("{error:#}").ends_with("; stopped its process group"),
+            "{error:#}"
+        );
         let grandchild = std::fs::read_to_string(&pid_file).unwrap();
         assert!(dies(grandchild.trim()), "sleep {grandchild} still runs");
     }

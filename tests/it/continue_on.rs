@@ -960,3 +960,65 @@ fn powershell_code_parses_and_ends_with_the_call_of_claude() {
         "{code}"
     );
 }
+
+#[test]
+fn a_refusal_is_one_line_even_after_a_pick_or_with_a_warning_to_give() {
+    let (sandbox, a, b, _cwd) = two_profiles();
+    usage_support::recorded(&sandbox, "b", 10.0, 20.0, 60);
+    let elsewhere = project(&sandbox, "no-conversation-here");
+    // Picked b, then found no conversation: only the refusal is said.
+    let err = refused(
+        &sandbox,
+        &a,
+        &elsewhere,
+        &["continue", "--shell", "bash"],
+        &b,
+    );
+    assert!(err.contains("has no conversation in"), "{err}");
+    // A login route to warn about on b, then no conversation: only the refusal.
+    let before = files(&b);
+    let mut cmd = sandbox.ccs(["continue", "b", "--shell", "bash"]);
+    cmd.env("CLAUDE_CONFIG_DIR", &a)
+        .env("ANTHROPIC_API_KEY", "sk-ant-api03-x")
+        .current_dir(&elsewhere);
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert_eq!(files(&b), before);
+}
+
+#[test]
+fn the_sessions_tasks_and_hook_environment_stay_with_the_source() {
+    let (sandbox, a, b, cwd) = two_profiles();
+    // What the source profile's own SessionStart hook exported for this session, and a task.
+    let env_dir = a.join("session-env").join(ID);
+    fs::create_dir_all(&env_dir).unwrap();
+    fs::write(
+        env_dir.join("sessionstart-hook-0.sh"),
+        "export GH_TOKEN=secret-of-a\n",
+    )
+    .unwrap();
+    let tasks = a.join("tasks").join(ID);
+    fs::create_dir_all(&tasks).unwrap();
+    fs::write(tasks.join("1.json"), r#"{"status":"pending"}"#).unwrap();
+    let history = a.join("file-history").join(ID);
+    fs::create_dir_all(&history).unwrap();
+    fs::write(history.join("backup@v1"), "before the edit").unwrap();
+    hand_over(&sandbox, &a, &cwd, &["b"]);
+    assert!(
+        !b.join("session-env").join(ID).exists(),
+        "session-env copied"
+    );
+    assert!(!b.join("tasks").join(ID).exists(), "tasks copied");
+    assert_eq!(
+        fs::read_to_string(b.join("file-history").join(ID).join("backup@v1")).unwrap(),
+        "before the edit"
+    );
+    // Back on a the task moves on and the conversation grows: handed over again, it merges.
+    fs::write(tasks.join("1.json"), r#"{"status":"completed"}"#).unwrap();
+    conversation(&a, &cwd, &[reply(1), reply(2), reply(3)]);
+    hand_over(&sandbox, &a, &cwd, &["b"]);
+    let copy = fs::read_to_string(transcript_in(&sandbox, "b", &cwd)).unwrap();
+    assert_eq!(copy.lines().count(), 3, "{copy}");
+}

@@ -3,8 +3,9 @@
 //!
 //! What a resumed conversation needs (see `claude_code::transcripts`): the transcript, the
 //! session's own directory beside it (`subagents/`, `tool-results/`), and its per-session
-//! directories (`file-history/`, `tasks/`, `session-env/`). Nothing else of the source profile:
-//! not its login, its `.claude.json` (the account's ids) or its settings.
+//! file history (`file-history/`). Nothing else of the source profile: not its tasks or its
+//! session environment (which a fork never reads; the latter holds what the profile's own hooks
+//! export), its login, its `.claude.json` (the account's ids) or its settings.
 //!
 //! Two changes are made to a copied transcript's lines, and only these:
 //! - a line with usage gets the member `"ccsHandedFrom":"<source profile>"` after its `{`, so

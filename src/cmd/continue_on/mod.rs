@@ -23,7 +23,7 @@ use clap_complete::ArgValueCandidates;
 
 use super::exec::run_command;
 use super::tab::profile_names;
-use super::{Outcome, active_profile, default_config, switch_here, warn_about_login_routes};
+use super::{Outcome, active_profile, default_config, login_route_warning, switch_here};
 use crate::claude_code::default_config::DefaultConfig;
 use crate::claude_code::transcripts::{self, Provenance};
 use crate::claude_code::{account, sessions};
@@ -37,7 +37,7 @@ use crate::usage::time::{self, Millis};
 
 /// Hand this directory's latest conversation to another profile and resume it there
 ///
-/// Copies the conversation (its transcript, subagents, large tool results, file history, tasks)
+/// Copies the conversation (its transcript, subagents, large tool results and file history)
 /// from the profile active in this shell (or from ~/.claude, with no profile active) into
 /// profile NAME, then switches this shell to NAME and
 /// runs `claude --resume` on it there, under a new session id (`--fork-session`), so the two
@@ -98,13 +98,26 @@ struct Conversation {
 
 impl Continue {
     pub fn run(self) -> Result<Outcome> {
+        // Everything that can fail comes first, and what ccs has to say is said only after it:
+        // a refusal is one line on stderr, nothing before it.
+        let mut said = Said::default();
         let store = Store::from_env()?;
         let source = source(&store)?;
-        let target = target_profile(&store, self.name.as_deref(), &source)?;
-        let way = self.way(&store, &target)?;
-        let conversation = find_conversation(&source, self.session.as_deref())?;
-        refuse_if_open(&source, &target, &conversation.id, self.force)?;
-        check_accounts(&conversation, &target)?;
+        let target = target_profile(&store, self.name.as_deref(), &source, &mut said)?;
+        let new_id = new_session_id();
+        let way = self.way(&store, &target, &mut said)?;
+        let conversation = find_conversation(&source, self.session.as_deref(), &mut said)?;
+        refuse_if_open(&source, &target, &conversation.id, self.force, &mut said)?;
+        check_accounts(&conversation, &target, &mut said)?;
+        let args = resume_args(&conversation.id, &new_id);
+        let output = match &way {
+            // Words with no character any shell treats specially (a session id is a UUID).
+            Way::Print => format!("claude {}\n", args.join(" ")),
+            Way::Run => String::new(),
+            Way::Code { shell, switch } => {
+                shell.syntax().then_run(switch.clone(), "claude", &args)?
+            }
+        };
         let copied = copy::Plan {
             source: &source.dir,
             source_name: &source.label,
@@ -114,8 +127,7 @@ impl Continue {
             transcript: &conversation.lines,
         }
         .run()?;
-        let new_id = new_session_id();
-        let args = resume_args(&conversation.id, &new_id);
+        said.tell();
         let next = match way {
             Way::Print => "the command printed resumes it there as",
             Way::Run | Way::Code { .. } => "it goes on there as",
@@ -127,29 +139,23 @@ impl Continue {
             target.name,
             described(&copied)
         ));
-        match way {
-            // Words with no character any shell treats specially (a session id is a UUID).
-            Way::Print => Ok(Outcome::print(format!("claude {}\n", args.join(" ")))),
-            Way::Run => {
-                ui::note(format_args!(
-                    "this shell stays on '{}': to switch it too, load the hook (ccs init) or run \
-                     eval \"$(ccs continue ...)\"",
-                    source.label
-                ));
-                let command: Vec<std::ffi::OsString> = std::iter::once("claude".into())
-                    .chain(args.iter().map(Into::into))
-                    .collect();
-                run_command(&command, Some((&target.name, &target.dir)))
-            }
-            Way::Code { shell, switch } => Ok(Outcome::print(
-                shell.syntax().then_run(switch, "claude", &args)?,
-            )),
+        if !matches!(way, Way::Run) {
+            return Ok(Outcome::print(output));
         }
+        ui::note(format_args!(
+            "this shell stays on '{}': to switch it too, load the hook (ccs init) or run \
+             eval \"$(ccs continue ...)\"",
+            source.label
+        ));
+        let command: Vec<std::ffi::OsString> = std::iter::once("claude".into())
+            .chain(args.iter().map(Into::into))
+            .collect();
+        run_command(&command, Some((&target.name, &target.dir)))
     }
 
     /// How the copy is resumed, decided before anything is copied: a shell ccs cannot write
     /// for fails first.
-    fn way(&self, store: &Store, target: &Profile) -> Result<Way> {
+    fn way(&self, store: &Store, target: &Profile, said: &mut Said) -> Result<Way> {
         if self.print {
             return Ok(Way::Print);
         }
@@ -157,9 +163,35 @@ impl Continue {
             return Ok(Way::Run);
         }
         let shell = detect::explicit_or_detected(self.shell)?;
-        warn_about_login_routes(&target.name, &target.dir);
+        said.warn(login_route_warning(&target.name, &target.dir));
         let (switch, _) = switch_here(shell, Some(store), Some((&target.dir, &target.name)), true)?;
         Ok(Way::Code { shell, switch })
+    }
+}
+
+/// What `ccs continue` has to say, kept until nothing can fail any more.
+#[derive(Default)]
+struct Said(Vec<(bool, String)>);
+
+impl Said {
+    fn note(&mut self, text: String) {
+        self.0.push((false, text));
+    }
+
+    fn warn(&mut self, text: impl Into<Option<String>>) {
+        if let Some(text) = text.into() {
+            self.0.push((true, text));
+        }
+    }
+
+    fn tell(self) {
+        for (warning, text) in self.0 {
+            if warning {
+                ui::warn(format_args!("{text}"));
+            } else {
+                ui::note(format_args!("{text}"));
+            }
+        }
     }
 }
 
@@ -199,10 +231,15 @@ fn source(store: &Store) -> Result<Source> {
 
 /// The profile to continue on: the one named, which must not be limited, or the one with most
 /// room.
-fn target_profile(store: &Store, raw: Option<&str>, source: &Source) -> Result<Profile> {
+fn target_profile(
+    store: &Store,
+    raw: Option<&str>,
+    source: &Source,
+    said: &mut Said,
+) -> Result<Profile> {
     let now = time::now_millis();
     let Some(raw) = raw else {
-        return most_room(store, source, now);
+        return most_room(store, source, now, said);
     };
     let (name, dir) = store.find_to_use(&ProfileName::parse(raw)?)?;
     if source.name.as_ref() == Some(&name) {
@@ -218,9 +255,9 @@ fn target_profile(store: &Store, raw: Option<&str>, source: &Source) -> Result<P
     Ok(Profile { name, dir })
 }
 
-/// The profile other than the source with the most room (`usage::room`'s rule), said on stderr
-/// with why; an error naming what is known when none has room ccs knows of.
-fn most_room(store: &Store, source: &Source, now: Millis) -> Result<Profile> {
+/// The profile other than the source with the most room (`usage::room`'s rule), with why (in
+/// `said`); an error naming what is known when none has room ccs knows of.
+fn most_room(store: &Store, source: &Source, now: Millis, said: &mut Said) -> Result<Profile> {
     let mut others: Vec<(ProfileName, PathBuf)> = Vec::new();
     for name in store.names()? {
         if source.name.as_ref() != Some(&name) {
@@ -262,7 +299,7 @@ fn most_room(store: &Store, source: &Source, now: Millis) -> Result<Profile> {
             if n == 1 { "profile's" } else { "profiles'" }
         ),
     };
-    ui::note(format_args!(
+    said.note(format!(
         "continuing on '{name}', the profile with most room: 5h {}% · 7d {}% used{unknown}",
         percent(five_hour),
         percent(seven_day)
@@ -271,7 +308,7 @@ fn most_room(store: &Store, source: &Source, now: Millis) -> Result<Profile> {
 }
 
 /// The conversation named, or this directory's latest.
-fn find_conversation(source: &Source, id: Option<&str>) -> Result<Conversation> {
+fn find_conversation(source: &Source, id: Option<&str>, said: &mut Said) -> Result<Conversation> {
     let cwd = std::env::current_dir().context("cannot tell the current directory")?;
     let here = transcripts::project_dir_name(&cwd.to_string_lossy());
     let (id, project) = match id {
@@ -288,7 +325,7 @@ fn find_conversation(source: &Source, id: Option<&str>) -> Result<Conversation> 
         );
     }
     if torn {
-        ui::warn(format_args!(
+        said.warn(format!(
             "the last line of {} is cut short (its client was stopped while writing it): it is \
              left out of the copy",
             path.display()
@@ -337,7 +374,13 @@ fn latest(source: &Source, here: &str, cwd: &Path) -> Result<String> {
 
 /// Refuses a conversation Claude Code has open, on the source (it is still writing it) or on
 /// the target (the copy would change a file it writes), unless `force`.
-fn refuse_if_open(source: &Source, target: &Profile, id: &str, force: bool) -> Result<()> {
+fn refuse_if_open(
+    source: &Source,
+    target: &Profile,
+    id: &str,
+    force: bool,
+    said: &mut Said,
+) -> Result<()> {
     let target_label = target.name.to_string();
     let sides = [
         (&source.label, &source.dir, "still open"),
@@ -353,7 +396,7 @@ fn refuse_if_open(source: &Source, target: &Profile, id: &str, force: bool) -> R
         }
         let who = sessions::describe_sessions(&open);
         if force {
-            ui::warn(format_args!(
+            said.warn(format!(
                 "conversation {id} is {what} on '{}' ({who}); handing it over anyway (--force)",
                 label
             ));
@@ -369,7 +412,7 @@ fn refuse_if_open(source: &Source, target: &Profile, id: &str, force: bool) -> R
 
 /// What the client will make of the conversation under the target's account: refused when the
 /// session belongs to another account, a warning when its earlier thinking cannot be reused.
-fn check_accounts(conversation: &Conversation, target: &Profile) -> Result<()> {
+fn check_accounts(conversation: &Conversation, target: &Profile, said: &mut Said) -> Result<()> {
     let found = Provenance::read(&conversation.lines);
     let account = account::account_uuid(&target.dir);
     let organization = account::organization_uuid(&target.dir);
@@ -389,7 +432,7 @@ fn check_accounts(conversation: &Conversation, target: &Profile) -> Result<()> {
         _ => false,
     };
     if other_org && found.has_thinking {
-        ui::warn(format_args!(
+        said.warn(format!(
             "'{}' is signed in to another organization than the one this conversation ran \
              under: Claude cannot reuse its earlier thinking there, so its next replies may be \
              slower and use more tokens",
