@@ -14,34 +14,46 @@ fn repo() -> PathBuf {
 /// (`["share", "link"]`), with its text up to its unit tests.
 fn modules() -> BTreeMap<Vec<String>, String> {
     let mut found = BTreeMap::new();
+    for path in source_files() {
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let rel = path.strip_prefix(repo().join("src")).unwrap();
+        let mut parts: Vec<String> = rel
+            .iter()
+            .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_owned())
+            .collect();
+        if parts.last().is_some_and(|p| p == "mod") {
+            parts.pop();
+        }
+        if parts == ["lib"] || parts == ["main"] {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let code = match text.find("#[cfg(test)]\nmod tests") {
+            Some(at) => text[..at].to_owned(),
+            None => text,
+        };
+        found.insert(parts, code);
+    }
+    found
+}
+
+/// Every file under `src/`.
+fn source_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
     let mut stack = vec![repo().join("src")];
     while let Some(dir) = stack.pop() {
         for entry in fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let rel = path.strip_prefix(repo().join("src")).unwrap();
-                let mut parts: Vec<String> = rel
-                    .iter()
-                    .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_owned())
-                    .collect();
-                if parts.last().is_some_and(|p| p == "mod") {
-                    parts.pop();
-                }
-                if parts == ["lib"] || parts == ["main"] {
-                    continue;
-                }
-                let text = fs::read_to_string(&path).unwrap();
-                let code = match text.find("#[cfg(test)]\nmod tests") {
-                    Some(at) => text[..at].to_owned(),
-                    None => text,
-                };
-                found.insert(parts, code);
+            } else {
+                files.push(path);
             }
         }
     }
-    found
+    files
 }
 
 /// The module paths a file names: `crate::a::b`, `super::x`, and each name in
@@ -328,25 +340,16 @@ fn every_source_file_is_on_the_map() {
             .iter()
             .any(|p| p == file || (p.ends_with('/') && file.starts_with(p.as_str())))
     };
-    let mut missing = Vec::new();
-    let mut stack = vec![repo().join("src")];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let file = path
-                .strip_prefix(repo())
+    let mut missing: Vec<String> = source_files()
+        .into_iter()
+        .map(|path| {
+            path.strip_prefix(repo())
                 .unwrap()
                 .to_string_lossy()
-                .replace('\\', "/");
-            if !on_map(&file) {
-                missing.push(file);
-            }
-        }
-    }
+                .replace('\\', "/")
+        })
+        .filter(|file| !on_map(file))
+        .collect();
     missing.sort();
     assert!(
         missing.is_empty(),

@@ -118,6 +118,15 @@ fn session_with(dir: &Path, text: &str) -> String {
     found[0].clone()
 }
 
+/// `ccs usage --all` counts on a exactly what the stand-in answered there (`on_a`), and on b
+/// what it answered there: every turn once, under the profile that made it.
+fn counted_once(sandbox: &Sandbox, on_a: &[Sent], on_b: &[Sent]) {
+    let rows = ccs_usage(sandbox, &["--all"]);
+    let mut wrong = diff("a", &Totals::of_ccs(&rows["a"]["total"]), &totals(on_a));
+    wrong += &diff("b", &Totals::of_ccs(&rows["b"]["total"]), &totals(on_b));
+    assert!(wrong.is_empty(), "{wrong}");
+}
+
 #[test]
 fn a_conversation_goes_on_in_another_profile_and_each_turn_counts_once() {
     let Some(claude) = common::claude() else {
@@ -238,18 +247,7 @@ fn a_conversation_goes_on_in_another_profile_and_each_turn_counts_once() {
     }
     assert_eq!(files(&a), a_before, "a's files changed");
 
-    let rows = ccs_usage(&sandbox, &["--all"]);
-    let mut wrong = diff(
-        "a",
-        &Totals::of_ccs(&rows["a"]["total"]),
-        &totals(&made_on_a),
-    );
-    wrong += &diff(
-        "b",
-        &Totals::of_ccs(&rows["b"]["total"]),
-        &totals(&sent_on_b),
-    );
-    assert!(wrong.is_empty(), "{wrong}");
+    counted_once(&sandbox, &made_on_a, &sent_on_b);
 
     // Handed back: a resumes b's conversation, with every turn, and still counts each once.
     let back = hand_over(&sandbox, &b, &project, &["a", "--session", &new_id]);
@@ -264,18 +262,7 @@ fn a_conversation_goes_on_in_another_profile_and_each_turn_counts_once() {
     let sent_back: Vec<Sent> = all[made_on_a.len() + sent_on_b.len()..].to_vec();
     let mut made_by_a = made_on_a.clone();
     made_by_a.extend(sent_back);
-    let rows = ccs_usage(&sandbox, &["--all"]);
-    let mut wrong = diff(
-        "a",
-        &Totals::of_ccs(&rows["a"]["total"]),
-        &totals(&made_by_a),
-    );
-    wrong += &diff(
-        "b",
-        &Totals::of_ccs(&rows["b"]["total"]),
-        &totals(&sent_on_b),
-    );
-    assert!(wrong.is_empty(), "{wrong}");
+    counted_once(&sandbox, &made_by_a, &sent_on_b);
 }
 
 #[test]
