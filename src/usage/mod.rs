@@ -32,7 +32,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::contract::USAGE_CACHE_DIR;
-use crate::fsx;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use limits::LimitEvent;
@@ -123,15 +122,30 @@ pub(crate) struct Problems {
 /// changed since the last count, and keeps what was counted for next time.
 pub(crate) fn measure(store: &Store, dirs: &[(Owner, &Path)], now: Millis) -> Vec<Report> {
     let cache_dir = store.root().join(USAGE_CACHE_DIR);
-    // A walk is one `stat` per transcript and directory, waiting on the kernel: profiles are
-    // walked on threads.
-    let mut plans: Vec<Option<Plan>> = dirs.iter().map(|_| None).collect();
-    fsx::in_parallel(dirs, &mut plans, 1, |plans, dirs| {
-        for (plan, (owner, dir)) in plans.iter_mut().zip(dirs) {
-            *plan = Some(Plan::new(&cache_dir.join(owner.key()), dir, now));
-        }
+    // A walk is one `stat` per transcript and directory, in the kernel: each profile is walked
+    // on a thread of its own, and the kernel shares the cores among them. (Profiles shared
+    // out among as many threads as cores leave one core with three of five while the other
+    // is done.)
+    let mut plans: Vec<Plan> = std::thread::scope(|scope| {
+        let walks: Vec<_> = dirs
+            .iter()
+            .skip(1)
+            .map(|(owner, dir)| {
+                let cache = cache_dir.join(owner.key());
+                scope.spawn(move || Plan::new(&cache, dir, now))
+            })
+            .collect();
+        let first = dirs
+            .first()
+            .map(|(owner, dir)| Plan::new(&cache_dir.join(owner.key()), dir, now));
+        first
+            .into_iter()
+            .chain(walks.into_iter().map(|walk| match walk.join() {
+                Ok(plan) => plan,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }))
+            .collect()
     });
-    let mut plans: Vec<Plan> = plans.into_iter().flatten().collect();
     read_changed(&mut plans);
     plans.into_iter().map(|plan| plan.finish(now)).collect()
 }
@@ -190,8 +204,12 @@ enum Slot {
 
 impl Plan {
     fn new(cache_path: &Path, dir: &Path, now: Millis) -> Plan {
-        let head = cache::load(cache_path);
-        let listed = head.as_ref().map_or(&[][..], |h| &h.listings);
+        let mut head = cache::load(cache_path);
+        // Moved into the walk: what it keeps is saved with the cache, when that is written.
+        let listed = head
+            .as_mut()
+            .map(|h| std::mem::take(&mut h.listings))
+            .unwrap_or_default();
         let walk = scan::walk(&dir.join("projects"), listed, now);
         let mut plan = Plan {
             cache: cache_path.to_path_buf(),
