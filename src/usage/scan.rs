@@ -124,15 +124,20 @@ const SETTLED: Millis = 2000;
 
 /// Every `*.jsonl` file under `projects`, which need not exist, at `now`. `listed`: the
 /// listings an earlier walk kept; a directory still in the state one names is not read again,
-/// and its listing moves into this walk's.
+/// and its listing moves into this walk's. `files`: how many transcripts are expected.
 ///
 /// Each directory is visited through a handle ([`dir::Dir`]): on Unix an open descriptor, and
 /// what is in it is looked at relative to that, one path component at a time. A `stat` of an
 /// absolute path makes the kernel look up every component again (ten of them under a usual
 /// home), and that lookup was most of what a repeated count cost.
-pub(crate) fn walk(projects: &Path, listed: Vec<Listing>, now: Millis) -> Walk {
+pub(crate) fn walk(projects: &Path, listed: Vec<Listing>, files: usize, now: Millis) -> Walk {
+    // Sized for what is expected, so that the lists are not copied as they grow.
     let mut walker = Walker {
-        found: Walk::default(),
+        found: Walk {
+            files: Vec::with_capacity(files),
+            listings: Vec::with_capacity(listed.len()),
+            ..Walk::default()
+        },
         listed: Listed {
             listings: listed,
             next: 0,
@@ -149,8 +154,9 @@ pub(crate) fn walk(projects: &Path, listed: Vec<Listing>, now: Millis) -> Walk {
         Err(e) => walker.found.unreadable.push((projects.to_path_buf(), e)),
     }
     let mut found = walker.found;
-    // Visited in the order of names, so this finds the list nearly sorted already.
-    found.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    // Visited in the order of names, so this finds the list nearly sorted already. (Paths are
+    // unique: an unstable sort gives the one order, without a stable sort's scratch memory.)
+    found.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     found
 }
 
@@ -909,7 +915,7 @@ mod tests {
         fs::write(projects.join("p/notes.txt"), "").unwrap();
         // Changed a moment ago: listed, not kept.
         let now = super::super::time::now_millis();
-        let first = walk(&projects, Vec::new(), now);
+        let first = walk(&projects, Vec::new(), 0, now);
         assert_eq!(rels(&first), ["p/a.jsonl"]);
         assert!(first.listings.is_empty(), "{:?}", first.listings);
 
@@ -918,7 +924,7 @@ mod tests {
         // The change time moved to now with the modification time; a change time two seconds
         // old is what a directory left alone has.
         let later = now + 5000;
-        let settled = walk(&projects, Vec::new(), later);
+        let settled = walk(&projects, Vec::new(), 0, later);
         assert_eq!(rels(&settled), ["p/a.jsonl"]);
         let kept: Vec<&str> = settled.listings.iter().map(|l| l.rel.as_str()).collect();
         assert_eq!(kept, ["", "p"]);
@@ -928,7 +934,7 @@ mod tests {
         // file that is not there shows that the directory was not read.
         let mut believed = settled.listings.clone();
         believed[1].files.push("ghost.jsonl".into());
-        let again = walk(&projects, believed.clone(), later);
+        let again = walk(&projects, believed.clone(), 1, later);
         assert_eq!(rels(&again), ["p/a.jsonl"]);
         assert_eq!(again.unreadable.len(), 1);
         assert!(again.unreadable[0].0.ends_with("p/ghost.jsonl"));
@@ -936,7 +942,7 @@ mod tests {
 
         // A file added changes its directory: read again.
         fs::write(projects.join("p/b.jsonl"), "{}\n").unwrap();
-        let grown = walk(&projects, believed.clone(), later);
+        let grown = walk(&projects, believed.clone(), 1, later);
         assert_eq!(rels(&grown), ["p/a.jsonl", "p/b.jsonl"]);
         assert!(grown.unreadable.is_empty());
     }
