@@ -95,7 +95,8 @@ pub(crate) struct Walk {
     /// Directories and files that could not be read, with why.
     pub unreadable: Vec<(PathBuf, io::Error)>,
     /// The directories' entries, for the next walk: only those of directories that had been
-    /// left alone for a while when listed (see [`Listing`]), sorted by `rel`.
+    /// left alone for a while when listed (see [`Listing`]), in the order they were visited
+    /// (the next walk asks for them in that order).
     pub listings: Vec<Listing>,
 }
 
@@ -154,8 +155,9 @@ pub(crate) fn walk(projects: &Path, listed: Vec<Listing>, files: usize, now: Mil
         Err(e) => walker.found.unreadable.push((projects.to_path_buf(), e)),
     }
     let mut found = walker.found;
-    // Visited in the order of names, so this finds the list nearly sorted already. (Paths are
-    // unique: an unstable sort gives the one order, without a stable sort's scratch memory.)
+    // Visited in the order of names, so this finds the list nearly sorted already. Unstable:
+    // no scratch memory, and paths differ (but for names that are not UTF-8, shown alike,
+    // whose order was the directory's before: none to keep).
     found.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     found
 }
