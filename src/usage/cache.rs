@@ -60,7 +60,7 @@ pub(crate) struct Head {
     pub limit: Option<LimitEvent>,
     /// Sorted by `rel`.
     pub files: Vec<Known>,
-    /// The directories' entries, for the walk; sorted by `rel`.
+    /// The directories' entries, for the walk; in the order the walk visited them.
     pub listings: Vec<Listing>,
     /// The open cache, where the ledger starts: read from the same file as the head even if
     /// another `ccs` replaces the cache meanwhile.

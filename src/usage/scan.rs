@@ -12,9 +12,10 @@
 //! replaced, truncated or rewritten) is counted afresh. An unterminated last line is what the
 //! client is writing: it counts if it is already whole, and is read again next time.
 
-use std::borrow::Cow;
-use std::ffi::OsString;
-use std::fs::{self, File};
+use std::ffi::{OsStr, OsString};
+#[cfg(not(unix))]
+use std::fs;
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -41,15 +42,18 @@ pub(crate) struct Stat {
 }
 
 impl Stat {
+    /// From what `stat` says. Every state on Unix comes through here, from the same system
+    /// call's fields, so that the walk's and a read's states of one file compare equal.
     #[cfg(unix)]
-    pub(crate) fn of(meta: &fs::Metadata) -> Stat {
-        use std::os::unix::fs::MetadataExt;
+    // The fields' types differ between Unixes (`st_dev` is an `i32` on macOS).
+    #[allow(clippy::unnecessary_cast)]
+    pub(crate) fn of(s: &rustix::fs::Stat) -> Stat {
         Stat {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
+            dev: s.st_dev as u64,
+            ino: s.st_ino as u64,
+            size: s.st_size as u64,
+            mtime: (s.st_mtime as i64, s.st_mtime_nsec as i64),
+            ctime: (s.st_ctime as i64, s.st_ctime_nsec as i64),
         }
     }
 
@@ -61,6 +65,14 @@ impl Stat {
             size: meta.len(),
             ..Stat::default()
         }
+    }
+
+    /// An open file's state.
+    fn of_file(file: &File) -> io::Result<Stat> {
+        #[cfg(unix)]
+        return Ok(Stat::of(&rustix::fs::fstat(file)?));
+        #[cfg(not(unix))]
+        return Ok(Stat::of(&file.metadata()?));
     }
 }
 
@@ -83,7 +95,8 @@ pub(crate) struct Walk {
     /// Directories and files that could not be read, with why.
     pub unreadable: Vec<(PathBuf, io::Error)>,
     /// The directories' entries, for the next walk: only those of directories that had been
-    /// left alone for a while when listed (see [`Listing`]), sorted by `rel`.
+    /// left alone for a while when listed (see [`Listing`]), in the order they were visited
+    /// (the next walk asks for them in that order).
     pub listings: Vec<Listing>,
 }
 
@@ -111,100 +124,479 @@ pub(crate) struct Listing {
 const SETTLED: Millis = 2000;
 
 /// Every `*.jsonl` file under `projects`, which need not exist, at `now`. `listed`: the
-/// listings an earlier walk kept, sorted by `rel`; a directory still in the state one names is
-/// not read again.
-pub(crate) fn walk(projects: &Path, listed: &[Listing], now: Millis) -> Walk {
-    let mut found = Walk::default();
-    let mut dirs = vec![(projects.to_path_buf(), String::new())];
-    while let Some((dir, rel)) = dirs.pop() {
-        let before = listed
-            .binary_search_by(|l| l.rel.as_str().cmp(&rel))
-            .ok()
-            .map(|at| &listed[at]);
-        // The same directory as listed before (`projects` itself may be a link: followed).
-        let same = before.filter(|b| fs::metadata(&dir).is_ok_and(|m| Stat::of(&m) == b.stat));
-        let (listing, keep) = match same {
-            Some(before) => (Cow::Borrowed(before), true),
-            None => match list(&dir, &rel, now) {
-                Ok((listing, keep, error)) => {
-                    if let Some(e) = error {
-                        found.unreadable.push((dir.clone(), e));
-                    }
-                    (Cow::Owned(listing), keep)
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound && rel.is_empty() => continue,
-                Err(e) => {
-                    found.unreadable.push((dir, e));
-                    continue;
-                }
-            },
-        };
-        let child_rel = |name: &OsString| {
-            let name = name.to_string_lossy();
-            if rel.is_empty() {
-                name.into_owned()
-            } else {
-                format!("{rel}/{name}")
-            }
-        };
-        found
-            .links
-            .extend(listing.links.iter().map(|name| dir.join(name)));
-        for name in &listing.dirs {
-            dirs.push((dir.join(name), child_rel(name)));
+/// listings an earlier walk kept; a directory still in the state one names is not read again,
+/// and its listing moves into this walk's. `files`: how many transcripts are expected.
+///
+/// Each directory is visited through a handle ([`dir::Dir`]): on Unix an open descriptor, and
+/// what is in it is looked at relative to that, one path component at a time. A `stat` of an
+/// absolute path makes the kernel look up every component again (ten of them under a usual
+/// home), and that lookup was most of what a repeated count cost.
+pub(crate) fn walk(projects: &Path, listed: Vec<Listing>, files: usize, now: Millis) -> Walk {
+    // Sized for what is expected, so that the lists are not copied as they grow.
+    let mut walker = Walker {
+        found: Walk {
+            files: Vec::with_capacity(files),
+            listings: Vec::with_capacity(listed.len()),
+            ..Walk::default()
+        },
+        listed: Listed {
+            listings: listed,
+            next: 0,
+            by_rel: None,
+        },
+        now,
+    };
+    match dir::Dir::open_root(projects) {
+        Ok((root, stat)) => {
+            let before = walker.listed.find("");
+            walker.visit(&root, stat, String::new(), before);
         }
-        for name in &listing.files {
-            let path = dir.join(name);
-            match fs::symlink_metadata(&path) {
-                Ok(meta) => found.files.push(Found {
-                    rel: child_rel(name),
-                    path,
-                    stat: Stat::of(&meta),
-                }),
-                Err(e) => found.unreadable.push((path, e)),
-            }
-        }
-        if keep {
-            found.listings.push(listing.into_owned());
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => walker.found.unreadable.push((projects.to_path_buf(), e)),
     }
-    found.files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    found.listings.sort_by(|a, b| a.rel.cmp(&b.rel));
+    let mut found = walker.found;
+    // Visited in the order of names, so this finds the list nearly sorted already. Unstable:
+    // no scratch memory, and paths differ (but for names that are not UTF-8, shown alike,
+    // whose order was the directory's before: none to keep).
+    found.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     found
 }
 
-/// Reads a directory's entries, and whether the listing may be kept: the directory was left
-/// alone for [`SETTLED`], and every name is UTF-8 (the cache keeps names as text). An error
-/// while reading ends the listing there, and comes with it.
-fn list(dir: &Path, rel: &str, now: Millis) -> io::Result<(Listing, bool, Option<io::Error>)> {
-    let stat = Stat::of(&fs::metadata(dir)?);
+struct Walker {
+    found: Walk,
+    listed: Listed,
+    now: Millis,
+}
+
+/// A directory whose kept listing names fewer entries than this is looked at through its
+/// parent's handle (`stat` of `name/entry` there) instead of being opened: opening, `fstat`
+/// and closing a directory cost about 2.5 µs where a `stat` costs 1 µs on the machine
+/// measured (docs/performance.md), and one component more in a `stat`'s path about 0.1 µs. A
+/// session's directory (`subagents/` in it) and its `subagents/` (a few transcripts) are not
+/// opened; a project's directory (hundreds of sessions) is.
+const OPEN_FROM: usize = 16;
+
+impl Walker {
+    /// Walks the directory `handle` (at `rel` under `projects/`), found in state `stat`, and
+    /// everything under it: its files, then its directories, each in the order of their
+    /// names. `before`: where its listing is among those kept. Depth first, so that only the
+    /// directories on the way down are open at once.
+    fn visit(&mut self, handle: &dir::Dir, stat: Stat, rel: String, before: Option<usize>) {
+        let (mut listing, keep) = match before.and_then(|at| self.listed.take(at, &stat)) {
+            Some(listing) => (Listing { rel, ..listing }, true),
+            None => {
+                let (listing, keep, error) = list(handle, rel, stat, self.now);
+                if let Some(e) = error {
+                    self.found.unreadable.push((handle.path().to_path_buf(), e));
+                }
+                (listing, keep)
+            }
+        };
+        let found = &mut self.found;
+        found
+            .links
+            .extend(listing.links.iter().map(|name| joined(handle.path(), name)));
+        for name in &listing.files {
+            match handle.stat(name) {
+                Ok(stat) => found.files.push(Found {
+                    rel: child_rel(&listing.rel, name),
+                    path: joined(handle.path(), name),
+                    stat,
+                }),
+                Err(e) => found.unreadable.push((joined(handle.path(), name), e)),
+            }
+        }
+        // Kept in the order directories are visited in, which the next walk finds them in.
+        let dirs = std::mem::take(&mut listing.dirs);
+        let rels: Vec<String> = dirs
+            .iter()
+            .map(|name| child_rel(&listing.rel, name))
+            .collect();
+        let at = found.listings.len();
+        if keep {
+            found.listings.push(listing);
+        }
+        for (name, rel) in dirs.iter().zip(rels) {
+            let before = self.listed.find(&rel);
+            let small = before.is_some_and(|at| self.listed.len_of(at) < OPEN_FROM);
+            let child = if small {
+                handle.within(name)
+            } else {
+                handle.open(name)
+            };
+            match child {
+                Ok((dir, stat)) => self.visit(&dir, stat, rel, before),
+                Err(e) => self.found.unreadable.push((joined(handle.path(), name), e)),
+            }
+        }
+        if keep {
+            self.found.listings[at].dirs = dirs;
+        }
+    }
+}
+
+/// The listings an earlier walk kept, in the order it visited their directories: a walk of the
+/// same directories asks for them in that order, so each is found where the last one was
+/// (by its `rel`, through an index sorted once, where it is not).
+struct Listed {
+    listings: Vec<Listing>,
+    /// Where the next directory's listing is expected.
+    next: usize,
+    /// `listings`' positions sorted by `rel`, made the first time one is not where expected.
+    by_rel: Option<Vec<usize>>,
+}
+
+impl Listed {
+    /// Where the listing kept for the directory at `rel` is, if one was.
+    fn find(&mut self, rel: &str) -> Option<usize> {
+        let at = match self.listings.get(self.next) {
+            Some(l) if l.rel == rel => self.next,
+            _ => {
+                let listings = &self.listings;
+                let by_rel = self.by_rel.get_or_insert_with(|| {
+                    let mut order: Vec<usize> = (0..listings.len()).collect();
+                    order.sort_by(|&a, &b| listings[a].rel.cmp(&listings[b].rel));
+                    order
+                });
+                let i = by_rel
+                    .binary_search_by(|&i| listings[i].rel.as_str().cmp(rel))
+                    .ok()?;
+                by_rel[i]
+            }
+        };
+        self.next = at + 1;
+        Some(at)
+    }
+
+    /// How many names the listing at `at` holds.
+    fn len_of(&self, at: usize) -> usize {
+        let l = &self.listings[at];
+        l.dirs.len() + l.files.len() + l.links.len()
+    }
+
+    /// The listing at `at`, if its directory is still in the state it was listed in: its names
+    /// moved out (each directory is visited once), its `rel` left empty for the caller's.
+    fn take(&mut self, at: usize, stat: &Stat) -> Option<Listing> {
+        let before = &mut self.listings[at];
+        (before.stat == *stat).then(|| Listing {
+            rel: String::new(),
+            stat: before.stat,
+            dirs: std::mem::take(&mut before.dirs),
+            files: std::mem::take(&mut before.files),
+            links: std::mem::take(&mut before.links),
+        })
+    }
+}
+
+/// `name`'s path under `projects/`, in the directory at `rel` there.
+fn child_rel(rel: &str, name: &OsStr) -> String {
+    let name = name.to_string_lossy();
+    if rel.is_empty() {
+        return name.into_owned();
+    }
+    let mut child = String::with_capacity(rel.len() + 1 + name.len());
+    child.push_str(rel);
+    child.push('/');
+    child.push_str(&name);
+    child
+}
+
+/// `dir/name`, allocated once.
+fn joined(dir: &Path, name: &OsStr) -> PathBuf {
+    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
+    path.push(dir);
+    path.push(name);
+    path
+}
+
+/// Reads the entries of the directory `handle` (at `rel`, in state `stat`), and whether the
+/// listing may be kept: the directory was left alone for [`SETTLED`], and every name is UTF-8
+/// (the cache keeps names as text). An error while reading ends the listing there, and comes
+/// with it.
+fn list(
+    handle: &dir::Dir,
+    rel: String,
+    stat: Stat,
+    now: Millis,
+) -> (Listing, bool, Option<io::Error>) {
     let mut listing = Listing {
-        rel: rel.to_owned(),
+        rel,
         stat,
         ..Listing::default()
     };
     let mut keep = settled(&stat, now);
-    for entry in fs::read_dir(dir)? {
-        let entry = match entry {
+    let entries = match handle.entries() {
+        Ok(entries) => entries,
+        Err(e) => return (listing, false, Some(e)),
+    };
+    for entry in entries {
+        let (name, kind) = match entry {
             Ok(entry) => entry,
             // What was listed so far is walked, and the directory named as unreadable.
-            Err(e) => return Ok((listing, false, Some(e))),
+            Err(e) => return (listing, false, Some(e)),
         };
-        let Ok(kind) = entry.file_type() else {
+        let Some(kind) = kind else {
             keep = false;
             continue;
         };
-        let name = entry.file_name();
         keep &= name.to_str().is_some();
-        if kind.is_symlink() {
-            listing.links.push(name);
-        } else if kind.is_dir() {
-            listing.dirs.push(name);
-        } else if kind.is_file() && name.to_string_lossy().ends_with(".jsonl") {
-            listing.files.push(name);
+        match kind {
+            dir::Kind::Link => listing.links.push(name),
+            dir::Kind::Dir => listing.dirs.push(name),
+            dir::Kind::File if name.to_string_lossy().ends_with(".jsonl") => {
+                listing.files.push(name);
+            }
+            dir::Kind::File | dir::Kind::Other => {}
         }
     }
-    Ok((listing, keep, None))
+    // In the order of names: the walk visits them so, and its files come out nearly sorted.
+    for names in [&mut listing.dirs, &mut listing.files, &mut listing.links] {
+        names.sort_unstable();
+    }
+    (listing, keep, None)
+}
+
+/// Directories as the walk sees them: opened, listed, and what is in them looked at.
+#[cfg(unix)]
+mod dir {
+    use std::ffi::{OsStr, OsString};
+    use std::io;
+    use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::{Path, PathBuf};
+
+    use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags};
+
+    use super::Stat;
+
+    /// A directory: open, or reached from an open one (an ancestor's handle and the path from
+    /// there), and its path for what is reported.
+    pub(super) struct Dir<'a> {
+        fd: Fd<'a>,
+        /// The path from `fd`'s directory to this one: empty when `fd` is its own.
+        at: PathBuf,
+        path: PathBuf,
+    }
+
+    enum Fd<'a> {
+        Own(OwnedFd),
+        Ancestor(BorrowedFd<'a>),
+    }
+
+    /// What an entry is, as the walk tells them apart.
+    #[derive(Clone, Copy)]
+    pub(super) enum Kind {
+        Dir,
+        File,
+        Link,
+        Other,
+    }
+
+    const DIRECTORY: OFlags = OFlags::RDONLY
+        .union(OFlags::DIRECTORY)
+        .union(OFlags::CLOEXEC)
+        .union(OFlags::NONBLOCK);
+
+    impl Dir<'_> {
+        /// `projects/` itself, which may be a link (followed), and its state.
+        pub(super) fn open_root(path: &Path) -> io::Result<(Dir<'static>, Stat)> {
+            let fd = rustix::fs::openat(CWD, path, DIRECTORY, Mode::empty())?;
+            let stat = Stat::of(&rustix::fs::fstat(&fd)?);
+            let dir = Dir {
+                fd: Fd::Own(fd),
+                at: PathBuf::new(),
+                path: path.to_path_buf(),
+            };
+            Ok((dir, stat))
+        }
+
+        /// The directory `name` in this one, opened (a link is not followed), and its state:
+        /// taken from the open directory, so it is the state of what is walked.
+        pub(super) fn open(&self, name: &OsStr) -> io::Result<(Dir<'static>, Stat)> {
+            let fd = rustix::fs::openat(
+                self.fd(),
+                &*self.inside(name),
+                DIRECTORY | OFlags::NOFOLLOW,
+                Mode::empty(),
+            )?;
+            let stat = Stat::of(&rustix::fs::fstat(&fd)?);
+            let dir = Dir {
+                fd: Fd::Own(fd),
+                at: PathBuf::new(),
+                path: super::joined(&self.path, name),
+            };
+            Ok((dir, stat))
+        }
+
+        /// The directory `name` in this one, reached through this one's handle without being
+        /// opened (a link is not followed), and its state.
+        pub(super) fn within(&self, name: &OsStr) -> io::Result<(Dir<'_>, Stat)> {
+            let at = self.inside(name).into_owned();
+            let raw = rustix::fs::statat(self.fd(), &at, AtFlags::SYMLINK_NOFOLLOW)?;
+            if FileType::from_raw_mode(raw.st_mode) != FileType::Directory {
+                return Err(io::ErrorKind::NotADirectory.into());
+            }
+            let dir = Dir {
+                fd: Fd::Ancestor(self.fd()),
+                at,
+                path: super::joined(&self.path, name),
+            };
+            Ok((dir, Stat::of(&raw)))
+        }
+
+        pub(super) fn path(&self) -> &Path {
+            &self.path
+        }
+
+        /// The state of the entry `name` (a link's own).
+        pub(super) fn stat(&self, name: &OsStr) -> io::Result<Stat> {
+            let raw =
+                rustix::fs::statat(self.fd(), &*self.inside(name), AtFlags::SYMLINK_NOFOLLOW)?;
+            Ok(Stat::of(&raw))
+        }
+
+        /// The entries' names and kinds (`None`: could not be told), `.` and `..` left out.
+        pub(super) fn entries(
+            &self,
+        ) -> io::Result<impl Iterator<Item = io::Result<(OsString, Option<Kind>)>> + '_> {
+            // Read through a descriptor of its own, whose position reading moves.
+            let fd = match &self.fd {
+                Fd::Own(fd) => fd.try_clone()?,
+                Fd::Ancestor(fd) => {
+                    rustix::fs::openat(fd, &self.at, DIRECTORY | OFlags::NOFOLLOW, Mode::empty())?
+                }
+            };
+            let dir = rustix::fs::Dir::new(fd)?;
+            Ok(dir.filter_map(move |entry| {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(e) => return Some(Err(e.into())),
+                };
+                let name = OsStr::from_bytes(entry.file_name().to_bytes());
+                if name == "." || name == ".." {
+                    return None;
+                }
+                let kind = match entry.file_type() {
+                    // Some file systems do not say in the listing: asked of the entry.
+                    FileType::Unknown => rustix::fs::statat(
+                        self.fd(),
+                        &*self.inside(name),
+                        AtFlags::SYMLINK_NOFOLLOW,
+                    )
+                    .ok()
+                    .map(|s| FileType::from_raw_mode(s.st_mode)),
+                    kind => Some(kind),
+                };
+                Some(Ok((name.to_os_string(), kind.map(Kind::of))))
+            }))
+        }
+
+        fn fd(&self) -> BorrowedFd<'_> {
+            match &self.fd {
+                Fd::Own(fd) => fd.as_fd(),
+                Fd::Ancestor(fd) => *fd,
+            }
+        }
+
+        /// The path of `name` in this directory, from `fd`'s.
+        fn inside<'n>(&self, name: &'n OsStr) -> std::borrow::Cow<'n, Path> {
+            if self.at.as_os_str().is_empty() {
+                std::borrow::Cow::Borrowed(Path::new(name))
+            } else {
+                std::borrow::Cow::Owned(super::joined(&self.at, name))
+            }
+        }
+    }
+
+    impl Kind {
+        fn of(kind: FileType) -> Kind {
+            match kind {
+                FileType::Directory => Kind::Dir,
+                FileType::RegularFile => Kind::File,
+                FileType::Symlink => Kind::Link,
+                _ => Kind::Other,
+            }
+        }
+    }
+}
+
+/// Directories as the walk sees them, where there are no directory descriptors to look at
+/// things relative to: by path.
+#[cfg(not(unix))]
+mod dir {
+    use std::ffi::{OsStr, OsString};
+    use std::fs;
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    use super::Stat;
+
+    /// A directory, by path.
+    pub(super) struct Dir {
+        path: PathBuf,
+    }
+
+    /// What an entry is, as the walk tells them apart.
+    #[derive(Clone, Copy)]
+    pub(super) enum Kind {
+        Dir,
+        File,
+        Link,
+        Other,
+    }
+
+    impl Dir {
+        /// `projects/` itself, which may be a link (followed), and its state.
+        pub(super) fn open_root(path: &Path) -> io::Result<(Dir, Stat)> {
+            let stat = Stat::of(&fs::metadata(path)?);
+            Ok((
+                Dir {
+                    path: path.to_path_buf(),
+                },
+                stat,
+            ))
+        }
+
+        /// The directory `name` in this one, and its state.
+        pub(super) fn open(&self, name: &OsStr) -> io::Result<(Dir, Stat)> {
+            Dir::open_root(&super::joined(&self.path, name))
+        }
+
+        /// The same as [`Dir::open`]: by path either way.
+        pub(super) fn within(&self, name: &OsStr) -> io::Result<(Dir, Stat)> {
+            self.open(name)
+        }
+
+        pub(super) fn path(&self) -> &Path {
+            &self.path
+        }
+
+        /// The state of the entry `name` (a link's own).
+        pub(super) fn stat(&self, name: &OsStr) -> io::Result<Stat> {
+            Ok(Stat::of(&fs::symlink_metadata(self.path.join(name))?))
+        }
+
+        /// The entries' names and kinds (`None`: could not be told).
+        pub(super) fn entries(
+            &self,
+        ) -> io::Result<impl Iterator<Item = io::Result<(OsString, Option<Kind>)>>> {
+            Ok(fs::read_dir(&self.path)?.map(|entry| {
+                let entry = entry?;
+                let kind = entry.file_type().ok().map(|kind| {
+                    if kind.is_symlink() {
+                        Kind::Link
+                    } else if kind.is_dir() {
+                        Kind::Dir
+                    } else if kind.is_file() {
+                        Kind::File
+                    } else {
+                        Kind::Other
+                    }
+                });
+                Ok((entry.file_name(), kind))
+            }))
+        }
+    }
 }
 
 /// Whether a directory in state `stat` was left alone for [`SETTLED`] before `now`. Never
@@ -286,7 +678,7 @@ fn read_in_chunks(
     let mut file = File::open(path)?;
     // The state is taken before reading: what is appended while reading shows as growth next
     // time, never as a state already seen.
-    let stat = Stat::of(&file.metadata()?);
+    let stat = Stat::of_file(&file)?;
     let session = session_of_path(rel);
     let mut counted = match before {
         Some(before) if grew_from(&mut file, &stat, &before)? => before,
@@ -429,6 +821,8 @@ impl Counted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
+    use std::fs;
 
     /// The hashes of file content the cache stores: XXH3-64 as its reference implementation
     /// computes it (`xxhsum -H3`, xxHash 0.8.1). A change here discards every usage cache.
@@ -523,7 +917,7 @@ mod tests {
         fs::write(projects.join("p/notes.txt"), "").unwrap();
         // Changed a moment ago: listed, not kept.
         let now = super::super::time::now_millis();
-        let first = walk(&projects, &[], now);
+        let first = walk(&projects, Vec::new(), 0, now);
         assert_eq!(rels(&first), ["p/a.jsonl"]);
         assert!(first.listings.is_empty(), "{:?}", first.listings);
 
@@ -532,7 +926,7 @@ mod tests {
         // The change time moved to now with the modification time; a change time two seconds
         // old is what a directory left alone has.
         let later = now + 5000;
-        let settled = walk(&projects, &[], later);
+        let settled = walk(&projects, Vec::new(), 0, later);
         assert_eq!(rels(&settled), ["p/a.jsonl"]);
         let kept: Vec<&str> = settled.listings.iter().map(|l| l.rel.as_str()).collect();
         assert_eq!(kept, ["", "p"]);
@@ -542,7 +936,7 @@ mod tests {
         // file that is not there shows that the directory was not read.
         let mut believed = settled.listings.clone();
         believed[1].files.push("ghost.jsonl".into());
-        let again = walk(&projects, &believed, later);
+        let again = walk(&projects, believed.clone(), 1, later);
         assert_eq!(rels(&again), ["p/a.jsonl"]);
         assert_eq!(again.unreadable.len(), 1);
         assert!(again.unreadable[0].0.ends_with("p/ghost.jsonl"));
@@ -550,7 +944,7 @@ mod tests {
 
         // A file added changes its directory: read again.
         fs::write(projects.join("p/b.jsonl"), "{}\n").unwrap();
-        let grown = walk(&projects, &believed, later);
+        let grown = walk(&projects, believed.clone(), 1, later);
         assert_eq!(rels(&grown), ["p/a.jsonl", "p/b.jsonl"]);
         assert!(grown.unreadable.is_empty());
     }

@@ -115,3 +115,139 @@ fn a_cache_of_an_older_format_is_discarded_and_written_anew() {
     );
     assert_agrees(&sandbox, &dir, &profile.truth);
 }
+
+/// The directories under `projects/` that `ccs usage` read (listed), from strace; `None`
+/// where there is no strace (Linux only).
+#[cfg(unix)]
+fn directories_read(sandbox: &Sandbox) -> Option<Vec<String>> {
+    if !cfg!(target_os = "linux") || !crate::common::have("strace") {
+        return None;
+    }
+    let trace = sandbox.root.join("dirs-trace");
+    let mut cmd = std::process::Command::new("strace");
+    sandbox.env(&mut cmd);
+    let out = cmd
+        .args(["-f", "-qq", "-y", "-e", "trace=getdents64", "-o"])
+        .arg(&trace)
+        .arg(crate::common::BIN)
+        .args(["usage", "work"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    let mut read: Vec<String> = fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .filter_map(|l| Some(l.split_once("/projects")?.1.split('>').next()?.to_owned()))
+        .collect();
+    read.sort();
+    read.dedup();
+    Some(read)
+}
+
+#[cfg(unix)]
+fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new().append(true).open(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+/// Once the directories' listings are kept (the directories left alone two seconds, then a
+/// count that wrote the cache), a repeated count lists no directory; a reply appended to a
+/// subagent's transcript, whose directories are looked at through their project's without
+/// being opened, counts (an append changes no directory); a transcript added to a kept
+/// directory and a new session's directories are found, and only the directories that
+/// changed are listed again. (Listings are kept only where directories have times: Unix.)
+#[cfg(unix)]
+#[test]
+fn appends_and_additions_under_kept_listings_count() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.create("work");
+    let projects = dir.join("projects");
+    let mut rng = Rng::new(73);
+    let now = now_millis();
+    let mut profile: Profile = history(&mut rng, 30, 10, now);
+    profile.write(&dir);
+    shown(&sandbox);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let subagents: Vec<String> = profile
+        .files
+        .keys()
+        .filter(|rel| rel.contains("/subagents/"))
+        .cloned()
+        .collect();
+    assert!(subagents.len() >= 2, "{subagents:?}");
+    let session_of = |rel: &str| {
+        rel.split('/')
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(".jsonl")
+            .to_owned()
+    };
+
+    // A reply appended to a session's transcript: the count that reads it keeps the listings.
+    let main = profile
+        .files
+        .keys()
+        .find(|rel| rel.matches('/').count() == 1)
+        .unwrap()
+        .clone();
+    let reply = Reply::new(&mut rng, now - 50_000);
+    let line = assistant_line(&reply, 0, reply.usage, &session_of(&main), false, "");
+    append(&projects.join(&main), &(line + "\n"));
+    profile.count(&reply);
+    assert_agrees(&sandbox, &dir, &profile.truth);
+    let counted = shown(&sandbox);
+    if let Some(read) = directories_read(&sandbox) {
+        assert_eq!(read, Vec::<String>::new(), "listings kept, nothing listed");
+    }
+
+    // A reply appended to a subagent's transcript, three directories down.
+    let agent = &subagents[subagents.len() / 2];
+    let reply = Reply::new(&mut rng, now - 40_000);
+    let line = assistant_line(&reply, 0, reply.usage, &session_of(agent), true, "");
+    append(&projects.join(agent), &(line + "\n"));
+    profile.count(&reply);
+    if let Some(read) = directories_read(&sandbox) {
+        assert_eq!(read, Vec::<String>::new(), "an append changes no directory");
+    }
+    assert_agrees(&sandbox, &dir, &profile.truth);
+    assert_ne!(shown(&sandbox), counted);
+
+    // A subagent's transcript added beside it: only its directory is listed again.
+    let agent_dir = &agent[..agent.rfind('/').unwrap()];
+    let added = format!("{agent_dir}/agent-added.jsonl");
+    let reply = Reply::new(&mut rng, now - 30_000);
+    let line = assistant_line(&reply, 0, reply.usage, &session_of(agent), true, "");
+    fs::write(projects.join(&added), line + "\n").unwrap();
+    profile.count(&reply);
+    if let Some(read) = directories_read(&sandbox) {
+        assert_eq!(
+            read,
+            [format!("/{agent_dir}")],
+            "only the changed directory"
+        );
+    }
+    assert_agrees(&sandbox, &dir, &profile.truth);
+
+    // A new session with a subagent in a project kept: its directories are found.
+    let project = main.split('/').next().unwrap();
+    let session = "0000000a-0000-4000-8000-00000000000a";
+    for (rel, sidechain) in [
+        (format!("{project}/{session}.jsonl"), false),
+        (
+            format!("{project}/{session}/subagents/agent-new.jsonl"),
+            true,
+        ),
+    ] {
+        let reply = Reply::new(&mut rng, now - 20_000);
+        let line = assistant_line(&reply, 0, reply.usage, session, sidechain, "");
+        let path = projects.join(&rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, line + "\n").unwrap();
+        profile.count(&reply);
+    }
+    assert_agrees(&sandbox, &dir, &profile.truth);
+    let full = shown(&sandbox);
+    fs::remove_dir_all(sandbox.ccs_home.join("usage-cache")).unwrap();
+    assert_eq!(shown(&sandbox), full, "counted afresh");
+}
