@@ -101,6 +101,51 @@ pub(crate) fn is_session_id(id: &str) -> bool {
         })
 }
 
+/// How a conversation began, for a person choosing among them: the text of the first prompt
+/// a person typed (a user line whose `message.content` is a string), on one line and cut to a
+/// few words. Only the transcript's first 64 KB are read.
+pub(crate) fn first_prompt(transcript: &Path) -> Option<String> {
+    use std::io::Read;
+    const READ: u64 = 64 << 10;
+    const SHOWN: usize = 48;
+    let mut head = Vec::new();
+    std::fs::File::open(transcript)
+        .ok()?
+        .take(READ)
+        .read_to_end(&mut head)
+        .ok()?;
+    #[derive(Deserialize)]
+    struct Line {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        message: Option<Message>,
+    }
+    #[derive(Deserialize)]
+    struct Message {
+        content: Option<serde_json::Value>,
+    }
+    let text = head
+        .split(|&b| b == b'\n')
+        .filter(|line| memchr::memmem::find(line, b"\"user\"").is_some())
+        .filter_map(|line| serde_json::from_slice::<Line>(line).ok())
+        .filter(|line| line.kind.as_deref() == Some("user"))
+        .find_map(|line| line.message?.content?.as_str().map(str::to_owned))?;
+    // One line, and nothing a terminal would take as a control sequence: a description is
+    // printed as it is by the shell's completion.
+    let one_line: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    let mut shown: String = one_line.chars().take(SHOWN).collect();
+    if shown.len() < one_line.len() {
+        shown.push('…');
+    }
+    (!shown.is_empty()).then_some(shown)
+}
+
 /// The transcript of session `id` in the project dir `project` of config dir `config_dir`.
 pub(crate) fn transcript(config_dir: &Path, project: &str, id: &str) -> PathBuf {
     config_dir

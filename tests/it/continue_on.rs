@@ -1009,3 +1009,43 @@ fn the_sessions_tasks_and_hook_environment_stay_with_the_source() {
     let copy = fs::read_to_string(transcript_in(&sandbox, "b", &cwd)).unwrap();
     assert_eq!(copy.lines().count(), 3, "{copy}");
 }
+
+#[test]
+fn tab_after_session_offers_this_directorys_conversations_newest_first() {
+    use crate::common::completion::{ask_raw, candidates};
+    use crate::common::shells::FISH;
+    let (sandbox, a, _b, cwd) = two_profiles();
+    let older = "11111111-2222-4333-8444-555555555555";
+    let project = conversation(&a, &cwd, &[reply(1)])
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let prompt = format!(
+        "{{\"type\":\"user\",\"message\":{{\"role\":\"user\",\"content\":\"fix the\\n\\u001b[31mbuild, please, and then run every test we have twice\"}},\"sessionId\":\"{older}\"}}\n"
+    );
+    fs::write(project.join(format!("{older}.jsonl")), prompt).unwrap();
+    // The older one written an hour before the other.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(project.join(format!("{older}.jsonl")))
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let words = ["ccs", "continue", "b", "--session", ""];
+    let out = ask_raw(&sandbox, FISH, &words, Some(&cwd), |cmd| {
+        cmd.env("CLAUDE_CONFIG_DIR", &a);
+    });
+    assert_eq!(candidates(FISH, &out, &words), [ID, older]);
+    // fish's answer carries descriptions: when, and how the conversation began, on one line and
+    // without the escape sequence.
+    let answer = stdout(&out);
+    let described = answer.lines().find(|l| l.starts_with(older)).unwrap();
+    assert_eq!(
+        described,
+        format!("{older}\t1h ago: fix the [31mbuild, please, and then run every te…")
+    );
+    // Nowhere to look (no profile active, no ~/.claude): nothing, and no error.
+    let out = ask_raw(&sandbox, FISH, &words, Some(&cwd), |_| {});
+    assert_eq!(candidates(FISH, &out, &words), Vec::<String>::new());
+}

@@ -59,7 +59,7 @@ pub struct Continue {
     #[arg(value_name = "NAME", add = ArgValueCandidates::new(profile_names))]
     name: Option<String>,
     /// The conversation to hand over [default: this directory's latest]
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", add = ArgValueCandidates::new(session_ids))]
     session: Option<String>,
     /// Hand over a conversation that Claude Code still has open on the active profile
     #[arg(long)]
@@ -347,6 +347,49 @@ fn project_of(source: &Source, id: &str, here: &str) -> Result<String> {
         }
     }
     bail!("'{}' has no conversation {id}", source.label)
+}
+
+/// For Tab after `--session`: this directory's conversations on the active profile (or
+/// `~/.claude`), newest first, each described by when it was last written and how it began.
+/// Nothing when there is nothing to offer: Tab must never print an error into a command line.
+fn session_ids() -> Vec<clap_complete::CompletionCandidate> {
+    /// Enough to choose from, few enough to answer at once.
+    const OFFERED: usize = 20;
+    let Some(source) = Store::from_env().ok().and_then(|store| source(&store).ok()) else {
+        return Vec::new();
+    };
+    let Ok(cwd) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    let here = transcripts::project_dir_name(&cwd.to_string_lossy());
+    let dir = source.dir.join(transcripts::PROJECTS_DIR).join(here);
+    let mut found: Vec<(std::time::SystemTime, String, PathBuf)> = fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let id = e.file_name().to_str()?.strip_suffix(".jsonl")?.to_owned();
+            let modified = e.metadata().ok()?.modified().ok()?;
+            transcripts::is_session_id(&id).then(|| (modified, id, e.path()))
+        })
+        .collect();
+    found.sort_by_key(|(modified, _, _)| std::cmp::Reverse(*modified));
+    let now = time::now_millis();
+    found
+        .into_iter()
+        .take(OFFERED)
+        .map(|(modified, id, path)| {
+            let at = modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as Millis);
+            let mut help = format!("{} ago", time::age(at, now));
+            if let Some(prompt) = transcripts::first_prompt(&path) {
+                help.push_str(": ");
+                help.push_str(&prompt);
+            }
+            clap_complete::CompletionCandidate::new(id).help(Some(help.into()))
+        })
+        .collect()
 }
 
 /// The id of the conversation in `here` written to last.
