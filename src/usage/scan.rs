@@ -341,12 +341,12 @@ fn list(
         };
         keep &= name.to_str().is_some();
         match kind {
-            dir::Kind::Link => listing.links.push(name),
-            dir::Kind::Dir => listing.dirs.push(name),
-            dir::Kind::File if name.to_string_lossy().ends_with(".jsonl") => {
+            Kind::Link => listing.links.push(name),
+            Kind::Dir => listing.dirs.push(name),
+            Kind::File if name.to_string_lossy().ends_with(".jsonl") => {
                 listing.files.push(name);
             }
-            dir::Kind::File | dir::Kind::Other => {}
+            Kind::File | Kind::Other => {}
         }
     }
     // In the order of names: the walk visits them so, and its files come out nearly sorted.
@@ -357,6 +357,15 @@ fn list(
 }
 
 /// Directories as the walk sees them: opened, listed, and what is in them looked at.
+/// What a directory entry is, as the walk tells them apart (each system's `dir` says).
+#[derive(Clone, Copy)]
+enum Kind {
+    Dir,
+    File,
+    Link,
+    Other,
+}
+
 #[cfg(unix)]
 mod dir {
     use std::ffi::{OsStr, OsString};
@@ -367,7 +376,7 @@ mod dir {
 
     use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags};
 
-    use super::Stat;
+    use super::{Kind, Stat};
 
     /// A directory: open, or reached from an open one (an ancestor's handle and the path from
     /// there), and its path for what is reported.
@@ -381,15 +390,6 @@ mod dir {
     enum Fd<'a> {
         Own(OwnedFd),
         Ancestor(BorrowedFd<'a>),
-    }
-
-    /// What an entry is, as the walk tells them apart.
-    #[derive(Clone, Copy)]
-    pub(super) enum Kind {
-        Dir,
-        File,
-        Link,
-        Other,
     }
 
     const DIRECTORY: OFlags = OFlags::RDONLY
@@ -529,20 +529,11 @@ mod dir {
     use std::io;
     use std::path::{Path, PathBuf};
 
-    use super::Stat;
+    use super::{Kind, Stat};
 
     /// A directory, by path.
     pub(super) struct Dir {
         path: PathBuf,
-    }
-
-    /// What an entry is, as the walk tells them apart.
-    #[derive(Clone, Copy)]
-    pub(super) enum Kind {
-        Dir,
-        File,
-        Link,
-        Other,
     }
 
     impl Dir {
