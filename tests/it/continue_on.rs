@@ -389,38 +389,19 @@ fn refused(sandbox: &Sandbox, from: &Path, cwd: &Path, args: &[&str], b: &Path) 
 fn a_missing_conversation_or_profile_is_one_line_and_changes_nothing() {
     let (sandbox, a, b, cwd) = two_profiles();
     let other = "11111111-2222-4333-8444-555555555555";
-    let err = refused(
-        &sandbox,
-        &a,
-        &cwd,
-        &["continue", "b", "--shell", "bash", "--session", other],
-        &b,
-    );
-    assert!(err.contains(&format!("no conversation {other}")), "{err}");
-    let err = refused(
-        &sandbox,
-        &a,
-        &cwd,
-        &["continue", "b", "--shell", "bash", "--session", "../x"],
-        &b,
-    );
-    assert!(err.contains("not a session id"), "{err}");
-    let err = refused(
-        &sandbox,
-        &a,
-        &cwd,
-        &["continue", "a", "--shell", "bash"],
-        &b,
-    );
-    assert!(err.contains("on 'a' already"), "{err}");
-    let err = refused(
-        &sandbox,
-        &a,
-        &cwd,
-        &["continue", "nosuch", "--shell", "bash"],
-        &b,
-    );
-    assert!(err.contains("nosuch"), "{err}");
+    let no_such_conversation = format!("no conversation {other}");
+    let cases: [(&[&str], &str); 4] = [
+        (&["b", "--session", other], &no_such_conversation),
+        (&["b", "--session", "../x"], "not a session id"),
+        (&["a"], "on 'a' already"),
+        (&["nosuch"], "nosuch"),
+    ];
+    for (args, said) in cases {
+        let mut all = vec!["continue", "--shell", "bash"];
+        all.extend_from_slice(args);
+        let err = refused(&sandbox, &a, &cwd, &all, &b);
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
     let mut cmd = sandbox.ccs(["continue", "b"]);
     let out = cmd.current_dir(&cwd).output().unwrap();
     assert!(!out.status.success());
