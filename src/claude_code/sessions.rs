@@ -44,7 +44,7 @@ struct Record {
 /// same process (its start time as recorded), in this machine's PID namespace as recorded. A
 /// record whose process is gone is left over from a client that was killed.
 pub(crate) fn running_sessions(dir: &Path) -> Vec<Session> {
-    let Ok(entries) = fs::read_dir(dir.join("sessions")) else {
+    let Ok(entries) = fs::read_dir(dir.join(REGISTER)) else {
         return Vec::new();
     };
     let mut found: Vec<Session> = entries
@@ -67,6 +67,43 @@ pub(crate) fn running_sessions(dir: &Path) -> Vec<Session> {
         .collect();
     found.sort_by_key(|s| s.pid);
     found
+}
+
+/// The register's directory in a config dir.
+pub(crate) const REGISTER: &str = "sessions";
+
+/// How long the register must have been left alone before its quiet is taken to mean that no
+/// client writes in the config dir: a client removes its record while it shuts down, and may
+/// go on for a while after (its shutdown failsafe fires after 5 s, or 5 s after the session-end
+/// hooks' time budget: `armShutdownFailsafe(Math.max(5000,k+5000))`).
+pub(crate) const REGISTER_QUIET_MS: i64 = 60_000;
+
+/// Whether no record in the register at `dir` (`sessions/`) names a client that runs or may
+/// run: every record is one of a process known to be gone. A record that does not read (being
+/// written, or of another version) may be of a running client.
+///
+/// With the register left alone since, this is what lets a count of a profile's use know
+/// that no transcript changed without looking at each: every client process that writes
+/// transcripts records itself in the register when it starts, in every mode (interactive, `-p`,
+/// `--output-format stream-json`: tested in tests/it/usage_trust.rs), and removes its record
+/// when it ends (`r2`, gated by `Wm()`: not for a diskless launch, a subagent inside a
+/// registered process, or a child session that keeps no transcript).
+pub(crate) fn none_may_run(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir.join(REGISTER)) else {
+        return false;
+    };
+    entries.into_iter().all(|entry| {
+        let Ok(entry) = entry else {
+            return false;
+        };
+        if !is_session_record(&entry.file_name()) {
+            return true;
+        }
+        let record = fs::read(entry.path())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Record>(&bytes).ok());
+        record.is_some_and(|r| matches!(liveness(&r), Liveness::Gone))
+    })
 }
 
 /// Whether `name`, in `sessions/`, is a record of a session: `<pid>.json`.

@@ -1,22 +1,28 @@
 //! What was counted in each of a profile's transcripts, kept between runs in
 //! `$CCS_HOME/usage-cache/<profile>` so that a repeated `ccs usage` reads only what was appended.
 //!
-//! A compact binary file, written and read by hand, in two parts:
+//! A compact binary file, written and read by hand, in four parts:
 //!
-//! - the head: the profile's [`Summary`] (what the sums need, sized by a week's use), the newest
-//!   limit recorded, and each transcript's path and state. A repeated `ccs usage` that finds
-//!   every transcript in the state the head names reads nothing else: its cost grows with the
-//!   number of transcripts, not with the replies they hold;
+//! - the stamp (fixed size, at a fixed place, so that a count that found nothing changed can
+//!   write it in place): what the config dir's register and project directories were when the
+//!   walk began (see [`super::stamp`]). A repeated `ccs usage` whose stamp holds reads only
+//!   the answer: its cost is one `stat` per project directory, not one per transcript;
+//! - the answer: the profile's [`Summary`] (what the sums need, sized by a week's use), the
+//!   newest limit recorded, the transcripts with broken lines, and the project directories;
+//! - what the walk found: each transcript's path and state, and the directories' listings. A
+//!   repeated `ccs usage` that finds every transcript in the state named here reads nothing
+//!   else: its cost grows with the number of transcripts, not with the replies they hold;
 //! - the ledger: every usage record of every transcript (hashed ids, counts, timestamps), which
 //!   deduplication across files needs. It is read only when a transcript changed.
 //!
 //! All numbers are little-endian. Anything that does not read back exactly (another version,
-//! hashes of another algorithm, a truncated file) makes the cache (or, when only the ledger is
-//! broken, its records) unknown, and every transcript is counted afresh; a cache that cannot be
-//! written is not an error. It holds no message text: ids only as hashes, model names, counts.
+//! hashes of another algorithm, a truncated file) makes the cache (or, when only a later part
+//! is broken, that part) unknown, and every transcript is counted afresh; a cache that cannot
+//! be written is not an error. It holds no message text: ids only as hashes, model names,
+//! counts.
 
 use std::ffi::OsString;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::Path;
 
@@ -24,12 +30,24 @@ use super::Tokens;
 use super::dedup::{Entry, key};
 use super::limits::LimitEvent;
 use super::scan::{Counted, Listing, Stat, fingerprint};
+use super::stamp::Stamp;
 use super::tally::{LastBlock, Recent, Summary, Tally};
 use crate::fsx;
 
-/// Version 3: a head read on every run, the records after it (version 2 held only the records;
-/// version 1 hashed with std's `DefaultHasher`).
-const MAGIC: &[u8] = b"ccs usage cache 3\n";
+/// Version 4: the stamp, the answer, what the walk found, the records (version 3 had no stamp
+/// and one head for the answer and the walk; version 2 held only the records; version 1 hashed
+/// with std's `DefaultHasher`).
+const MAGIC: &[u8] = b"ccs usage cache 4\n";
+
+/// Where the stamp is: after the magic line and the hash check.
+const STAMP_AT: usize = MAGIC.len() + 16;
+
+/// A [`Stat`]: seven numbers.
+const STAT_SIZE: usize = 7 * 8;
+
+/// A flag, the register's state, the instant, the directories' hash, and a check of those
+/// (a stamp written in place while another `ccs` reads it reads as none).
+const STAMP_SIZE: usize = 1 + STAT_SIZE + 8 + 16 + 8;
 
 /// A value that changes if a hash the cache stores would come out otherwise (another algorithm
 /// for ids or for file content): a cache written with other hashes is not used, even where a
@@ -52,25 +70,49 @@ pub(crate) struct Known {
     pub broken: u32,
 }
 
-/// The head of a cache: enough to answer when no transcript changed.
-#[derive(Debug)]
-pub(crate) struct Head {
-    pub summary: Summary,
-    /// The newest limit the client recorded in any transcript.
-    pub limit: Option<LimitEvent>,
+/// What the last walk found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Walked {
     /// Sorted by `rel`.
     pub files: Vec<Known>,
     /// The directories' entries, for the walk; in the order the walk visited them.
     pub listings: Vec<Listing>,
-    /// The open cache, where the ledger starts: read from the same file as the head even if
-    /// another `ccs` replaces the cache meanwhile.
+}
+
+/// The start of a cache: enough to answer when nothing changed.
+#[derive(Debug)]
+pub(crate) struct Head {
+    pub stamp: Option<Stamp>,
+    pub summary: Summary,
+    /// The newest limit the client recorded in any transcript.
+    pub limit: Option<LimitEvent>,
+    /// The transcripts with complete lines that were not sound, and how many, by path.
+    pub broken: Vec<(String, u32)>,
+    /// The directories in `projects/`, in the order the walk visited them.
+    pub tops: Vec<String>,
+    /// The open cache, where what the walk found starts: read from the same file as the
+    /// answer even if another `ccs` replaces the cache meanwhile (and the stamp written there).
     rest: Option<File>,
 }
 
 impl Head {
-    /// What was counted in each file, for going on from it; empty when the ledger does not read
-    /// back exactly.
-    pub(crate) fn ledger(self) -> Files {
+    /// What the last walk found; `None` when it does not read back exactly (then the ledger
+    /// is unknown too).
+    pub(crate) fn walked(&mut self) -> Option<Walked> {
+        let walked = self.rest.as_mut().and_then(|file| {
+            let len = usize::try_from(u64::from_le_bytes(read_array(file)?)).ok()?;
+            let bytes = read_exactly(file, len)?;
+            decode_walked(&bytes)
+        });
+        if walked.is_none() {
+            self.rest = None;
+        }
+        walked
+    }
+
+    /// What was counted in each of `known` (what [`Head::walked`] read), for going on from it;
+    /// empty when the ledger does not read back exactly.
+    pub(crate) fn ledger(self, known: Vec<Known>) -> Files {
         let Some(mut rest) = self.rest else {
             return Files::new();
         };
@@ -78,27 +120,64 @@ impl Head {
         if rest.read_to_end(&mut bytes).is_err() {
             return Files::new();
         }
-        decode_ledger(&bytes, self.files).unwrap_or_default()
+        decode_ledger(&bytes, known).unwrap_or_default()
+    }
+
+    /// Writes `stamp` in place, into the cache this head was read from (a count that found
+    /// everything as this cache says). A cache replaced meanwhile keeps its own.
+    pub(crate) fn restamp(&self, stamp: &Stamp) {
+        if let Some(file) = &self.rest {
+            write_at(file, &stamp_bytes(Some(stamp)), STAMP_AT as u64);
+        }
     }
 }
 
-/// The head of the cache at `path`; `None` when missing, foreign or broken.
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], at: u64) {
+    let _ = std::os::unix::fs::FileExt::write_all_at(file, bytes, at);
+}
+
+#[cfg(windows)]
+fn write_at(file: &File, bytes: &[u8], at: u64) {
+    let _ = std::os::windows::fs::FileExt::seek_write(file, bytes, at);
+}
+
+#[cfg(not(any(unix, windows)))]
+fn write_at(_: &File, _: &[u8], _: u64) {}
+
+fn read_array<const N: usize>(file: &mut File) -> Option<[u8; N]> {
+    let mut bytes = [0; N];
+    file.read_exact(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// `len` bytes, where the file has them: a broken length is no reason to allocate it.
+fn read_exactly(file: &mut File, len: usize) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.take(len as u64).read_to_end(&mut bytes).ok()?;
+    (bytes.len() == len).then_some(bytes)
+}
+
+/// The head of the cache at `path`; `None` when missing, foreign or broken. Opened for writing
+/// as well where it can be, for [`Head::restamp`].
 pub(crate) fn load(path: &Path) -> Option<Head> {
-    let mut file = File::open(path).ok()?;
-    let size = file.metadata().ok()?.len();
-    let mut start = [0; MAGIC.len() + 16 + 8];
-    file.read_exact(&mut start).ok()?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .or_else(|_| File::open(path))
+        .ok()?;
+    let start: [u8; STAMP_AT + STAMP_SIZE + 8] = read_array(&mut file)?;
     let mut r = In(start.strip_prefix(MAGIC)?);
     if r.u128()? != hash_check() {
         return None;
     }
-    let len = r.u64()?;
-    if len > size {
-        return None;
-    }
-    let mut bytes = vec![0; len as usize];
-    file.read_exact(&mut bytes).ok()?;
-    let mut head = decode_head(&bytes)?;
+    let stamp = decode_stamp(r.0.get(..STAMP_SIZE)?);
+    r.0 = &r.0[STAMP_SIZE..];
+    let len = usize::try_from(r.u64()?).ok()?;
+    let bytes = read_exactly(&mut file, len)?;
+    let mut head = decode_answer(&bytes)?;
+    head.stamp = stamp;
     head.rest = Some(file);
     Some(head)
 }
@@ -110,42 +189,55 @@ pub(crate) fn save(path: &Path, saved: &Saved) {
 
 /// What a cache is written from.
 pub(crate) struct Saved<'a> {
+    pub stamp: Option<&'a Stamp>,
     pub summary: &'a Summary,
     pub limit: Option<&'a LimitEvent>,
     pub files: &'a Files,
     pub listings: &'a [Listing],
+    pub tops: &'a [String],
 }
 
 pub(crate) fn encode(saved: &Saved) -> Vec<u8> {
     let Saved {
+        stamp,
         summary,
         limit,
         files,
         listings,
+        tops,
     } = *saved;
-    let mut head = Out(Vec::with_capacity(
-        256 + summary.recent.len() * RECENT_SIZE + files.len() * 160,
-    ));
-    head.summary(summary);
-    head.0.push(u8::from(limit.is_some()));
+    let mut answer = Out(Vec::with_capacity(256 + summary.recent.len() * RECENT_SIZE));
+    answer.summary(summary);
+    answer.0.push(u8::from(limit.is_some()));
     if let Some(l) = limit {
-        head.limit(l);
+        answer.limit(l);
     }
-    head.u32(files.len() as u32);
+    let broken: Vec<_> = files.iter().filter(|(_, c)| c.broken > 0).collect();
+    answer.u32(broken.len() as u32);
+    for (rel, c) in broken {
+        answer.text(rel);
+        answer.u32(c.broken);
+    }
+    answer.u32(tops.len() as u32);
+    for name in tops {
+        answer.text(name);
+    }
+    let mut walked = Out(Vec::with_capacity(files.len() * 160));
+    walked.u32(files.len() as u32);
     for (rel, c) in files {
-        head.text(rel);
-        head.stat(&c.stat);
-        head.u32(c.broken);
+        walked.text(rel);
+        walked.stat(&c.stat);
+        walked.u32(c.broken);
     }
-    head.u32(listings.len() as u32);
+    walked.u32(listings.len() as u32);
     for l in listings {
-        head.text(&l.rel);
-        head.stat(&l.stat);
+        walked.text(&l.rel);
+        walked.stat(&l.stat);
         for names in [&l.dirs, &l.files, &l.links] {
-            head.u32(names.len() as u32);
+            walked.u32(names.len() as u32);
             for name in names {
                 // Only listings of UTF-8 names are kept (scan::walk).
-                head.text(&name.to_string_lossy());
+                walked.text(&name.to_string_lossy());
             }
         }
     }
@@ -154,12 +246,21 @@ pub(crate) fn encode(saved: &Saved) -> Vec<u8> {
         .map(|(_, c)| c.entries.len() + c.tail.len())
         .sum();
     let mut out = Out(Vec::with_capacity(
-        MAGIC.len() + 24 + head.0.len() + files.len() * 80 + entries * ENTRY_SIZE,
+        STAMP_AT
+            + STAMP_SIZE
+            + 16
+            + answer.0.len()
+            + walked.0.len()
+            + files.len() * 80
+            + entries * ENTRY_SIZE,
     ));
     out.0.extend_from_slice(MAGIC);
     out.u128(hash_check());
-    out.u64(head.0.len() as u64);
-    out.0.extend_from_slice(&head.0);
+    out.0.extend_from_slice(&stamp_bytes(stamp));
+    for part in [&answer.0, &walked.0] {
+        out.u64(part.len() as u64);
+        out.0.extend_from_slice(part);
+    }
     for (_, c) in files {
         for n in [c.consumed, c.head, c.anchor] {
             out.u64(n);
@@ -182,10 +283,62 @@ pub(crate) fn encode(saved: &Saved) -> Vec<u8> {
     out.0
 }
 
-fn decode_head(bytes: &[u8]) -> Option<Head> {
+/// The stamp's bytes, a check of them last; all zeros but the check for none.
+fn stamp_bytes(stamp: Option<&Stamp>) -> Vec<u8> {
+    let mut out = Out(Vec::with_capacity(STAMP_SIZE));
+    match stamp {
+        Some(s) => {
+            out.0.push(1);
+            out.stat(&s.register);
+            out.i64(s.at);
+            out.u128(s.dirs);
+        }
+        None => out.0.resize(STAMP_SIZE - 8, 0),
+    }
+    let check = fingerprint(&out.0);
+    out.u64(check);
+    out.0
+}
+
+/// The stamp in `bytes` (its [`STAMP_SIZE`]), if there is one and its check holds.
+fn decode_stamp(bytes: &[u8]) -> Option<Stamp> {
+    let (body, check) = bytes.split_last_chunk::<8>()?;
+    if fingerprint(body) != u64::from_le_bytes(*check) {
+        return None;
+    }
+    let mut r = In(body);
+    if !r.flag()? {
+        return None;
+    }
+    Some(Stamp {
+        register: r.stat()?,
+        at: r.i64()?,
+        dirs: r.u128()?,
+    })
+}
+
+fn decode_answer(bytes: &[u8]) -> Option<Head> {
     let mut r = In(bytes);
     let summary = r.summary()?;
     let limit = if r.flag()? { Some(r.limit()?) } else { None };
+    let broken = (0..r.u32()?)
+        .map(|_| Some((r.text()?, r.u32()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let tops = (0..r.u32()?)
+        .map(|_| r.text())
+        .collect::<Option<Vec<_>>>()?;
+    r.0.is_empty().then_some(Head {
+        stamp: None,
+        summary,
+        limit,
+        broken,
+        tops,
+        rest: None,
+    })
+}
+
+fn decode_walked(bytes: &[u8]) -> Option<Walked> {
+    let mut r = In(bytes);
     let count = r.u32()?;
     let mut files = Vec::with_capacity(count.min(1 << 20) as usize);
     for _ in 0..count {
@@ -213,13 +366,7 @@ fn decode_head(bytes: &[u8]) -> Option<Head> {
             links,
         });
     }
-    r.0.is_empty().then_some(Head {
-        summary,
-        limit,
-        files,
-        listings,
-        rest: None,
-    })
+    r.0.is_empty().then_some(Walked { files, listings })
 }
 
 fn decode_ledger(bytes: &[u8], known: Vec<Known>) -> Option<Files> {
@@ -595,6 +742,31 @@ mod tests {
         (dir, path)
     }
 
+    fn a_stamp() -> Stamp {
+        Stamp {
+            register: Stat {
+                dev: 7,
+                ino: 8,
+                size: 4096,
+                mtime: (9, 10),
+                ctime: (11, -12),
+            },
+            at: 1_800_000_000_000,
+            dirs: u128::MAX - 3,
+        }
+    }
+
+    fn saved<'a>(files: &'a Files, summary: &'a Summary, listings: &'a [Listing]) -> Saved<'a> {
+        Saved {
+            stamp: None,
+            summary,
+            limit: None,
+            files,
+            listings,
+            tops: &[],
+        }
+    }
+
     #[test]
     fn the_cache_reads_back_what_it_wrote() {
         let files = sample();
@@ -602,17 +774,22 @@ mod tests {
         assert!(summary.last_block.is_some() && summary.recent.len() == 3);
         let limit = &files[0].1.limits[0];
         let listings = listings();
+        let tops = vec!["p".to_owned(), "ünï q".to_owned()];
         let (_dir, path) = written(&encode(&Saved {
-            summary: &summary,
+            stamp: Some(&a_stamp()),
             limit: Some(limit),
-            files: &files,
-            listings: &listings,
+            tops: &tops,
+            ..saved(&files, &summary, &listings)
         }));
-        let head = load(&path).unwrap();
+        let mut head = load(&path).unwrap();
+        assert_eq!(head.stamp, Some(a_stamp()));
         assert_eq!(head.summary, summary);
         assert_eq!(head.limit.as_ref(), Some(limit));
-        assert_eq!(head.listings, listings);
-        let known: Vec<(&str, Stat, u32)> = head
+        assert_eq!(head.broken, [("p/a.jsonl".to_owned(), 2)]);
+        assert_eq!(head.tops, tops);
+        let walked = head.walked().unwrap();
+        assert_eq!(walked.listings, listings);
+        let known: Vec<(&str, Stat, u32)> = walked
             .files
             .iter()
             .map(|k| (k.rel.as_str(), k.stat, k.broken))
@@ -624,55 +801,103 @@ mod tests {
                 ("p/b.jsonl", Stat::default(), 0)
             ]
         );
-        assert_eq!(head.ledger(), files);
+        assert_eq!(head.ledger(walked.files), files);
 
-        let (_dir, path) = written(&encode(&Saved {
-            summary: &Summary::default(),
-            limit: None,
-            files: &Vec::new(),
-            listings: &[],
-        }));
-        let head = load(&path).unwrap();
+        let empty = Summary::default();
+        let (_dir, path) = written(&encode(&saved(&Vec::new(), &empty, &[])));
+        let mut head = load(&path).unwrap();
         assert_eq!(
-            (head.summary.clone(), head.limit.clone()),
-            (Summary::default(), None)
+            (head.stamp, head.summary.clone(), head.limit.clone()),
+            (None, Summary::default(), None)
         );
-        assert_eq!(head.listings, []);
-        assert_eq!(head.ledger(), Vec::new());
+        assert!(head.broken.is_empty() && head.tops.is_empty());
+        let walked = head.walked().unwrap();
+        assert_eq!(walked, Walked::default());
+        assert_eq!(head.ledger(walked.files), Vec::new());
+    }
+
+    /// A count that found everything as the cache says writes its stamp in place; a stamp
+    /// that does not check (written while read) is none, and the rest of the cache still
+    /// answers.
+    #[test]
+    fn a_stamp_is_written_in_place_and_a_torn_one_is_none() {
+        let files = sample();
+        let summary = summary_of(&files);
+        let listings = listings();
+        let bytes = encode(&saved(&files, &summary, &listings));
+        let (_dir, path) = written(&bytes);
+        load(&path).unwrap().restamp(&a_stamp());
+        let stamped = std::fs::read(&path).unwrap();
+        assert_eq!(stamped.len(), bytes.len());
+        assert_eq!(
+            stamped[STAMP_AT + STAMP_SIZE..],
+            bytes[STAMP_AT + STAMP_SIZE..]
+        );
+        let mut head = load(&path).unwrap();
+        assert_eq!(head.stamp, Some(a_stamp()));
+        let walked = head.walked().unwrap();
+        assert_eq!(head.ledger(walked.files), files);
+
+        for at in [
+            STAMP_AT,
+            STAMP_AT + 1 + STAT_SIZE,
+            STAMP_AT + STAMP_SIZE - 1,
+        ] {
+            let mut torn = stamped.clone();
+            torn[at] ^= 0x40;
+            let (_dir, path) = written(&torn);
+            let mut head = load(&path).unwrap();
+            assert_eq!(head.stamp, None, "byte {at} changed");
+            assert_eq!(head.summary, summary);
+            let walked = head.walked().unwrap();
+            assert_eq!(head.ledger(walked.files), files);
+        }
     }
 
     #[test]
     fn a_cache_that_does_not_read_back_exactly_is_unknown() {
         let files = sample();
-        let bytes = encode(&Saved {
-            summary: &summary_of(&files),
-            limit: None,
-            files: &files,
-            listings: &listings(),
-        });
-        let head_end = MAGIC.len() + 24 + {
-            let len: [u8; 8] = bytes[MAGIC.len() + 16..][..8].try_into().unwrap();
-            u64::from_le_bytes(len) as usize
+        let summary = summary_of(&files);
+        let listings = listings();
+        let bytes = encode(&saved(&files, &summary, &listings));
+        let len_at = |at: usize| {
+            let len: [u8; 8] = bytes[at..][..8].try_into().unwrap();
+            at + 8 + u64::from_le_bytes(len) as usize
         };
-        // A head cut short: nothing is known.
+        let answer_end = len_at(STAMP_AT + STAMP_SIZE);
+        let walked_end = len_at(answer_end);
+        // The answer cut short: nothing is known.
         for cut in [
             0,
             1,
             MAGIC.len(),
-            MAGIC.len() + 16,
-            head_end / 2,
-            head_end - 1,
+            STAMP_AT,
+            STAMP_AT + STAMP_SIZE,
+            answer_end / 2,
+            answer_end - 1,
         ] {
             let (_dir, path) = written(&bytes[..cut]);
             assert!(load(&path).is_none(), "cut at {cut}");
         }
-        // The head whole, the records not: the head answers, the records are unknown.
-        for cut in [head_end, head_end + 1, bytes.len() - 1] {
+        // The answer whole, what the walk found not: the answer answers, the rest is unknown.
+        for cut in [answer_end, answer_end + 3, walked_end - 1] {
             let (_dir, path) = written(&bytes[..cut]);
-            assert_eq!(load(&path).unwrap().ledger(), Vec::new(), "cut at {cut}");
+            let mut head = load(&path).unwrap();
+            assert_eq!(head.summary, summary);
+            assert_eq!(head.walked(), None, "cut at {cut}");
+            assert_eq!(head.ledger(Vec::new()), Vec::new(), "cut at {cut}");
+        }
+        // Both whole, the records not: the records are unknown.
+        for cut in [walked_end, walked_end + 1, bytes.len() - 1] {
+            let (_dir, path) = written(&bytes[..cut]);
+            let mut head = load(&path).unwrap();
+            let walked = head.walked().unwrap();
+            assert_eq!(head.ledger(walked.files), Vec::new(), "cut at {cut}");
         }
         let (_dir, path) = written(&[&bytes[..], &[0]].concat());
-        assert_eq!(load(&path).unwrap().ledger(), Vec::new());
+        let mut head = load(&path).unwrap();
+        let walked = head.walked().unwrap();
+        assert_eq!(head.ledger(walked.files), Vec::new());
         // Another hash algorithm, another version.
         let mut other_keys = bytes.clone();
         other_keys[MAGIC.len()] ^= 1;
@@ -684,18 +909,21 @@ mod tests {
         assert!(load(&path).is_none());
     }
 
-    /// A cache as version 2 wrote it (the records only, right after the magic line and the hash
-    /// check) is not read as version 3's head: every transcript is counted afresh.
+    /// Caches of earlier versions are not read as this one's: every transcript is counted
+    /// afresh. Version 2 held the records right after the magic line and the hash check,
+    /// version 3 a head with the walk's findings and no stamp.
     #[test]
-    fn a_cache_of_version_2_is_discarded() {
-        let mut old = b"ccs usage cache 2\n".to_vec();
-        old.extend_from_slice(&hash_check().to_le_bytes());
-        old.extend_from_slice(&0u32.to_le_bytes());
-        let (_dir, path) = written(&old);
-        assert!(load(&path).is_none());
-        // Even one whose length field would read as a small head.
-        old.extend_from_slice(&[0; 64]);
-        let (_dir, path) = written(&old);
-        assert!(load(&path).is_none());
+    fn caches_of_earlier_versions_are_discarded() {
+        for version in [2, 3] {
+            let mut old = format!("ccs usage cache {version}\n").into_bytes();
+            old.extend_from_slice(&hash_check().to_le_bytes());
+            old.extend_from_slice(&0u32.to_le_bytes());
+            let (_dir, path) = written(&old);
+            assert!(load(&path).is_none());
+            // Even one whose length field would read as a small head.
+            old.extend_from_slice(&[0; 256]);
+            let (_dir, path) = written(&old);
+            assert!(load(&path).is_none());
+        }
     }
 }

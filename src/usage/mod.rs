@@ -21,6 +21,7 @@ pub(crate) mod room;
 pub(crate) mod scan;
 pub(crate) mod settings_file;
 pub(crate) mod snapshot;
+pub(crate) mod stamp;
 pub(crate) mod tally;
 pub(crate) mod time;
 
@@ -31,12 +32,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use crate::claude_code::transcripts::PROJECTS_DIR;
 use crate::contract::USAGE_CACHE_DIR;
 use crate::fsx;
 use crate::profile_name::ProfileName;
 use crate::store::Store;
 use limits::LimitEvent;
 use scan::Counted;
+use stamp::Stamp;
 use tally::{Counted as Reply, Summary, Sums};
 use time::Millis;
 
@@ -178,8 +181,13 @@ struct Plan {
     /// The cache's head, when every file is as it says and its summary answers for now: then
     /// nothing more is read.
     unchanged: Option<cache::Head>,
-    /// A file was read or is gone since the cache was written.
+    /// A file was read or is gone since the cache was written, or the cache names other
+    /// project directories than the walk found.
     changed: bool,
+    /// The client's register before the walk, if this count may be stamped with it.
+    register: Option<scan::Stat>,
+    /// When the walk began.
+    now: Millis,
 }
 
 enum Slot {
@@ -191,39 +199,54 @@ enum Slot {
 
 impl Plan {
     fn new(cache_path: &Path, dir: &Path, now: Millis) -> Plan {
-        let mut head = cache::load(cache_path);
-        // Moved into the walk: what it keeps is saved with the cache, when that is written.
-        let listed = head
-            .as_mut()
-            .map(|h| std::mem::take(&mut h.listings))
-            .unwrap_or_default();
-        let expected = head.as_ref().map_or(0, |h| h.files.len());
-        let walk = scan::walk(&dir.join("projects"), listed, expected, now);
         let mut plan = Plan {
             cache: cache_path.to_path_buf(),
-            walk,
+            walk: scan::Walk::default(),
             files: Vec::new(),
             unchanged: None,
             changed: false,
+            register: None,
+            now,
         };
+        let mut head = cache::load(cache_path);
+        if let Some(h) = head.take_if(|h| {
+            h.summary.answers_for(now)
+                && h.stamp.is_some_and(|stamp| stamp.holds(dir, &h.tops, now))
+        }) {
+            // No client has run since the last walk, and no directory that holds transcripts
+            // changed (see `stamp`): nothing is walked.
+            plan.unchanged = Some(h);
+            return plan;
+        }
+        // Before the walk, so that what a client does meanwhile shows on the next count.
+        plan.register = stamp::quiet_register(dir, now);
+        let walked = head.as_mut().and_then(|h| h.walked());
+        let cached = walked.as_ref().map_or(0, |w| w.files.len());
+        // Moved into the walk: what it keeps is saved with the cache, when that is written.
+        let (known, listed) = walked.map_or_else(Default::default, |w| (w.files, w.listings));
+        plan.walk = scan::walk(&dir.join(PROJECTS_DIR), listed, cached, now);
         let Some(head) = head else {
             plan.files = plan.walk.files.iter().map(|_| Slot::Read(None)).collect();
             return plan;
         };
-        if head.summary.answers_for(now) && all_as_known(&plan.walk.files, &head.files) {
+        let same_tops = plan
+            .walk
+            .tops
+            .iter()
+            .skip(1)
+            .map(|(name, _)| name)
+            .eq(&head.tops);
+        if head.summary.answers_for(now) && same_tops && all_as_known(&plan.walk.files, &known) {
             // Only the head's summary and what was broken are used from here on: the rest goes
             // now, and the next profile walked on this thread takes its memory (fresh pages cost
             // more than the rest of a walk but its `stat`s).
-            let mut head = head;
-            head.files.retain(|k| k.broken > 0);
-            head.files.shrink_to_fit();
             plan.walk.files = Vec::new();
             plan.walk.listings = Vec::new();
             plan.unchanged = Some(head);
             return plan;
         }
-        let mut cached = head.ledger().into_iter().peekable();
-        let mut changed = false;
+        let mut cached = head.ledger(known).into_iter().peekable();
+        let mut changed = !same_tops;
         plan.files = plan
             .walk
             .files
@@ -243,17 +266,34 @@ impl Plan {
         plan
     }
 
+    /// What a count from this walk is stamped with, if it may be: the register was quiet
+    /// before it, and nothing in the walk needs saying again on the next count.
+    fn stamp(&self) -> Option<Stamp> {
+        let register = self.register?;
+        let walk = &self.walk;
+        let settled = walk.tops.iter().all(|(_, s)| scan::settled(s, self.now));
+        (settled && walk.links.is_empty() && walk.unreadable.is_empty()).then(|| Stamp {
+            register,
+            at: self.now,
+            dirs: stamp::hash_states(walk.tops.iter().map(|(_, s)| s)),
+        })
+    }
+
     /// Sums up, and saves the cache when anything was read.
     fn finish(self, now: Millis) -> Report {
+        let stamp = self.stamp();
         let mut problems = Problems {
             links: self.walk.links,
             unreadable: self.walk.unreadable,
             ..Problems::default()
         };
         if let Some(head) = self.unchanged {
-            for known in head.files.into_iter().filter(|k| k.broken > 0) {
-                problems.broken_lines += u64::from(known.broken);
-                problems.broken_files.push(known.rel);
+            if let Some(stamp) = &stamp {
+                head.restamp(stamp);
+            }
+            for (rel, broken) in head.broken {
+                problems.broken_lines += u64::from(broken);
+                problems.broken_files.push(rel);
             }
             return report(&head.summary, head.limit, problems, now);
         }
@@ -286,11 +326,20 @@ impl Plan {
         let summary = summarize(&kept, now);
         let limit = newest_limit(&kept);
         if changed {
+            let tops: Vec<String> = self
+                .walk
+                .tops
+                .into_iter()
+                .skip(1)
+                .map(|(name, _)| name)
+                .collect();
             let saved = cache::Saved {
+                stamp: stamp.as_ref(),
                 summary: &summary,
                 limit: limit.as_ref(),
                 files: &kept,
                 listings: &self.walk.listings,
+                tops: &tops,
             };
             cache::save(&self.cache, &saved);
         }

@@ -98,6 +98,9 @@ pub(crate) struct Walk {
     /// left alone for a while when listed (see [`Listing`]), in the order they were visited
     /// (the next walk asks for them in that order).
     pub listings: Vec<Listing>,
+    /// `projects/` itself (at `""`) and the directories in it, in the order visited, each in
+    /// the state it was walked in: what a count's stamp names (`usage::stamp`).
+    pub tops: Vec<(String, Stat)>,
 }
 
 /// A directory's entries that matter to a walk, as listed when the directory was in state
@@ -120,7 +123,6 @@ pub(crate) struct Listing {
 
 /// How long a directory must have been left alone for its listing to be kept (never where
 /// directories have no times a `stat` shows: see [`settled`]).
-#[cfg(unix)]
 const SETTLED: Millis = 2000;
 
 /// Every `*.jsonl` file under `projects`, which need not exist, at `now`. `listed`: the
@@ -182,6 +184,9 @@ impl Walker {
     /// names. `before`: where its listing is among those kept. Depth first, so that only the
     /// directories on the way down are open at once.
     fn visit(&mut self, handle: &dir::Dir, stat: Stat, rel: String, before: Option<usize>) {
+        if !rel.contains('/') {
+            self.found.tops.push((rel.clone(), stat));
+        }
         let (mut listing, keep) = match before.and_then(|at| self.listed.take(at, &stat)) {
             Some(listing) => (Listing { rel, ..listing }, true),
             None => {
@@ -590,17 +595,48 @@ mod dir {
     }
 }
 
-/// Whether a directory in state `stat` was left alone for [`SETTLED`] before `now`. Never
-/// without inodes and times (the state says nothing there).
+/// Whether a directory in state `stat` was left alone for [`SETTLED`] before `now`.
+pub(crate) fn settled(stat: &Stat, now: Millis) -> bool {
+    settled_for(stat, now, SETTLED)
+}
+
+/// Whether what `stat` describes was left alone for `quiet` before `now`: its last change (the
+/// later of its modification and its status change) is older. Never where a `stat` shows no
+/// times to compare.
 #[cfg(unix)]
-fn settled(stat: &Stat, now: Millis) -> bool {
+pub(crate) fn settled_for(stat: &Stat, now: Millis, quiet: Millis) -> bool {
     let millis = |(secs, nanos): (i64, i64)| secs.saturating_mul(1000) + nanos / 1_000_000;
-    millis(stat.mtime).max(millis(stat.ctime)) < now - SETTLED
+    millis(stat.mtime).max(millis(stat.ctime)) < now - quiet
 }
 
 #[cfg(not(unix))]
-fn settled(_: &Stat, _: Millis) -> bool {
+pub(crate) fn settled_for(_: &Stat, _: Millis, _: Millis) -> bool {
     false
+}
+
+/// The state of the directory at `path` (not a link), where states can be compared.
+#[cfg(unix)]
+pub(crate) fn dir_state(path: &Path) -> Option<Stat> {
+    let raw = rustix::fs::lstat(path).ok()?;
+    (rustix::fs::FileType::from_raw_mode(raw.st_mode) == rustix::fs::FileType::Directory)
+        .then(|| Stat::of(&raw))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn dir_state(_: &Path) -> Option<Stat> {
+    None
+}
+
+/// The states of `projects` and of the entries `names` in it, in that order, as a walk takes
+/// them; `None` if one is not there.
+pub(crate) fn states_in(projects: &Path, names: &[String]) -> Option<Vec<Stat>> {
+    let (root, stat) = dir::Dir::open_root(projects).ok()?;
+    let mut states = Vec::with_capacity(1 + names.len());
+    states.push(stat);
+    for name in names {
+        states.push(root.stat(OsStr::new(name)).ok()?);
+    }
+    Some(states)
 }
 
 /// The session a transcript's path names, for lines that do not say (ccusage's rule):

@@ -75,5 +75,7 @@ mod usage_files;
 mod usage_history;
 #[cfg(unix)]
 mod usage_statusline;
+#[cfg(unix)]
+mod usage_trust;
 #[cfg(target_os = "linux")]
 mod windows;

@@ -92,28 +92,31 @@ fn a_history_written_over_time_counts_as_a_first_count_does() {
     assert_eq!(shown(&sandbox), full, "counted afresh");
 }
 
-/// A cache written by an older ccs (format 2: the records right after its magic line) is not
-/// read as this one's: the transcripts are counted afresh and the cache is written anew.
+/// A cache written by an older ccs (format 2: the records right after its magic line; format
+/// 3: no stamp) is not read as this one's: the transcripts are counted afresh and the cache is
+/// written anew.
 #[test]
 fn a_cache_of_an_older_format_is_discarded_and_written_anew() {
-    let sandbox = Sandbox::new();
-    let dir = sandbox.create("work");
-    let profile = history(&mut Rng::new(72), 6, 3, now_millis());
-    profile.write(&dir);
-    let cache = sandbox.ccs_home.join("usage-cache/work");
-    fs::create_dir_all(cache.parent().unwrap()).unwrap();
-    // Format 2's magic line, then bytes that would read as a head claiming nothing counted.
-    let mut old = b"ccs usage cache 2\n".to_vec();
-    old.extend_from_slice(&[0; 200]);
-    fs::write(&cache, &old).unwrap();
-    assert_agrees(&sandbox, &dir, &profile.truth);
-    let written = fs::read(&cache).unwrap();
-    assert!(
-        written.starts_with(b"ccs usage cache 3\n"),
-        "{:?}",
-        String::from_utf8_lossy(&written[..20])
-    );
-    assert_agrees(&sandbox, &dir, &profile.truth);
+    for version in [2, 3] {
+        let sandbox = Sandbox::new();
+        let dir = sandbox.create("work");
+        let profile = history(&mut Rng::new(72), 6, 3, now_millis());
+        profile.write(&dir);
+        let cache = sandbox.ccs_home.join("usage-cache/work");
+        fs::create_dir_all(cache.parent().unwrap()).unwrap();
+        // The older magic line, then bytes that would read as a head claiming nothing counted.
+        let mut old = format!("ccs usage cache {version}\n").into_bytes();
+        old.extend_from_slice(&[0; 200]);
+        fs::write(&cache, &old).unwrap();
+        assert_agrees(&sandbox, &dir, &profile.truth);
+        let written = fs::read(&cache).unwrap();
+        assert!(
+            written.starts_with(b"ccs usage cache 4\n"),
+            "{:?}",
+            String::from_utf8_lossy(&written[..20])
+        );
+        assert_agrees(&sandbox, &dir, &profile.truth);
+    }
 }
 
 /// The directories under `projects/` that `ccs usage` read (listed), from strace; `None`

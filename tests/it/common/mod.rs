@@ -36,6 +36,7 @@ pub(crate) struct Sandbox {
     pub(crate) home: PathBuf,
     pub(crate) ccs_home: PathBuf,
     settle: Option<Duration>,
+    register_quiet: Option<Duration>,
 }
 
 impl Sandbox {
@@ -54,6 +55,7 @@ impl Sandbox {
             home,
             ccs_home,
             settle: None,
+            register_quiet: None,
         }
     }
 
@@ -76,6 +78,9 @@ impl Sandbox {
             .env("TERM", "xterm-256color");
         if let Some(settle) = self.settle {
             cmd.env("CCS_TEST_LIST_SETTLE_MS", settle.as_millis().to_string());
+        }
+        if let Some(quiet) = self.register_quiet {
+            cmd.env("CCS_TEST_REGISTER_QUIET_MS", quiet.as_millis().to_string());
         }
     }
 
@@ -166,6 +171,13 @@ impl Sandbox {
     /// waits for a cached listing with [`Sandbox::list_until_cached`] instead of sleeping.
     pub(crate) fn with_quick_settle(mut self) -> Self {
         self.settle = Some(QUICK_SETTLE);
+        self
+    }
+
+    /// This sandbox with `ccs usage` taking a client's register as quiet after `quiet`
+    /// instead of a minute (`CCS_TEST_REGISTER_QUIET_MS`; see src/usage/stamp.rs).
+    pub(crate) fn with_register_quiet(mut self, quiet: Duration) -> Self {
+        self.register_quiet = Some(quiet);
         self
     }
 
