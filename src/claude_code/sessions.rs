@@ -73,21 +73,33 @@ pub(crate) fn running_sessions(dir: &Path) -> Vec<Session> {
 pub(crate) const REGISTER: &str = "sessions";
 
 /// How long the register must have been left alone before its quiet is taken to mean that no
-/// client writes in the config dir: a client removes its record while it shuts down, and may
-/// go on for a while after (its shutdown failsafe fires after 5 s, or 5 s after the session-end
-/// hooks' time budget: `armShutdownFailsafe(Math.max(5000,k+5000))`).
+/// client writes in the config dir. A client removes its record in the same cleanup drain that
+/// flushes its transcript (`CSt` runs every cleanup at once: the record's `Ls(C)` and the
+/// writer's flush, which waits up to 500 ms for rows held at exit), so rows may land after the
+/// record is gone; the process ends at the latest when its shutdown failsafe fires,
+/// `armShutdownFailsafe(Math.max(5000,k+5000))` with `k` the session-end hooks' budget (1.5 s
+/// unless a hook asks for more), or after 15 s on another path (`lld=15000`). A minute covers
+/// that with room; a longer hook budget is what a stamp's own bound covers
+/// (`usage::stamp::TRUSTED_FOR`).
 pub(crate) const REGISTER_QUIET_MS: i64 = 60_000;
 
 /// Whether no record in the register at `dir` (`sessions/`) names a client that runs or may
 /// run: every record is one of a process known to be gone. A record that does not read (being
-/// written, or of another version) may be of a running client.
+/// written: the client rewrites it in place as its state changes, `Tn` → `writeFile`) may be of
+/// a running client.
 ///
 /// With the register left alone since, this is what lets a count of a profile's use know
-/// that no transcript changed without looking at each: every client process that writes
-/// transcripts records itself in the register when it starts, in every mode (interactive, `-p`,
-/// `--output-format stream-json`: tested in tests/it/usage_trust.rs), and removes its record
-/// when it ends (`r2`, gated by `Wm()`: not for a diskless launch, a subagent inside a
-/// registered process, or a child session that keeps no transcript).
+/// that no transcript changed without looking at each. Read from the client 2.1.332: its main
+/// action (interactive, `-p`, `--output-format stream-json`, background kinds) writes the
+/// record when it starts (`t1r` → `r2`, a plain `writeFile` of `<pid>.json`, which changes the
+/// directory's time) and removes it when it ends; tested with the real client in
+/// tests/it/usage_trust.rs. `r2` skips it (`Wm()`) for a diskless launch (never set by the
+/// CLI, and it writes no transcript), a nested interactive session (which keeps no transcript
+/// either: `jgo` → "nested_marker") and a process with an agent id: a subagent or in-process
+/// teammate runs inside its registered leader, but an agent team's teammate in a pane of its
+/// own (`--agent-id`) writes transcripts unregistered; its leader ends it as it shuts down,
+/// unless the leader was killed. Its new transcripts change a project directory; its appends
+/// are what a stamp's bound (`usage::stamp::TRUSTED_FOR`) covers.
 pub(crate) fn none_may_run(dir: &Path) -> bool {
     let Ok(entries) = fs::read_dir(dir.join(REGISTER)) else {
         return false;

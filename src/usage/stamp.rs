@@ -11,9 +11,10 @@
 //!
 //! What writes a transcript without a record in the register is seen otherwise: a new file or a
 //! rename in `projects/` or in a project's directory (another machine's copies arriving, an
-//! older client starting a conversation, `ccs continue` handing one over) changes a directory
-//! the stamp names; anything else (an append by a program that keeps no record) is counted at
-//! the next walk, at most [`TRUSTED_FOR`] later.
+//! older client starting a conversation, an agent team's teammate starting its own, `ccs
+//! continue` handing one over) changes a directory the stamp names; anything else (an append by
+//! a program that keeps no record, a client's last rows written long after its record went) is
+//! counted at the next walk, at most [`TRUSTED_FOR`] later.
 
 use std::path::Path;
 
