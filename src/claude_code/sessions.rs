@@ -92,8 +92,8 @@ pub(crate) const REGISTER_QUIET_MS: i64 = 60_000;
 /// that no transcript changed without looking at each. Read from the client 2.1.332: its main
 /// action (interactive, `-p`, `--output-format stream-json`, background kinds) writes the
 /// record when it starts (`t1r` → `r2`, a plain `writeFile` of `<pid>.json`, which changes the
-/// directory's time) and removes it when it ends; tested with the real client in
-/// tests/it/usage_trust.rs. `r2` skips it (`Wm()`) for a diskless launch (never set by the
+/// directory's time) and removes it when it ends; `-p`, `--output-format stream-json` and a
+/// resume with `--continue` are tested with the real client in tests/it/usage_trust.rs. `r2` skips it (`Wm()`) for a diskless launch (never set by the
 /// CLI, and it writes no transcript), a nested interactive session (which keeps no transcript
 /// either: `jgo` → "nested_marker") and a process with an agent id: a subagent or in-process
 /// teammate runs inside its registered leader, but an agent team's teammate in a pane of its

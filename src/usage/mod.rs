@@ -39,7 +39,7 @@ use crate::profile_name::ProfileName;
 use crate::store::Store;
 use limits::LimitEvent;
 use scan::Counted;
-use stamp::Stamp;
+use stamp::{RegisterState, Stamp};
 use tally::{Counted as Reply, Summary, Sums};
 use time::Millis;
 
@@ -178,16 +178,14 @@ struct Plan {
     walk: scan::Walk,
     /// Parallel to `walk.files`; empty when `unchanged`.
     files: Vec<Slot>,
-    /// The cache's head, when every file is as it says and its summary answers for now: then
-    /// nothing more is read.
+    /// The cache's head, when its stamp holds, or every file is as it says, and its summary
+    /// answers for now: then nothing more is read.
     unchanged: Option<cache::Head>,
     /// A file was read or is gone since the cache was written, or the cache names other
     /// project directories than the walk found.
     changed: bool,
     /// The client's register before the walk, if this count may be stamped with it.
-    register: Option<scan::Stat>,
-    /// When the walk began.
-    now: Millis,
+    register: Option<RegisterState>,
 }
 
 enum Slot {
@@ -206,7 +204,6 @@ impl Plan {
             unchanged: None,
             changed: false,
             register: None,
-            now,
         };
         let mut head = cache::load(cache_path);
         if let Some(h) = head.take_if(|h| {
@@ -267,29 +264,34 @@ impl Plan {
     }
 
     /// What a count from this walk is stamped with, if it may be: the register was quiet
-    /// before it, and nothing in the walk needs saying again on the next count.
-    fn stamp(&self) -> Option<Stamp> {
-        let register = self.register?;
-        let walk = &self.walk;
-        let settled = walk.tops.iter().all(|(_, s)| scan::settled(s, self.now));
-        (settled && walk.links.is_empty() && walk.unreadable.is_empty()).then(|| Stamp {
+    /// before it, its top directories were settled, and nothing it met needs saying again on
+    /// the next count (`problems`: a link, or a file that could not be read, must be named
+    /// every time, and one made readable counted).
+    fn stamp(
+        register: Option<RegisterState>,
+        walk: &scan::Walk,
+        problems: &Problems,
+        now: Millis,
+    ) -> Option<Stamp> {
+        let register = register?;
+        let settled = walk.tops.iter().all(|(_, s)| scan::settled(s, now));
+        (settled && problems.links.is_empty() && problems.unreadable.is_empty()).then(|| Stamp {
             register,
-            at: self.now,
+            at: now,
             dirs: stamp::hash_states(walk.tops.iter().map(|(_, s)| s)),
         })
     }
 
     /// Sums up, and saves the cache when anything was read.
-    fn finish(self, now: Millis) -> Report {
-        let stamp = self.stamp();
+    fn finish(mut self, now: Millis) -> Report {
         let mut problems = Problems {
-            links: self.walk.links,
-            unreadable: self.walk.unreadable,
+            links: std::mem::take(&mut self.walk.links),
+            unreadable: std::mem::take(&mut self.walk.unreadable),
             ..Problems::default()
         };
         if let Some(head) = self.unchanged {
-            if let Some(stamp) = &stamp {
-                head.restamp(stamp);
+            if let Some(stamp) = Plan::stamp(self.register, &self.walk, &problems, now) {
+                head.restamp(&stamp);
             }
             for (rel, broken) in head.broken {
                 problems.broken_lines += u64::from(broken);
@@ -299,7 +301,8 @@ impl Plan {
         }
         let mut kept: cache::Files = Vec::with_capacity(self.files.len());
         let mut changed = self.changed;
-        for (found, slot) in self.walk.files.into_iter().zip(self.files) {
+        let files = std::mem::take(&mut self.files);
+        for (found, slot) in std::mem::take(&mut self.walk.files).into_iter().zip(files) {
             match slot {
                 Slot::Current(c) => kept.push((found.rel, c)),
                 Slot::Done(Ok(c)) => {
@@ -326,6 +329,7 @@ impl Plan {
         let summary = summarize(&kept, now);
         let limit = newest_limit(&kept);
         if changed {
+            let stamp = Plan::stamp(self.register, &self.walk, &problems, now);
             let tops: Vec<String> = self
                 .walk
                 .tops

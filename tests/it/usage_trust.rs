@@ -111,7 +111,17 @@ fn a_stamped_count_stands_until_a_client_comes_or_a_directory_changes() {
     let wrong = diff("after a client", &total(&sandbox, "work"), &profile.truth);
     assert!(wrong.is_empty(), "{wrong}");
 
-    // Stamped again once the register is quiet; then new files show at once.
+    // Stamped again once the register is quiet (written into the cache in place: nothing
+    // else changed), and standing again; then new files show at once.
+    left_alone(&dir.join("sessions"), QUIET * 2);
+    assert!(diff("restamped", &total(&sandbox, "work"), &profile.truth).is_empty());
+    let counted = profile.truth.clone();
+    append_reply(&dir, &mut profile, &mut rng, "-home-me-b/s2.jsonl");
+    let wrong = diff("restamped, standing", &total(&sandbox, "work"), &counted);
+    assert!(wrong.is_empty(), "{wrong}");
+    a_client_came_and_went(&dir);
+    let wrong = diff("after a client", &total(&sandbox, "work"), &profile.truth);
+    assert!(wrong.is_empty(), "{wrong}");
     left_alone(&dir.join("sessions"), QUIET * 2);
     assert!(diff("restamped", &total(&sandbox, "work"), &profile.truth).is_empty());
     append_reply(&dir, &mut profile, &mut rng, "-home-me-b/s3.jsonl");
@@ -129,9 +139,85 @@ fn a_stamped_count_stands_until_a_client_comes_or_a_directory_changes() {
     }
 }
 
+/// A project directory with no transcript yet: the count that finds it keeps it among the
+/// directories a stamp names, so the next stamp stands (and a transcript in it shows at once).
+#[test]
+fn a_new_project_directory_is_named_by_the_next_stamp() {
+    let sandbox = Sandbox::new().with_register_quiet(QUIET);
+    let mut rng = Rng::new(94);
+    let (dir, mut profile) = stamped_profile(&sandbox, &mut rng);
+    let empty = dir.join("projects/-home-me-new");
+    fs::create_dir(&empty).unwrap();
+    assert!(diff("a new directory", &total(&sandbox, "work"), &profile.truth).is_empty());
+    left_alone(&dir.join("projects"), SETTLED);
+    left_alone(&empty, SETTLED);
+    assert!(diff("stamped", &total(&sandbox, "work"), &profile.truth).is_empty());
+    let counted = profile.truth.clone();
+    append_reply(&dir, &mut profile, &mut rng, "-home-me-a/s1.jsonl");
+    let wrong = diff("standing", &total(&sandbox, "work"), &counted);
+    assert!(
+        wrong.is_empty(),
+        "the stamp names the new directory: {wrong}"
+    );
+    append_reply(&dir, &mut profile, &mut rng, "-home-me-new/s5.jsonl");
+    let wrong = diff(
+        "a transcript in it",
+        &total(&sandbox, "work"),
+        &profile.truth,
+    );
+    assert!(wrong.is_empty(), "{wrong}");
+}
+
+/// A transcript that cannot be read is named on every count, and counted once it can be: a
+/// count that met one is not stamped. (Root reads any file whatever its mode, so the refusal
+/// is injected where the file is opened, with strace.)
+#[test]
+fn a_count_that_could_not_read_a_transcript_is_not_stamped() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "strace is missing");
+        return;
+    }
+    let sandbox = Sandbox::new().with_register_quiet(QUIET);
+    let mut rng = Rng::new(95);
+    let (dir, mut profile) = stamped_profile(&sandbox, &mut rng);
+    let counted = profile.truth.clone();
+    append_reply(&dir, &mut profile, &mut rng, "-home-me-a/hidden.jsonl");
+    left_alone(&dir.join("projects/-home-me-a"), SETTLED);
+    let hidden = dir.join("projects/-home-me-a/hidden.jsonl");
+    let mut cmd = Command::new("strace");
+    sandbox.env(&mut cmd);
+    let out = cmd
+        .args(["-f", "-qq", "-o", "/dev/null", "-P"])
+        .arg(&hidden)
+        .args(["-e", "trace=openat", "-e", "inject=openat:error=EACCES"])
+        .arg(common::BIN)
+        .args(["usage", "--json", "work"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hidden.jsonl: Permission denied"),
+        "{}",
+        stderr(&out)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let wrong = diff("unreadable", &Totals::of_ccs(&rows[0]["total"]), &counted);
+    assert!(wrong.is_empty(), "{wrong}");
+    let out = sandbox.run(["usage", "--json", "work"]);
+    assert_eq!(stderr(&out), "", "nothing left unread");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let wrong = diff(
+        "readable",
+        &Totals::of_ccs(&rows[0]["total"]),
+        &profile.truth,
+    );
+    assert!(wrong.is_empty(), "{wrong}");
+}
+
 /// A record in the register of a client that runs (this test's own process, as the client
 /// records itself), or one that does not read, keeps every count walking: each append shows
 /// at once. A record left by a client that is gone does not.
+#[cfg(target_os = "linux")] // the record's start time as the client writes it on Linux
 #[test]
 fn a_client_that_runs_or_may_run_keeps_every_count_looking() {
     let sandbox = Sandbox::new().with_register_quiet(QUIET);
