@@ -627,14 +627,15 @@ pub(crate) fn dir_state(_: &Path) -> Option<Stat> {
     None
 }
 
-/// The states of `projects` and of the entries `names` in it, in that order, as a walk takes
-/// them; `None` if one is not there.
-pub(crate) fn states_in(projects: &Path, names: &[String]) -> Option<Vec<Stat>> {
-    let (root, stat) = dir::Dir::open_root(projects).ok()?;
+/// The states of the directory `dir` (a link followed, as `projects/` may be one) and of the
+/// entries `names` in it (links not followed), in that order, as a walk takes them; `None` if
+/// one is not there.
+pub(crate) fn states_in(dir: &Path, names: &[String]) -> Option<Vec<Stat>> {
+    let (handle, stat) = dir::Dir::open_root(dir).ok()?;
     let mut states = Vec::with_capacity(1 + names.len());
     states.push(stat);
     for name in names {
-        states.push(root.stat(OsStr::new(name)).ok()?);
+        states.push(handle.stat(OsStr::new(name)).ok()?);
     }
     Some(states)
 }

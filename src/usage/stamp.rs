@@ -74,22 +74,23 @@ fn register_quiet_ms() -> Millis {
         .unwrap_or(sessions::REGISTER_QUIET_MS)
 }
 
-/// The register's state, if it is a directory whose entries could all be looked at.
+/// The register's state, if it is a directory (not a link) whose entries could all be looked
+/// at: its own and each entry's, with the entries' names.
 fn register_state(dir: &Path) -> Option<RegisterState> {
     let register = dir.join(sessions::REGISTER);
-    let mut states = vec![(String::new(), scan::dir_state(&register)?)];
-    for entry in std::fs::read_dir(&register).ok()? {
-        let name = entry.ok()?.file_name().into_string().ok()?;
-        let state = scan::states_in(&register, std::slice::from_ref(&name))?[1];
-        states.push((name, state));
-    }
-    states.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    scan::dir_state(&register)?;
+    let mut names = std::fs::read_dir(&register)
+        .ok()?
+        .map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect::<Option<Vec<String>>>()?;
+    names.sort_unstable();
+    let states = scan::states_in(&register, &names)?;
     let mut bytes = Vec::new();
-    for (name, _) in &states {
+    for name in &names {
         bytes.extend_from_slice(name.as_bytes());
         bytes.push(0);
     }
-    Some(hash_states(states.iter().map(|(_, s)| s)) ^ xxhash_rust::xxh3::xxh3_128(&bytes))
+    Some(hash_states(states.iter()) ^ xxhash_rust::xxh3::xxh3_128(&bytes))
 }
 
 /// One hash of the states of `projects` and of the directories `tops` in it; `None` if one of
