@@ -93,7 +93,10 @@ pub(crate) const REGISTER_QUIET_MS: i64 = 60_000;
 /// action (interactive, `-p`, `--output-format stream-json`, background kinds) writes the
 /// record when it starts (`t1r` → `r2`, a plain `writeFile` of `<pid>.json`, which changes the
 /// directory's time) and removes it when it ends; `-p`, `--output-format stream-json` and a
-/// resume with `--continue` are tested with the real client in tests/it/usage_trust.rs. `r2` skips it (`Wm()`) for a diskless launch (never set by the
+/// resume with `--continue` are tested with the real client in tests/it/usage_trust.rs. The
+/// record is written without being waited for, after the client's messaging key (itself a file
+/// made in the register, up to `keyPublishRegisterWaitMs` = 5 s), so a client's first lines
+/// may come before its record; the record's arrival changes the register all the same. `r2` skips it (`Wm()`) for a diskless launch (never set by the
 /// CLI, and it writes no transcript), a nested interactive session (which keeps no transcript
 /// either: `jgo` → "nested_marker") and a process with an agent id: a subagent or in-process
 /// teammate runs inside its registered leader, but an agent team's teammate in a pane of its
