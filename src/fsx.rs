@@ -199,6 +199,17 @@ pub(crate) fn temp_file_writer(name: &str, file_name: &str) -> Option<u32> {
 /// [`write_atomically`], with the fsync left out when `durable` is false: for a file that may be
 /// lost in a crash (a cache), but must never be seen half-written.
 pub(crate) fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
+    replace_file_with(path, mode, durable, |file| file.write_all(bytes))
+}
+
+/// [`replace_file`], the content written by `write` (in parts, say, none of them copied into
+/// one buffer first).
+pub(crate) fn replace_file_with(
+    path: &Path,
+    mode: u32,
+    durable: bool,
+    write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = path.parent().context("path has no parent")?;
     // The store's own directories are private (~/.ccs holds every login below it).
     make_private_dir_all(dir)?;
@@ -218,7 +229,7 @@ pub(crate) fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) 
         #[cfg(not(unix))]
         let _ = mode;
         let mut file = options.open(&temp)?;
-        file.write_all(bytes)?;
+        write(&mut file)?;
         if durable {
             file.sync_all()?;
         }

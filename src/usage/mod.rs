@@ -15,6 +15,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod dedup;
+pub(crate) mod delta;
 pub(crate) mod limits;
 pub(crate) mod line;
 pub(crate) mod room;
@@ -88,6 +89,30 @@ impl Tokens {
             .saturating_add(self.output_tokens)
             .saturating_add(self.cache_creation_input_tokens)
             .saturating_add(self.cache_read_input_tokens)
+    }
+
+    /// `self` less `other`, if no count would go below zero or was saturated (then what it held
+    /// is not known).
+    pub(crate) fn checked_sub(&self, other: &Tokens) -> Option<Tokens> {
+        let fields = |t: &Tokens| {
+            [
+                t.input_tokens,
+                t.output_tokens,
+                t.cache_creation_input_tokens,
+                t.cache_read_input_tokens,
+            ]
+        };
+        let [a, b, c, d] = fields(self);
+        let [e, f, g, h] = fields(other);
+        if [a, b, c, d].contains(&u64::MAX) {
+            return None;
+        }
+        Some(Tokens {
+            input_tokens: a.checked_sub(e)?,
+            output_tokens: b.checked_sub(f)?,
+            cache_creation_input_tokens: c.checked_sub(g)?,
+            cache_read_input_tokens: d.checked_sub(h)?,
+        })
     }
 
     pub(crate) fn add(&mut self, other: &Tokens) {
@@ -181,18 +206,34 @@ struct Plan {
     /// The cache's head, when its stamp holds, or every file is as it says, and its summary
     /// answers for now: then nothing more is read.
     unchanged: Option<cache::Head>,
-    /// A file was read or is gone since the cache was written, or the cache names other
-    /// project directories than the walk found.
-    changed: bool,
+    /// What the cache held, when this count goes on from it.
+    before: Option<Before>,
     /// The client's register before the walk, if this count may be stamped with it.
     register: Option<RegisterState>,
 }
 
+/// What the cache held that a count goes on from.
+struct Before {
+    summary: Summary,
+    limit: Option<LimitEvent>,
+    ledger: cache::Ledger,
+    /// The transcripts it knew, in the ledger's order (by path).
+    known: Vec<cache::Known>,
+    /// Where each of the walk's files is among `known`, if it is.
+    places: Vec<Option<usize>>,
+    /// Those of `known` the walk did not find, each with the place among the walk's files it
+    /// would have had.
+    gone: Vec<(usize, usize)>,
+    /// The cache names other project directories than the walk found.
+    other_tops: bool,
+}
+
 enum Slot {
-    Current(Counted),
+    /// As the cache's record of it says.
+    Current,
     /// To be read, going on from what was counted before, if anything.
     Read(Option<Counted>),
-    Done(io::Result<Counted>),
+    Done(io::Result<scan::Reread>),
 }
 
 impl Plan {
@@ -202,7 +243,7 @@ impl Plan {
             walk: scan::Walk::default(),
             files: Vec::new(),
             unchanged: None,
-            changed: false,
+            before: None,
             register: None,
         };
         let mut head = cache::load(cache_path);
@@ -222,8 +263,8 @@ impl Plan {
         // Moved into the walk: what it keeps is saved with the cache, when that is written.
         let (known, listed) = walked.map_or_else(Default::default, |w| (w.files, w.listings));
         plan.walk = scan::walk(&dir.join(PROJECTS_DIR), listed, cached, now);
-        let Some(head) = head else {
-            plan.files = plan.walk.files.iter().map(|_| Slot::Read(None)).collect();
+        plan.files = plan.walk.files.iter().map(|_| Slot::Read(None)).collect();
+        let Some(mut head) = head else {
             return plan;
         };
         let same_tops = plan
@@ -239,27 +280,44 @@ impl Plan {
             // more than the rest of a walk but its `stat`s).
             plan.walk.files = Vec::new();
             plan.walk.listings = Vec::new();
+            plan.files = Vec::new();
             plan.unchanged = Some(head);
             return plan;
         }
-        let mut cached = head.ledger(known).into_iter().peekable();
-        let mut changed = !same_tops;
-        plan.files = plan
-            .walk
-            .files
-            .iter()
-            .map(|found| {
-                // Both lists are sorted by path: merge them.
-                while cached.next_if(|(rel, _)| *rel < found.rel).is_some() {
-                    changed = true;
-                }
-                match cached.next_if(|(rel, _)| *rel == found.rel) {
-                    Some((_, c)) if c.is_current(&found.stat) => Slot::Current(c),
-                    before => Slot::Read(before.map(|(_, c)| c)),
-                }
-            })
-            .collect();
-        plan.changed = changed | cached.next().is_some();
+        let (summary, limit) = (std::mem::take(&mut head.summary), head.limit.take());
+        let Some(ledger) = head.ledger(known.len()) else {
+            return plan;
+        };
+        // Both lists are sorted by path: merge them.
+        let mut places = Vec::with_capacity(plan.walk.files.len());
+        let mut gone = Vec::new();
+        let mut next = 0;
+        for (at, found) in plan.walk.files.iter().enumerate() {
+            while known.get(next).is_some_and(|k| k.rel < found.rel) {
+                gone.push((at, next));
+                next += 1;
+            }
+            let place = known.get(next).filter(|k| k.rel == found.rel).map(|_| next);
+            if let Some(place) = place {
+                next += 1;
+                plan.files[at] = if known[place].stat == found.stat {
+                    Slot::Current
+                } else {
+                    Slot::Read(Some(ledger.counted(place, &known[place])))
+                };
+            }
+            places.push(place);
+        }
+        gone.extend((next..known.len()).map(|place| (plan.walk.files.len(), place)));
+        plan.before = Some(Before {
+            summary,
+            limit,
+            ledger,
+            known,
+            places,
+            gone,
+            other_tops: !same_tops,
+        });
         plan
     }
 
@@ -282,7 +340,7 @@ impl Plan {
         })
     }
 
-    /// Sums up, and saves the cache when anything was read.
+    /// Sums up, and saves the cache when anything was read or is gone.
     fn finish(mut self, now: Millis) -> Report {
         let mut problems = Problems {
             links: std::mem::take(&mut self.walk.links),
@@ -299,49 +357,45 @@ impl Plan {
             }
             return report(&head.summary, head.limit, problems, now);
         }
-        let mut kept: cache::Files = Vec::with_capacity(self.files.len());
-        let mut changed = self.changed;
-        let files = std::mem::take(&mut self.files);
-        for (found, slot) in std::mem::take(&mut self.walk.files).into_iter().zip(files) {
-            match slot {
-                Slot::Current(c) => kept.push((found.rel, c)),
-                Slot::Done(Ok(c)) => {
-                    changed = true;
-                    kept.push((found.rel, c));
-                }
+        let found = std::mem::take(&mut self.walk.files);
+        let mut counted: Vec<Now> = Vec::with_capacity(found.len());
+        for (found, slot) in found.iter().zip(std::mem::take(&mut self.files)) {
+            counted.push(match slot {
+                Slot::Current => Now::Cached,
+                Slot::Done(Ok(read)) => Now::Counted(Box::new(read)),
                 Slot::Done(Err(e)) => {
-                    changed = true;
-                    problems.unreadable.push((found.path, e));
+                    problems.unreadable.push((found.path.clone(), e));
+                    Now::Unread
                 }
                 Slot::Read(_) => {
-                    problems
-                        .unreadable
-                        .push((found.path, io::Error::other("not read")));
+                    let e = io::Error::other("not read");
+                    problems.unreadable.push((found.path.clone(), e));
+                    Now::Unread
                 }
-            }
+            });
         }
-        for (rel, c) in &kept {
-            if c.broken > 0 {
-                problems.broken_lines += u64::from(c.broken);
-                problems.broken_files.push(rel.clone());
-            }
+        let before = self.before.as_ref();
+        let files = current_files(&found, &counted, before);
+        for f in files.iter().filter(|f| f.broken > 0) {
+            problems.broken_lines += u64::from(f.broken);
+            problems.broken_files.push(f.rel.to_owned());
         }
-        let summary = summarize(&kept, now);
-        let limit = newest_limit(&kept);
+        let changed = before.is_none_or(|b| b.other_tops || !b.gone.is_empty())
+            || counted.iter().any(|c| !matches!(c, Now::Cached));
+        let (summary, limit) = match before.and_then(|b| brought_up_to_date(b, &counted, now)) {
+            Some(up_to_date) => up_to_date,
+            None => summed_up_afresh(&files, now),
+        };
         if changed {
             let stamp = Plan::stamp(self.register, &self.walk, &problems, now);
-            let tops: Vec<String> = self
-                .walk
-                .tops
-                .into_iter()
-                .skip(1)
-                .map(|(name, _)| name)
+            let tops: Vec<String> = (self.walk.tops.iter().skip(1))
+                .map(|(name, _)| name.clone())
                 .collect();
             let saved = cache::Saved {
                 stamp: stamp.as_ref(),
                 summary: &summary,
                 limit: limit.as_ref(),
-                files: &kept,
+                files: &files,
                 listings: &self.walk.listings,
                 tops: &tops,
             };
@@ -351,6 +405,127 @@ impl Plan {
     }
 }
 
+/// What a count has of a transcript the walk found.
+enum Now {
+    /// What the cache holds: it is as the cache says.
+    Cached,
+    /// Read now, and what it held before.
+    Counted(Box<scan::Reread>),
+    /// It could not be read: it is not counted.
+    Unread,
+}
+
+/// The transcripts counted now, in order: as read now, or as the cache holds them. A file that
+/// could not be read is left out.
+fn current_files<'a>(
+    found: &'a [scan::Found],
+    counted: &'a [Now],
+    before: Option<&'a Before>,
+) -> Vec<cache::SavedFile<'a>> {
+    let mut files = Vec::with_capacity(found.len());
+    for (at, (f, now)) in found.iter().zip(counted).enumerate() {
+        match now {
+            Now::Counted(read) => files.push(cache::SavedFile::counted(&f.rel, &read.counted)),
+            Now::Cached => {
+                // A file is `Cached` only when the cache knew it (`Plan::new`).
+                if let Some((b, place)) = before.and_then(|b| Some((b, b.places[at]?))) {
+                    let known = &b.known[place];
+                    files.push(cache::SavedFile {
+                        rel: &f.rel,
+                        stat: known.stat,
+                        broken: known.broken,
+                        record: cache::Record::Cached(b.ledger.record(place)),
+                    });
+                }
+            }
+            Now::Unread => {}
+        }
+    }
+    files
+}
+
+/// The sums and the newest limit brought up to date with what changed (see `delta`); `None`
+/// where that cannot be told, or a file that was counted could not be read again.
+fn brought_up_to_date<'b>(
+    before: &'b Before,
+    counted: &'b [Now],
+    now: Millis,
+) -> Option<(Summary, Option<LimitEvent>)> {
+    let ledger = &before.ledger;
+    let cached = |place: usize| delta::Records::Cached(ledger.record(place));
+    let mut files = Vec::with_capacity(counted.len() + before.gone.len());
+    let mut gone = before.gone.iter().peekable();
+    let mut limits_lost = false;
+    let mut limits_added = Vec::new();
+    // A file counted before and not now: whether it held a limit.
+    let lose = |place: usize, files: &mut Vec<delta::File<'b>>| {
+        files.push(delta::File::Changed {
+            before: Some(cached(place)),
+            after: None,
+            shared: 0,
+        });
+        !ledger
+            .counted(place, &before.known[place])
+            .limits
+            .is_empty()
+    };
+    for (at, now) in counted.iter().enumerate() {
+        while let Some((_, place)) = gone.next_if(|(before_at, _)| *before_at == at) {
+            limits_lost |= lose(*place, &mut files);
+        }
+        let place = before.places[at];
+        let (c, was) = match (now, place) {
+            (Now::Counted(read), _) => (&read.counted, &read.before),
+            (Now::Cached, Some(place)) => {
+                files.push(delta::File::Same(cached(place)));
+                continue;
+            }
+            (Now::Unread, Some(place)) => {
+                limits_lost |= lose(place, &mut files);
+                continue;
+            }
+            (Now::Unread, None) => continue,
+            (Now::Cached, None) => return None,
+        };
+        let after = Some(delta::Records::of(c));
+        let (before_records, shared) = match was {
+            scan::Before::New => {
+                limits_added.extend(&c.limits);
+                (None, 0)
+            }
+            scan::Before::Grew {
+                entries,
+                limits,
+                tail,
+            } => {
+                limits_added.extend(c.limits.get(*limits..)?);
+                let kept = delta::Records::Counted {
+                    entries: c.entries.get(..*entries)?,
+                    tail,
+                    models: &c.models,
+                };
+                (Some(kept), *entries)
+            }
+            scan::Before::Replaced(old) => {
+                limits_lost |= !old.limits.is_empty();
+                limits_added.extend(&c.limits);
+                (Some(delta::Records::of(old)), 0)
+            }
+        };
+        files.push(delta::File::Changed {
+            before: before_records,
+            after,
+            shared,
+        });
+    }
+    for (_, place) in gone {
+        limits_lost |= lose(*place, &mut files);
+    }
+    let limit = newest_after(before.limit.as_ref(), limits_lost, &limits_added)?;
+    let summary = delta::updated(&before.summary, &files, now)?;
+    Some((summary, limit))
+}
+
 /// Whether the transcripts found are exactly those known, each in the state known.
 fn all_as_known(found: &[scan::Found], known: &[cache::Known]) -> bool {
     found.len() == known.len()
@@ -358,6 +533,48 @@ fn all_as_known(found: &[scan::Found], known: &[cache::Known]) -> bool {
             .iter()
             .zip(known)
             .all(|(f, k)| f.rel == k.rel && f.stat == k.stat)
+}
+
+/// The newest limit once the files that changed are counted: the one before, or a limit
+/// added since if newer; `None` where that cannot be told (a file that held a limit is gone or
+/// was replaced, or one added is as old as the newest, whose order is the files').
+fn newest_after(
+    newest: Option<&LimitEvent>,
+    lost: bool,
+    added: &[&LimitEvent],
+) -> Option<Option<LimitEvent>> {
+    if lost || added.iter().any(|a| newest.is_some_and(|n| n.at == a.at)) {
+        return None;
+    }
+    let added = added.iter().copied().max_by_key(|l| l.at);
+    Some(
+        newest
+            .into_iter()
+            .chain(added)
+            .max_by_key(|l| l.at)
+            .cloned(),
+    )
+}
+
+/// The sums and the newest limit of `files`, every reply summed up: the records the cache
+/// holds decoded for it.
+fn summed_up_afresh(files: &[cache::SavedFile], now: Millis) -> (Summary, Option<LimitEvent>) {
+    let decoded: Vec<Counted> = files
+        .iter()
+        .filter_map(|f| match f.record {
+            cache::Record::Cached(record) => Some(cache::decode_record(record, f.stat, f.broken)),
+            cache::Record::Counted(_) => None,
+        })
+        .collect();
+    let mut decoded = decoded.iter();
+    let all: Vec<&Counted> = files
+        .iter()
+        .filter_map(|f| match f.record {
+            cache::Record::Counted(c) => Some(c),
+            cache::Record::Cached(_) => decoded.next(),
+        })
+        .collect();
+    (summarize(&all, now), newest_limit(&all))
 }
 
 /// Reads every file that changed, of all profiles at once, on as many threads as there are
@@ -394,7 +611,7 @@ fn read_changed(plans: &mut [Plan]) {
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&j| std::cmp::Reverse(places[j].0));
     let jobs: Vec<Mutex<Option<Job>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
-    let results: Vec<Mutex<Option<io::Result<Counted>>>> =
+    let results: Vec<Mutex<Option<io::Result<scan::Reread>>>> =
         jobs.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let work = || {
@@ -422,12 +639,12 @@ fn read_changed(plans: &mut [Plan]) {
     }
 }
 
-/// What the sums need of a profile's counted files, copies dropped (see `dedup`).
-fn summarize(files: &cache::Files, now: Millis) -> Summary {
+/// What the sums need of a profile's counted files (in order), copies dropped (see `dedup`).
+fn summarize(files: &[&Counted], now: Millis) -> Summary {
     // Each entry with the file it came from, whose table names its model.
     let entries: Vec<(&Counted, &dedup::Entry)> = files
         .iter()
-        .flat_map(|(_, c)| c.entries.iter().chain(&c.tail).map(move |e| (c, e)))
+        .flat_map(|c| c.entries.iter().chain(&c.tail).map(move |e| (*c, e)))
         .collect();
     let mut replies: Vec<Reply> = dedup::survivors(&entries, |(_, e)| e)
         .into_iter()
@@ -441,10 +658,10 @@ fn summarize(files: &cache::Files, now: Millis) -> Summary {
 }
 
 /// The newest limit recorded in any file (the last of equals, in path order).
-fn newest_limit(files: &cache::Files) -> Option<LimitEvent> {
+fn newest_limit(files: &[&Counted]) -> Option<LimitEvent> {
     files
         .iter()
-        .flat_map(|(_, c)| &c.limits)
+        .flat_map(|c| &c.limits)
         .max_by_key(|l| l.at)
         .cloned()
 }

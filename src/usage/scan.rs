@@ -678,21 +678,39 @@ pub(crate) struct Counted {
     pub broken: u32,
 }
 
-impl Counted {
-    /// Whether this still describes a file now in state `stat`.
-    pub(crate) fn is_current(&self, stat: &Stat) -> bool {
-        self.stat == *stat
-    }
+/// What a file held before it was read again.
+#[derive(Debug)]
+pub(crate) enum Before {
+    /// Nothing: it is new.
+    New,
+    /// What was counted, the file only having grown since: its first `entries` records and
+    /// `limits` limits are still its own, and `tail` (from a last line then unfinished) was
+    /// counted too.
+    Grew {
+        entries: usize,
+        limits: usize,
+        tail: Vec<Entry>,
+    },
+    /// What was counted, in a file since replaced or rewritten.
+    Replaced(Counted),
 }
 
-/// Reads `path`, going on from `before` where the file only grew since. `buffer` is lent by the
-/// caller and reused from file to file: memory touched once is not faulted in again for each.
+/// A file read: what is counted in it now, and what it held before.
+#[derive(Debug)]
+pub(crate) struct Reread {
+    pub counted: Counted,
+    pub before: Before,
+}
+
+/// Reads `path`, going on from `before` where the file only grew since, and says what it held
+/// before. `buffer` is lent by the caller and reused from file to file: memory touched once is
+/// not faulted in again for each.
 pub(crate) fn read(
     path: &Path,
     rel: &str,
     before: Option<Counted>,
     buffer: &mut Vec<u8>,
-) -> io::Result<Counted> {
+) -> io::Result<Reread> {
     read_in_chunks(path, rel, before, CHUNK, buffer)
 }
 
@@ -702,15 +720,23 @@ fn read_in_chunks(
     before: Option<Counted>,
     chunk: usize,
     data: &mut Vec<u8>,
-) -> io::Result<Counted> {
+) -> io::Result<Reread> {
     let mut file = File::open(path)?;
     // The state is taken before reading: what is appended while reading shows as growth next
     // time, never as a state already seen.
     let stat = Stat::of_file(&file)?;
     let session = session_of_path(rel);
-    let mut counted = match before {
-        Some(before) if grew_from(&mut file, &stat, &before)? => before,
-        _ => Counted::default(),
+    let (mut counted, was) = match before {
+        Some(before) if grew_from(&mut file, &stat, &before)? => {
+            let was = Before::Grew {
+                entries: before.entries.len(),
+                limits: before.limits.len(),
+                tail: before.tail.clone(),
+            };
+            (before, was)
+        }
+        Some(before) => (Counted::default(), Before::Replaced(before)),
+        None => (Counted::default(), Before::New),
     };
     counted.stat = stat;
     counted.tail.clear();
@@ -741,7 +767,10 @@ fn read_in_chunks(
     }
     counted.head = hash_range(&mut file, 0, counted.consumed.min(PROBE))?;
     counted.anchor = anchor_of(&mut file, counted.consumed)?;
-    Ok(counted)
+    Ok(Reread {
+        counted,
+        before: was,
+    })
 }
 
 /// How much is read at a time.
@@ -889,12 +918,16 @@ mod tests {
         text.push_str(&line(99)); // unterminated, whole
         std::fs::write(&path, &text).unwrap();
         let buffer = &mut Vec::new();
-        let whole = read_in_chunks(&path, "p/s.jsonl", None, 1 << 20, buffer).unwrap();
+        let whole = read_in_chunks(&path, "p/s.jsonl", None, 1 << 20, buffer)
+            .unwrap()
+            .counted;
         assert_eq!(whole.entries.len(), 19);
         assert_eq!(whole.tail.len(), 1);
         assert_eq!(whole.consumed as usize, text.rfind('\n').unwrap() + 1);
         for chunk in [1, 7, 100, 333, 4096] {
-            let read = read_in_chunks(&path, "p/s.jsonl", None, chunk, buffer).unwrap();
+            let read = read_in_chunks(&path, "p/s.jsonl", None, chunk, buffer)
+                .unwrap()
+                .counted;
             assert_eq!(read, whole, "chunks of {chunk}");
         }
     }

@@ -42,6 +42,24 @@ impl Tally {
     }
 }
 
+impl Tally {
+    /// Takes `tokens` of `model` out again; `None` where what remains is not known from the
+    /// tally alone: a count that would go below zero or had saturated, or a model's tally taken
+    /// down to nothing (whether another reply of that model, of no tokens, remains is not
+    /// known, and a summing-up afresh names the model only if one does).
+    fn sub(&mut self, tokens: &Tokens, model: Option<&str>) -> Option<()> {
+        self.tokens = self.tokens.checked_sub(tokens)?;
+        if let Some(model) = model.filter(|m| *m != SYNTHETIC) {
+            let sum = self.models.get_mut(model)?;
+            *sum = sum.checked_sub(tokens)?;
+            if sum.total() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+}
+
 /// The 5-hour block under way.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct Block {
@@ -127,7 +145,7 @@ pub(crate) fn summarize(replies: &mut [Counted], now: Millis) -> Summary {
                 model,
             });
         }
-        if r.model != Some(SYNTHETIC) && r.tokens.total() > 0 {
+        if is_reply(r.tokens, r.model) {
             summary.last_reply = Some(r.timestamp);
         }
     }
@@ -169,6 +187,98 @@ impl Summary {
             last_reply: self.last_reply,
         }
     }
+}
+
+impl Summary {
+    /// The summary of the same replies with `gone` taken out and `came` added, made at `now`;
+    /// `None` where the summary alone cannot tell (then the replies are summed up afresh): a
+    /// reply taken out that is not in it, a tally taken down to nothing (see [`Tally::sub`]),
+    /// the newest reply taken out with none of the last seven days left to follow it, or the
+    /// last block's start not to be found among the last seven days' replies.
+    ///
+    /// Exact otherwise: the total is a sum; `recent` holds every reply from seven days before
+    /// `made_at` on, so a reply of that window taken out is found there and one added goes
+    /// there; a block starts where a reply comes more than five hours after the one before,
+    /// whatever came earlier, so the last block is found from the last such gap in `recent`.
+    pub(crate) fn updated(&self, gone: &[Counted], came: &[Counted], now: Millis) -> Option<Self> {
+        if !self.answers_for(now) {
+            return None;
+        }
+        let mut s = self.clone();
+        let window = self.made_at.saturating_sub(WEEK);
+        for r in gone {
+            s.total.sub(r.tokens, r.model)?;
+            if r.timestamp >= window {
+                let from = s.recent.partition_point(|x| x.timestamp < r.timestamp);
+                let at = s.recent[from..]
+                    .iter()
+                    .take_while(|x| x.timestamp == r.timestamp)
+                    .position(|x| x.tokens == *r.tokens && s.model_of(x) == r.model)?;
+                s.recent.remove(from + at);
+            }
+        }
+        for r in came {
+            s.total.add(r.tokens, r.model);
+            if r.timestamp >= window {
+                let model = r.model.map_or(NO_MODEL, |m| model_index(&mut s.models, m));
+                let at = s.recent.partition_point(|x| x.timestamp <= r.timestamp);
+                let recent = Recent {
+                    timestamp: r.timestamp,
+                    tokens: *r.tokens,
+                    model,
+                };
+                s.recent.insert(at, recent);
+            }
+        }
+        let newest_gone = gone
+            .iter()
+            .any(|r| is_reply(r.tokens, r.model) && Some(r.timestamp) == self.last_reply);
+        s.last_reply = if newest_gone {
+            let newest = s
+                .recent
+                .iter()
+                .rev()
+                .find(|x| is_reply(&x.tokens, s.model_of(x)));
+            Some(newest?.timestamp)
+        } else {
+            let came = came.iter().filter(|r| is_reply(r.tokens, r.model));
+            came.map(|r| r.timestamp).chain(self.last_reply).max()
+        };
+        if !(gone.is_empty() && came.is_empty()) {
+            s.last_block = s.last_block_from_recent()?;
+        }
+        let week_ago = now.saturating_sub(WEEK);
+        let old = s.recent.partition_point(|x| x.timestamp < week_ago);
+        s.recent.drain(..old);
+        s.made_at = now;
+        Some(s)
+    }
+
+    fn model_of(&self, r: &Recent) -> Option<&str> {
+        self.models.get(usize::from(r.model)).map(String::as_str)
+    }
+
+    /// The last block, from the last reply in `recent` that comes more than five hours after
+    /// the one before it (where a block starts whatever came before); `None` without one.
+    fn last_block_from_recent(&self) -> Option<Option<LastBlock>> {
+        let start = (1..self.recent.len())
+            .rev()
+            .find(|&i| self.recent[i].timestamp - self.recent[i - 1].timestamp > BLOCK)?;
+        let replies: Vec<Counted> = self.recent[start..]
+            .iter()
+            .map(|r| Counted {
+                timestamp: r.timestamp,
+                tokens: &r.tokens,
+                model: self.model_of(r),
+            })
+            .collect();
+        Some(last_block(&replies))
+    }
+}
+
+/// Whether it counts as a reply from the model (not the client's own error reply).
+fn is_reply(tokens: &Tokens, model: Option<&str>) -> bool {
+    model != Some(SYNTHETIC) && tokens.total() > 0
 }
 
 /// The last block of replies in time order.
@@ -358,5 +468,67 @@ mod tests {
             }
             assert!(!summary.answers_for(made - 1));
         }
+    }
+
+    /// A summary brought up to date with replies taken out and added answers as one summed up
+    /// afresh from the replies as they now are, whenever it can tell (and it can in most
+    /// rounds: the test would prove nothing if it always said it cannot).
+    #[test]
+    fn a_summary_updated_answers_as_one_summed_up_afresh() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        let models = [Some("a"), Some("b"), Some(SYNTHETIC), None];
+        let base: Millis = 1_795_168_800_000;
+        let pool: Vec<Tokens> = (0..4).map(tokens).collect();
+        let mut told = 0;
+        for round in 0..2000 {
+            let reply = |next: &mut dyn FnMut(u64) -> u64, span: u64| Counted {
+                timestamp: base + next(span) as Millis,
+                tokens: &pool[next(4) as usize],
+                model: models[next(4) as usize],
+            };
+            let count = 1 + next(40) as usize;
+            let span = [16 * DAY, 2 * DAY, 6 * HOUR][next(3) as usize] as u64;
+            let before: Vec<Counted> = (0..count).map(|_| reply(&mut next, span)).collect();
+            let gone_at: Vec<bool> = before.iter().map(|_| next(4) == 0).collect();
+            let came: Vec<Counted> = (0..next(4))
+                .map(|_| reply(&mut next, span + DAY as u64))
+                .collect();
+            let made = base + next(span) as Millis;
+            let now = made + next(2 * DAY as u64) as Millis;
+            let summary = summarize(&mut before.clone(), made);
+            let gone: Vec<Counted> = (before.iter().zip(&gone_at))
+                .filter(|(_, g)| **g)
+                .map(|(r, _)| *r)
+                .collect();
+            let Some(updated) = summary.updated(&gone, &came, now) else {
+                continue;
+            };
+            told += 1;
+            let mut after: Vec<Counted> = (before.iter().zip(&gone_at))
+                .filter(|(_, g)| !**g)
+                .map(|(r, _)| *r)
+                .chain(came.iter().copied())
+                .collect();
+            after.sort_by_key(|r| r.timestamp);
+            let mut later = vec![now, now + 1, now + BLOCK, now + WEEK, now + 20 * DAY];
+            later.extend((0..10).map(|_| now + next(10 * DAY as u64) as Millis));
+            for r in after.iter().take(5) {
+                later.extend([
+                    r.timestamp + WEEK,
+                    r.timestamp + WEEK + 1,
+                    r.timestamp + BLOCK,
+                ]);
+            }
+            for t in later.into_iter().filter(|&t| t >= now) {
+                assert_eq!(updated.at(t), reference(&after, t), "round {round}, at {t}");
+            }
+        }
+        assert!(told > 1000, "told in {told} rounds of 2000");
     }
 }
