@@ -431,12 +431,13 @@ impl Ledger {
     }
 }
 
-/// How long the record at the start of `bytes` is; `None` if it is cut short.
+/// How long the record at the start of `bytes` is; `None` if it is cut short or would not
+/// decode (a name that is not UTF-8), as a damaged ledger must be thrown away whole.
 fn record_len(bytes: &[u8]) -> Option<usize> {
     let mut r = In(bytes);
     r.skip(24)?;
     for _ in 0..r.u32()? {
-        r.text_bytes()?;
+        std::str::from_utf8(r.text_bytes()?).ok()?;
     }
     for _ in 0..2 {
         let count = r.u32()? as usize;
@@ -444,7 +445,7 @@ fn record_len(bytes: &[u8]) -> Option<usize> {
     }
     for _ in 0..r.u32()? {
         r.skip(16)?;
-        r.text_bytes()?;
+        std::str::from_utf8(r.text_bytes()?).ok()?;
     }
     Some(bytes.len() - r.0.len())
 }
@@ -1054,6 +1055,19 @@ mod tests {
         let mut head = load(&path).unwrap();
         let walked = head.walked().unwrap();
         assert_eq!(decoded(head, &walked), None);
+        // A model's name in the records that is not UTF-8: the records are unknown.
+        let name = b"claude-opus-5-5";
+        let at = walked_end
+            + bytes[walked_end..]
+                .windows(name.len())
+                .position(|w| w == name)
+                .unwrap();
+        let mut damaged = bytes.clone();
+        damaged[at] = 0xff;
+        let (_dir, path) = written(&damaged);
+        let mut head = load(&path).unwrap();
+        let walked = head.walked().unwrap();
+        assert_eq!(decoded(head, &walked), None);
         // Another hash algorithm, another version.
         let mut other_keys = bytes.clone();
         other_keys[MAGIC.len()] ^= 1;
@@ -1082,5 +1096,32 @@ mod tests {
             let (_dir, path) = written(&old);
             assert!(load(&path).is_none());
         }
+    }
+
+    /// a cache written with some records copied from the ledger (as a count that
+    /// found a few transcripts changed writes it) reads back as one written whole.
+    #[test]
+    fn records_copied_from_the_ledger_read_back() {
+        let files = sample();
+        let summary = summary_of(&files);
+        let listings = listings();
+        let records: Vec<Vec<u8>> = files.iter().map(|(_, c)| record_of(c)).collect();
+        let mixed: Vec<SavedFile> = files
+            .iter()
+            .zip(&records)
+            .enumerate()
+            .map(|(i, ((rel, c), r))| SavedFile {
+                record: if i == 0 {
+                    Record::Cached(r)
+                } else {
+                    Record::Counted(c)
+                },
+                ..SavedFile::counted(rel, c)
+            })
+            .collect();
+        let (_dir, path) = written(&encode(&saved(&mixed, &summary, &listings)));
+        let mut head = load(&path).unwrap();
+        let walked = head.walked().unwrap();
+        assert_eq!(decoded(head, &walked), Some(files.clone()));
     }
 }

@@ -139,8 +139,11 @@ fn replaces(candidate: &Entry, kept: &Entry) -> bool {
 /// Keys are hashes already: the map's hasher only folds them.
 type Map<K, V> = HashMap<K, V, BuildHasherDefault<Fold>>;
 
+/// A set of keys, hashed as [`Map`]'s are.
+pub(crate) type KeySet = std::collections::HashSet<Key, BuildHasherDefault<Fold>>;
+
 #[derive(Default)]
-struct Fold(u64);
+pub(crate) struct Fold(u64);
 
 impl Hasher for Fold {
     fn finish(&self) -> u64 {

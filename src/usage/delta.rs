@@ -9,8 +9,6 @@
 //! ([`Summary::updated`]). Records without an id are never copies: they go out and in as they
 //! are. A profile's records are read to find the ids, but neither decoded whole nor sorted.
 
-use std::collections::HashSet;
-
 use super::Tokens;
 use super::cache;
 use super::dedup::{self, Entry, Key};
@@ -85,7 +83,7 @@ impl<'a> Records<'a> {
 /// cannot be told (then the replies are summed up afresh).
 pub(crate) fn updated(summary: &Summary, files: &[File], now: Millis) -> Option<Summary> {
     // The ids of what changed, and the records without one that went or came.
-    let mut ids = HashSet::new();
+    let mut ids = dedup::KeySet::default();
     let mut gone_alone = Vec::new();
     let mut came_alone = Vec::new();
     let any = |_: Key| true;
@@ -386,7 +384,12 @@ mod tests {
                 continue;
             };
             told += 1;
-            let now_files: Vec<Counted> = after.into_iter().flatten().chain(added).collect();
+            let now_files: Vec<Counted> = after
+                .iter()
+                .flatten()
+                .cloned()
+                .chain(added.iter().cloned())
+                .collect();
             let truth = afresh(&now_files, now);
             let mut later = vec![now, now + 1, now + BLOCK, now + WEEK, now + 3 * DAY];
             later.extend((0..8).map(|_| now + rng.below(9 * DAY as u64) as Millis));
@@ -395,5 +398,138 @@ mod tests {
             }
         }
         assert!(told > rounds / 3, "told in {told} rounds of {rounds}");
+    }
+
+    /// chained deltas (each on the summary the last one made), instants on an hour
+    /// grid (ties, exact five-hour gaps), zero counts, long pauses between counts.
+    #[test]
+    fn chained_deltas_equal_afresh() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let (mut told, mut tried) = (0, 0);
+        for round in 0..2000 {
+            let span = [2 * DAY, 9 * DAY, 12 * HOUR, 20 * HOUR][rng.below(4) as usize];
+            let grid = |rng: &mut Rng, e: &mut Entry| {
+                if rng.one_in(2) {
+                    e.timestamp = BASE + (rng.below((span / HOUR) as u64) as Millis) * HOUR;
+                }
+                if rng.one_in(3) {
+                    e.tokens = Tokens::default();
+                }
+            };
+            let mut files: Vec<Counted> = (0..1 + rng.below(5))
+                .map(|_| {
+                    let mut c = counted(&mut rng, span);
+                    for e in c.entries.iter_mut().chain(c.tail.iter_mut()) {
+                        grid(&mut rng, e);
+                    }
+                    c
+                })
+                .collect();
+            let mut now = BASE + rng.below(span as u64) as Millis;
+            let mut summary = afresh(&files, now);
+            for step in 0..5 {
+                now += [0, HOUR, DAY, 6 * DAY][rng.below(4) as usize]
+                    + rng.below(HOUR as u64) as Millis;
+                let before = files.clone();
+                let mut after: Vec<Option<Counted>> = Vec::new();
+                let mut shared = Vec::new();
+                for c in &before {
+                    let mut c = c.clone();
+                    let share = match rng.below(5) {
+                        0 => {
+                            after.push(None);
+                            shared.push(0);
+                            continue;
+                        }
+                        1 => {
+                            c = counted(&mut rng, span);
+                            for e in c.entries.iter_mut().chain(c.tail.iter_mut()) {
+                                grid(&mut rng, e);
+                            }
+                            0
+                        }
+                        2 | 3 => {
+                            let kept = c.entries.len();
+                            let old_tail = std::mem::take(&mut c.tail);
+                            if rng.one_in(2) {
+                                c.entries.extend(old_tail);
+                            }
+                            for _ in 0..rng.below(4) {
+                                let mut e = entry(&mut rng, c.models.len(), span);
+                                grid(&mut rng, &mut e);
+                                c.entries.push(e);
+                            }
+                            if rng.one_in(3) {
+                                let mut e = entry(&mut rng, c.models.len(), span);
+                                grid(&mut rng, &mut e);
+                                c.tail.push(e);
+                            }
+                            kept
+                        }
+                        _ => c.entries.len(),
+                    };
+                    after.push(Some(c));
+                    shared.push(share);
+                }
+                let added: Vec<Counted> =
+                    (0..rng.below(2)).map(|_| counted(&mut rng, span)).collect();
+                let records: Vec<Vec<u8>> = before.iter().map(cache::record_of).collect();
+                let mut list = Vec::new();
+                for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+                    if a.as_ref() == Some(b) && shared[i] == b.entries.len() {
+                        list.push(File::Same(Records::Cached(&records[i])));
+                        continue;
+                    }
+                    let before_records = match a {
+                        Some(a) if shared[i] > 0 => Records::Counted {
+                            entries: &a.entries[..shared[i]],
+                            tail: &b.tail,
+                            models: &a.models,
+                        },
+                        _ => Records::Cached(&records[i]),
+                    };
+                    list.push(File::Changed {
+                        before: Some(before_records),
+                        after: a.as_ref().map(Records::of),
+                        shared: shared[i],
+                    });
+                }
+                for a in &added {
+                    list.push(File::Changed {
+                        before: None,
+                        after: Some(Records::of(a)),
+                        shared: 0,
+                    });
+                }
+                let now_files: Vec<Counted> = after
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .chain(added.iter().cloned())
+                    .collect();
+                let truth = afresh(&now_files, now);
+                tried += 1;
+                summary = match updated(&summary, &list, now) {
+                    Some(u) => {
+                        told += 1;
+                        for t in [
+                            now,
+                            now + 1,
+                            now + BLOCK,
+                            now + WEEK,
+                            now + 3 * DAY,
+                            now + 5 * HOUR - 1,
+                        ] {
+                            assert_eq!(u.at(t), truth.at(t), "round {round} step {step} at {t}");
+                        }
+                        u
+                    }
+                    None => truth,
+                };
+                drop(list);
+                files = now_files;
+            }
+        }
+        assert!(told > tried / 5, "told in {told} steps of {tried}");
     }
 }

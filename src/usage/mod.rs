@@ -685,3 +685,61 @@ fn report(
         problems,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `newest_after` answers as `newest_limit` of the files as they now are, whenever
+    /// it tells: files whose limits grow, are added, removed or replaced, `at`s often equal.
+    #[test]
+    fn newest_after_equals_newest_limit() {
+        let mut s = 0x1234_5678_9abc_def1_u64;
+        let mut next = move |n: u64| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s % n
+        };
+        let mut told = 0;
+        for round in 0..5000 {
+            let limit = |next: &mut dyn FnMut(u64) -> u64| LimitEvent {
+                at: next(6) as Millis,
+                resets_at: next(1000) as i64,
+                window: None,
+            };
+            let before: Vec<Counted> = (0..1 + next(4))
+                .map(|_| Counted {
+                    limits: (0..next(3)).map(|_| limit(&mut next)).collect(),
+                    ..Counted::default()
+                })
+                .collect();
+            let newest = newest_limit(&before.iter().collect::<Vec<_>>());
+            let mut after = Vec::new();
+            let mut lost = false;
+            let mut added: Vec<LimitEvent> = Vec::new();
+            for c in &before {
+                match next(4) {
+                    0 => lost |= !c.limits.is_empty(),
+                    1 => {
+                        let mut c = c.clone();
+                        let more: Vec<LimitEvent> =
+                            (0..next(3)).map(|_| limit(&mut next)).collect();
+                        added.extend(more.iter().cloned());
+                        c.limits.extend(more);
+                        after.push(c);
+                    }
+                    _ => after.push(c.clone()),
+                }
+            }
+            let added_refs: Vec<&LimitEvent> = added.iter().collect();
+            let Some(got) = newest_after(newest.as_ref(), lost, &added_refs) else {
+                continue;
+            };
+            told += 1;
+            let truth = newest_limit(&after.iter().collect::<Vec<_>>());
+            assert_eq!(got, truth, "round {round}");
+        }
+        assert!(told > 1000, "{told}");
+    }
+}

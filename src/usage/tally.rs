@@ -531,4 +531,27 @@ mod tests {
         }
         assert!(told > 1000, "told in {told} rounds of 2000");
     }
+
+    /// a reply exactly five hours after the first of its block, which started on the
+    /// hour, stays in that block (no gap *more* than five hours).
+    #[test]
+    fn a_gap_of_exactly_five_hours_is_no_break() {
+        let h: Millis = 1_795_168_800_000; // on the hour
+        let t = tokens(1);
+        let at = |ms| Counted {
+            timestamp: ms,
+            tokens: &t,
+            model: Some("a"),
+        };
+        let mut before = [at(h - 10 * HOUR), at(h)];
+        let summary = summarize(&mut before, h);
+        let came = [at(h + BLOCK)];
+        let now = h + BLOCK;
+        let updated = summary.updated(&[], &came, now).unwrap();
+        let after = [at(h - 10 * HOUR), at(h), at(h + BLOCK)];
+        for t in [now, now + 1, now + HOUR] {
+            assert_eq!(updated.at(t), reference(&after, t));
+        }
+        assert_eq!(updated.last_block, last_block(&after));
+    }
 }

@@ -435,3 +435,29 @@ fn caches_of_profiles_gone_are_removed() {
     assert!(!caches.join("gone").exists());
     assert!(caches.join("work").is_file());
 }
+
+/// as `what_the_client_is_writing_counts_once_it_is_whole_and_only_once`, with a reply
+/// six hours earlier, so that the summary has a five-hour gap and the delta (not a summing-up
+/// afresh) brings the sums up to date.
+#[test]
+fn a_tail_finished_counts_once_through_the_delta() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.create("work");
+    let path = transcript(&dir, "-p/s.jsonl");
+    let mut rng = Rng::new(5);
+    let mut truth = Profile::default();
+    let (old, old_reply) = reply_lines(&mut rng, now_millis() - 6 * 3_600_000, 1);
+    truth.count(&old_reply);
+    let (done, reply) = reply_lines(&mut rng, now_millis() - 60_000, 1);
+    truth.count(&reply);
+    append(&path, &(old + &done));
+    assert_counts(&sandbox, "work", &truth.truth);
+    let (writing, next) = reply_lines(&mut rng, now_millis() - 30_000, 1);
+    append(&path, &writing[..writing.len() - 1]);
+    truth.count(&next);
+    assert_counts(&sandbox, "work", &truth.truth);
+    let (more, last) = reply_lines(&mut rng, now_millis() - 10_000, 2);
+    append(&path, &("\n".to_owned() + &more));
+    truth.count(&last);
+    assert_counts(&sandbox, "work", &truth.truth);
+}
