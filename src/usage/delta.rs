@@ -289,6 +289,128 @@ mod tests {
         super::super::summarize(&files.iter().collect::<Vec<_>>(), made)
     }
 
+    /// What became of a profile's files: each kept, grown (its last line finished or not, lines
+    /// and a tail added: the first `shared` records the same), replaced or removed; and files
+    /// added.
+    struct Changes {
+        after: Vec<Option<Counted>>,
+        shared: Vec<usize>,
+        added: Vec<Counted>,
+    }
+
+    impl Changes {
+        /// `before` changed at random; `shape` makes over each new record (its time, its counts).
+        fn random(
+            rng: &mut Rng,
+            before: &[Counted],
+            span: Millis,
+            shape: &dyn Fn(&mut Rng, &mut Entry),
+        ) -> Self {
+            let new_entry = |rng: &mut Rng, models: usize| {
+                let mut e = entry(rng, models, span);
+                shape(rng, &mut e);
+                e
+            };
+            let (mut after, mut shared) = (Vec::new(), Vec::new());
+            for c in before {
+                let mut c = c.clone();
+                let share = match rng.below(6) {
+                    0 => {
+                        after.push(None);
+                        shared.push(0);
+                        continue;
+                    }
+                    1 => {
+                        c = counted(rng, span);
+                        for e in c.entries.iter_mut().chain(c.tail.iter_mut()) {
+                            shape(rng, e);
+                        }
+                        0
+                    }
+                    2 | 3 => {
+                        let kept = c.entries.len();
+                        let old_tail = std::mem::take(&mut c.tail);
+                        if rng.one_in(2) {
+                            c.entries.extend(old_tail);
+                        }
+                        for _ in 0..rng.below(4) {
+                            let e = new_entry(rng, c.models.len());
+                            c.entries.push(e);
+                        }
+                        if rng.one_in(3) {
+                            let e = new_entry(rng, c.models.len());
+                            c.tail.push(e);
+                        }
+                        kept
+                    }
+                    _ => c.entries.len(),
+                };
+                after.push(Some(c));
+                shared.push(share);
+            }
+            let added = (0..rng.below(2)).map(|_| counted(rng, span)).collect();
+            Changes {
+                after,
+                shared,
+                added,
+            }
+        }
+
+        /// The files as the delta is handed them (`records`: `before`'s as the cache holds
+        /// them). A file that is the same, or what a replaced or removed one held, is read at
+        /// random from its record or as counted; a file that grew is seen as `Plan` sees it:
+        /// its first records as they are now, and the tail it had.
+        fn files<'a>(
+            &'a self,
+            rng: &mut Rng,
+            before: &'a [Counted],
+            records: &'a [Vec<u8>],
+        ) -> Vec<File<'a>> {
+            let mut either = |i: usize| {
+                if rng.one_in(2) {
+                    Records::Cached(&records[i])
+                } else {
+                    Records::of(&before[i])
+                }
+            };
+            let mut files = Vec::new();
+            for (i, (b, a)) in before.iter().zip(&self.after).enumerate() {
+                let shared = self.shared[i];
+                if a.as_ref() == Some(b) && shared == b.entries.len() {
+                    files.push(File::Same(either(i)));
+                    continue;
+                }
+                let was = match a {
+                    Some(a) if shared > 0 => Records::Counted {
+                        entries: &a.entries[..shared],
+                        tail: &b.tail,
+                        models: &a.models,
+                    },
+                    _ => either(i),
+                };
+                files.push(File::Changed {
+                    before: Some(was),
+                    after: a.as_ref().map(Records::of),
+                    shared,
+                });
+            }
+            for a in &self.added {
+                files.push(File::Changed {
+                    before: None,
+                    after: Some(Records::of(a)),
+                    shared: 0,
+                });
+            }
+            files
+        }
+
+        /// The files as they now are.
+        fn now(&self) -> Vec<Counted> {
+            let kept = self.after.iter().flatten();
+            kept.chain(&self.added).cloned().collect()
+        }
+    }
+
     /// A profile's files changed at random, and the summary brought up to date: whenever the
     /// delta tells, it answers at every later instant as the files summed up afresh. Files
     /// grow (whole lines, a tail finished or not), are added, removed or replaced, some left
@@ -306,91 +428,14 @@ mod tests {
             let made = BASE + rng.below(span as u64) as Millis;
             let now = made + rng.below(DAY as u64) as Millis;
             let summary = afresh(&before, made);
-            // What became of each file: kept, grown, replaced or removed; and new files.
-            let mut after: Vec<Option<Counted>> = Vec::new();
-            let mut shared = Vec::new();
-            for c in &before {
-                let mut c = c.clone();
-                let share = match rng.below(6) {
-                    0 => {
-                        after.push(None);
-                        shared.push(0);
-                        continue;
-                    }
-                    1 => {
-                        c = counted(&mut rng, span);
-                        0
-                    }
-                    2 | 3 => {
-                        let kept = c.entries.len();
-                        let old_tail = std::mem::take(&mut c.tail);
-                        if rng.one_in(2) {
-                            c.entries.extend(old_tail);
-                        }
-                        let more = rng.below(4);
-                        for _ in 0..more {
-                            let e = entry(&mut rng, c.models.len(), span);
-                            c.entries.push(e);
-                        }
-                        if rng.one_in(3) {
-                            let e = entry(&mut rng, c.models.len(), span);
-                            c.tail.push(e);
-                        }
-                        kept
-                    }
-                    _ => c.entries.len(),
-                };
-                after.push(Some(c));
-                shared.push(share);
-            }
-            let added: Vec<Counted> = (0..rng.below(2)).map(|_| counted(&mut rng, span)).collect();
+            let changes = Changes::random(&mut rng, &before, span, &|_, _| {});
             let records: Vec<Vec<u8>> = before.iter().map(cache::record_of).collect();
-            let mut files = Vec::new();
-            for (i, (b, a)) in before.iter().zip(&after).enumerate() {
-                let unchanged = a.as_ref() == Some(b) && shared[i] == b.entries.len();
-                if unchanged {
-                    files.push(File::Same(if rng.one_in(2) {
-                        Records::Cached(&records[i])
-                    } else {
-                        Records::of(b)
-                    }));
-                    continue;
-                }
-                // A file that grew is seen as the delta sees it: its first records as they are
-                // now, and the tail it had.
-                let before_records = match a {
-                    Some(a) if shared[i] > 0 => Records::Counted {
-                        entries: &a.entries[..shared[i]],
-                        tail: &b.tail,
-                        models: &a.models,
-                    },
-                    _ if rng.one_in(2) => Records::Cached(&records[i]),
-                    _ => Records::of(b),
-                };
-                files.push(File::Changed {
-                    before: Some(before_records),
-                    after: a.as_ref().map(Records::of),
-                    shared: shared[i],
-                });
-            }
-            for a in &added {
-                files.push(File::Changed {
-                    before: None,
-                    after: Some(Records::of(a)),
-                    shared: 0,
-                });
-            }
+            let files = changes.files(&mut rng, &before, &records);
             let Some(updated) = updated(&summary, &files, now) else {
                 continue;
             };
             told += 1;
-            let now_files: Vec<Counted> = after
-                .iter()
-                .flatten()
-                .cloned()
-                .chain(added.iter().cloned())
-                .collect();
-            let truth = afresh(&now_files, now);
+            let truth = afresh(&changes.now(), now);
             let mut later = vec![now, now + 1, now + BLOCK, now + WEEK, now + 3 * DAY];
             later.extend((0..8).map(|_| now + rng.below(9 * DAY as u64) as Millis));
             for t in later {
@@ -400,17 +445,18 @@ mod tests {
         assert!(told > rounds / 3, "told in {told} rounds of {rounds}");
     }
 
-    /// chained deltas (each on the summary the last one made), instants on an hour
-    /// grid (ties, exact five-hour gaps), zero counts, long pauses between counts.
+    /// Deltas one after the other, each on the summary the last one made (or a summing-up
+    /// afresh where it could not tell), with times on an hour grid (equal times, gaps of
+    /// exactly five hours), counts of zero, and days between counts.
     #[test]
     fn chained_deltas_equal_afresh() {
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         let (mut told, mut tried) = (0, 0);
         for round in 0..2000 {
             let span = [2 * DAY, 9 * DAY, 12 * HOUR, 20 * HOUR][rng.below(4) as usize];
-            let grid = |rng: &mut Rng, e: &mut Entry| {
+            let shape = move |rng: &mut Rng, e: &mut Entry| {
                 if rng.one_in(2) {
-                    e.timestamp = BASE + (rng.below((span / HOUR) as u64) as Millis) * HOUR;
+                    e.timestamp = BASE + rng.below((span / HOUR) as u64) as Millis * HOUR;
                 }
                 if rng.one_in(3) {
                     e.tokens = Tokens::default();
@@ -420,7 +466,7 @@ mod tests {
                 .map(|_| {
                     let mut c = counted(&mut rng, span);
                     for e in c.entries.iter_mut().chain(c.tail.iter_mut()) {
-                        grid(&mut rng, e);
+                        shape(&mut rng, e);
                     }
                     c
                 })
@@ -428,106 +474,26 @@ mod tests {
             let mut now = BASE + rng.below(span as u64) as Millis;
             let mut summary = afresh(&files, now);
             for step in 0..5 {
-                now += [0, HOUR, DAY, 6 * DAY][rng.below(4) as usize]
-                    + rng.below(HOUR as u64) as Millis;
-                let before = files.clone();
-                let mut after: Vec<Option<Counted>> = Vec::new();
-                let mut shared = Vec::new();
-                for c in &before {
-                    let mut c = c.clone();
-                    let share = match rng.below(5) {
-                        0 => {
-                            after.push(None);
-                            shared.push(0);
-                            continue;
-                        }
-                        1 => {
-                            c = counted(&mut rng, span);
-                            for e in c.entries.iter_mut().chain(c.tail.iter_mut()) {
-                                grid(&mut rng, e);
-                            }
-                            0
-                        }
-                        2 | 3 => {
-                            let kept = c.entries.len();
-                            let old_tail = std::mem::take(&mut c.tail);
-                            if rng.one_in(2) {
-                                c.entries.extend(old_tail);
-                            }
-                            for _ in 0..rng.below(4) {
-                                let mut e = entry(&mut rng, c.models.len(), span);
-                                grid(&mut rng, &mut e);
-                                c.entries.push(e);
-                            }
-                            if rng.one_in(3) {
-                                let mut e = entry(&mut rng, c.models.len(), span);
-                                grid(&mut rng, &mut e);
-                                c.tail.push(e);
-                            }
-                            kept
-                        }
-                        _ => c.entries.len(),
-                    };
-                    after.push(Some(c));
-                    shared.push(share);
-                }
-                let added: Vec<Counted> =
-                    (0..rng.below(2)).map(|_| counted(&mut rng, span)).collect();
-                let records: Vec<Vec<u8>> = before.iter().map(cache::record_of).collect();
-                let mut list = Vec::new();
-                for (i, (b, a)) in before.iter().zip(&after).enumerate() {
-                    if a.as_ref() == Some(b) && shared[i] == b.entries.len() {
-                        list.push(File::Same(Records::Cached(&records[i])));
-                        continue;
-                    }
-                    let before_records = match a {
-                        Some(a) if shared[i] > 0 => Records::Counted {
-                            entries: &a.entries[..shared[i]],
-                            tail: &b.tail,
-                            models: &a.models,
-                        },
-                        _ => Records::Cached(&records[i]),
-                    };
-                    list.push(File::Changed {
-                        before: Some(before_records),
-                        after: a.as_ref().map(Records::of),
-                        shared: shared[i],
-                    });
-                }
-                for a in &added {
-                    list.push(File::Changed {
-                        before: None,
-                        after: Some(Records::of(a)),
-                        shared: 0,
-                    });
-                }
-                let now_files: Vec<Counted> = after
-                    .iter()
-                    .flatten()
-                    .cloned()
-                    .chain(added.iter().cloned())
-                    .collect();
-                let truth = afresh(&now_files, now);
+                let pause = [0, HOUR, DAY, 6 * DAY][rng.below(4) as usize];
+                now += pause + rng.below(HOUR as u64) as Millis;
+                let changes = Changes::random(&mut rng, &files, span, &shape);
+                let records: Vec<Vec<u8>> = files.iter().map(cache::record_of).collect();
+                let delta_files = changes.files(&mut rng, &files, &records);
+                let truth = afresh(&changes.now(), now);
                 tried += 1;
-                summary = match updated(&summary, &list, now) {
+                summary = match updated(&summary, &delta_files, now) {
                     Some(u) => {
                         told += 1;
-                        for t in [
-                            now,
-                            now + 1,
-                            now + BLOCK,
-                            now + WEEK,
-                            now + 3 * DAY,
-                            now + 5 * HOUR - 1,
-                        ] {
-                            assert_eq!(u.at(t), truth.at(t), "round {round} step {step} at {t}");
+                        let later = [now, now + 1, now + BLOCK - 1, now + BLOCK, now + WEEK];
+                        for t in later {
+                            assert_eq!(u.at(t), truth.at(t), "round {round}, step {step}, at {t}");
                         }
                         u
                     }
                     None => truth,
                 };
-                drop(list);
-                files = now_files;
+                drop(delta_files);
+                files = changes.now();
             }
         }
         assert!(told > tried / 5, "told in {told} steps of {tried}");

@@ -310,6 +310,35 @@ fn last_block(replies: &[Counted]) -> Option<LastBlock> {
 mod tests {
     use super::*;
 
+    /// Numbers below the one asked for, from `seed` (a xorshift, the same every run).
+    fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |below| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        }
+    }
+
+    /// Instants from `from` on to ask a summary at: on the edges (a week after a reply, its
+    /// block's end) and at random.
+    fn instants_from(
+        from: Millis,
+        replies: &[Counted],
+        next: &mut impl FnMut(u64) -> u64,
+    ) -> Vec<Millis> {
+        let mut later = vec![from, from + 1, from + BLOCK, from + WEEK, from + 20 * DAY];
+        later.extend((0..20).map(|_| from + next(10 * DAY as u64) as Millis));
+        for r in replies.iter().take(5) {
+            later.extend([
+                r.timestamp + WEEK,
+                r.timestamp + WEEK + 1,
+                r.timestamp + BLOCK,
+            ]);
+        }
+        later
+    }
+
     /// The sums at `now`, summed up then.
     fn sums(replies: &mut [Counted], now: Millis) -> Sums {
         summarize(replies, now).at(now)
@@ -421,13 +450,7 @@ mod tests {
     /// at random instants (many on the window's edges and the block's), tokens and models.
     #[test]
     fn a_summary_answers_later_as_one_made_then() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |below: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % below
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15_u64);
         let models = [Some("a"), Some("b"), Some(SYNTHETIC), None];
         let base: Millis = 1_795_168_800_000;
         for round in 0..300 {
@@ -449,16 +472,7 @@ mod tests {
                 .collect();
             let made = base + next(16 * DAY as u64) as Millis;
             let summary = summarize(&mut replies, made);
-            let mut later = vec![made, made + 1, made + BLOCK, made + WEEK, made + 20 * DAY];
-            later.extend((0..20).map(|_| made + next(10 * DAY as u64) as Millis));
-            // The edges: a week after each reply, and its block's end.
-            for r in replies.iter().take(5) {
-                later.extend([
-                    r.timestamp + WEEK,
-                    r.timestamp + WEEK + 1,
-                    r.timestamp + BLOCK,
-                ]);
-            }
+            let later = instants_from(made, &replies, &mut next);
             for now in later.into_iter().filter(|&n| summary.answers_for(n)) {
                 assert_eq!(
                     summary.at(now),
@@ -475,13 +489,7 @@ mod tests {
     /// rounds: the test would prove nothing if it always said it cannot).
     #[test]
     fn a_summary_updated_answers_as_one_summed_up_afresh() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |below: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % below
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d_u64);
         let models = [Some("a"), Some("b"), Some(SYNTHETIC), None];
         let base: Millis = 1_795_168_800_000;
         let pool: Vec<Tokens> = (0..4).map(tokens).collect();
@@ -516,15 +524,7 @@ mod tests {
                 .chain(came.iter().copied())
                 .collect();
             after.sort_by_key(|r| r.timestamp);
-            let mut later = vec![now, now + 1, now + BLOCK, now + WEEK, now + 20 * DAY];
-            later.extend((0..10).map(|_| now + next(10 * DAY as u64) as Millis));
-            for r in after.iter().take(5) {
-                later.extend([
-                    r.timestamp + WEEK,
-                    r.timestamp + WEEK + 1,
-                    r.timestamp + BLOCK,
-                ]);
-            }
+            let later = instants_from(now, &after, &mut next);
             for t in later.into_iter().filter(|&t| t >= now) {
                 assert_eq!(updated.at(t), reference(&after, t), "round {round}, at {t}");
             }

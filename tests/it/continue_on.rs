@@ -22,17 +22,9 @@ use crate::usage_support::{self, Totals, ccs_usage, diff};
 /// that would reach the network otherwise. File checkpointing, which a `-p` session does only
 /// when asked, so that the edit leaves a file-history backup.
 fn client(sandbox: &Sandbox, claude: &Path, dir: &Path, api: &StandIn, cwd: &Path) -> Command {
-    let mut cmd = Command::new(claude);
-    sandbox.env(&mut cmd);
-    cmd.env("CLAUDE_CONFIG_DIR", dir)
-        .env("ANTHROPIC_BASE_URL", &api.url)
-        .env("ANTHROPIC_API_KEY", "sk-ant-api03-dummy")
-        .env("CLAUDE_CODE_ENABLE_SDK_FILE_CHECKPOINTING", "1")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_ERROR_REPORTING", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .current_dir(cwd)
-        .stdin(Stdio::null());
+    let mut cmd = common::client_command(sandbox, claude, dir, &api.url);
+    cmd.env("CLAUDE_CODE_ENABLE_SDK_FILE_CHECKPOINTING", "1")
+        .current_dir(cwd);
     cmd
 }
 
@@ -471,12 +463,7 @@ fn handed_twice_the_copy_grows_and_a_copy_that_went_on_is_refused() {
 fn a_conversation_still_open_is_refused_unless_forced() {
     let (sandbox, a, b, cwd) = two_profiles();
     // A record of a client that runs (this test's own process) with the conversation open.
-    let stat = fs::read_to_string("/proc/self/stat").unwrap();
-    let start = stat[stat.rfind(')').unwrap() + 2..]
-        .split(' ')
-        .nth(19)
-        .unwrap()
-        .to_owned();
+    let start = common::own_proc_start();
     fs::create_dir_all(a.join("sessions")).unwrap();
     let record = serde_json::json!({"pid": std::process::id(), "sessionId": ID,
         "cwd": cwd, "procStart": start});

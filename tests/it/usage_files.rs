@@ -14,7 +14,7 @@ use crate::common;
 use crate::common::{Sandbox, have, stderr};
 use crate::usage_support::{
     Profile, Reply, Rng, Totals, assistant_line, ccs_usage, ccusage, ccusage_totals, diff, history,
-    now_millis,
+    now_millis, usage_with_open_refused,
 };
 
 const SESSION: &str = "11111111-2222-4333-8444-555555555555";
@@ -123,11 +123,29 @@ fn a_repeated_count_opens_no_transcript_and_an_append_only_the_grown_file() {
 
 #[test]
 fn what_the_client_is_writing_counts_once_it_is_whole_and_only_once() {
+    a_line_being_written_counts_once_whole(false);
+}
+
+/// The same, with a reply six hours before: the sums then hold a five-hour gap, and a count
+/// that finds the transcript grown brings them up to date (`usage::delta`) instead of summing
+/// every reply up afresh.
+#[test]
+fn a_line_being_written_counts_once_whole_through_the_delta() {
+    a_line_being_written_counts_once_whole(true);
+}
+
+fn a_line_being_written_counts_once_whole(hours_before: bool) {
     let sandbox = Sandbox::new();
     let dir = sandbox.create("work");
     let path = transcript(&dir, "-p/s.jsonl");
     let mut rng = Rng::new(5);
     let mut truth = Profile::default();
+    if hours_before {
+        let (old, old_reply) = reply_lines(&mut rng, now_millis() - 6 * 3_600_000, 1);
+        truth.count(&old_reply);
+        append(&path, &old);
+        assert_counts(&sandbox, "work", &truth.truth);
+    }
     let (done, reply) = reply_lines(&mut rng, now_millis() - 60_000, 1);
     truth.count(&reply);
     let (writing, next) = reply_lines(&mut rng, now_millis() - 30_000, 1);
@@ -327,18 +345,7 @@ fn an_unreadable_transcript_is_named_and_the_rest_counted() {
     let (hidden, hidden_reply) = reply_lines(&mut rng, now_millis() - 60_000, 1);
     let hidden_path = transcript(&dir, "-p/b.jsonl");
     fs::write(&hidden_path, hidden).unwrap();
-    // Root reads any file whatever its mode, so the refusal is injected where the file is
-    // opened: strace makes exactly that open fail with EACCES.
-    let mut cmd = Command::new("strace");
-    sandbox.env(&mut cmd);
-    let out = cmd
-        .args(["-f", "-qq", "-o", "/dev/null", "-P"])
-        .arg(&hidden_path)
-        .args(["-e", "trace=openat", "-e", "inject=openat:error=EACCES"])
-        .arg(common::BIN)
-        .args(["usage", "--json", "work"])
-        .output()
-        .unwrap();
+    let out = usage_with_open_refused(&sandbox, &hidden_path, &["work"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let notices = stderr(&out);
     assert_eq!(notices.lines().count(), 1, "{notices}");
@@ -434,30 +441,4 @@ fn caches_of_profiles_gone_are_removed() {
     sandbox.ok(["usage"]);
     assert!(!caches.join("gone").exists());
     assert!(caches.join("work").is_file());
-}
-
-/// as `what_the_client_is_writing_counts_once_it_is_whole_and_only_once`, with a reply
-/// six hours earlier, so that the summary has a five-hour gap and the delta (not a summing-up
-/// afresh) brings the sums up to date.
-#[test]
-fn a_tail_finished_counts_once_through_the_delta() {
-    let sandbox = Sandbox::new();
-    let dir = sandbox.create("work");
-    let path = transcript(&dir, "-p/s.jsonl");
-    let mut rng = Rng::new(5);
-    let mut truth = Profile::default();
-    let (old, old_reply) = reply_lines(&mut rng, now_millis() - 6 * 3_600_000, 1);
-    truth.count(&old_reply);
-    let (done, reply) = reply_lines(&mut rng, now_millis() - 60_000, 1);
-    truth.count(&reply);
-    append(&path, &(old + &done));
-    assert_counts(&sandbox, "work", &truth.truth);
-    let (writing, next) = reply_lines(&mut rng, now_millis() - 30_000, 1);
-    append(&path, &writing[..writing.len() - 1]);
-    truth.count(&next);
-    assert_counts(&sandbox, "work", &truth.truth);
-    let (more, last) = reply_lines(&mut rng, now_millis() - 10_000, 2);
-    append(&path, &("\n".to_owned() + &more));
-    truth.count(&last);
-    assert_counts(&sandbox, "work", &truth.truth);
 }

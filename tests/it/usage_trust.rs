@@ -6,7 +6,6 @@
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::api::{Options, StandIn};
@@ -14,7 +13,7 @@ use crate::common::child::output_within;
 use crate::common::{self, CLIENT_TIMEOUT, Sandbox, stderr, stdout};
 use crate::usage_support::{
     Profile, Reply, Rng, Totals, assistant_line, ccs_usage, ccusage, ccusage_totals, diff,
-    now_millis,
+    now_millis, usage_with_open_refused,
 };
 
 /// How long the tests' registers must be left alone (a minute outside the tests).
@@ -169,12 +168,10 @@ fn a_new_project_directory_is_named_by_the_next_stamp() {
 }
 
 /// A transcript that cannot be read is named on every count, and counted once it can be: a
-/// count that met one is not stamped. (Root reads any file whatever its mode, so the refusal
-/// is injected where the file is opened, with strace.)
+/// count that met one is not stamped.
 #[test]
 fn a_count_that_could_not_read_a_transcript_is_not_stamped() {
-    if Command::new("strace").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "strace is missing");
+    if !common::have("strace") {
         return;
     }
     let sandbox = Sandbox::new().with_register_quiet(QUIET);
@@ -184,16 +181,7 @@ fn a_count_that_could_not_read_a_transcript_is_not_stamped() {
     append_reply(&dir, &mut profile, &mut rng, "-home-me-a/hidden.jsonl");
     left_alone(&dir.join("projects/-home-me-a"), SETTLED);
     let hidden = dir.join("projects/-home-me-a/hidden.jsonl");
-    let mut cmd = Command::new("strace");
-    sandbox.env(&mut cmd);
-    let out = cmd
-        .args(["-f", "-qq", "-o", "/dev/null", "-P"])
-        .arg(&hidden)
-        .args(["-e", "trace=openat", "-e", "inject=openat:error=EACCES"])
-        .arg(common::BIN)
-        .args(["usage", "--json", "work"])
-        .output()
-        .unwrap();
+    let out = usage_with_open_refused(&sandbox, &hidden, &["work"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("hidden.jsonl: Permission denied"),
@@ -223,12 +211,7 @@ fn a_client_that_runs_or_may_run_keeps_every_count_looking() {
     let sandbox = Sandbox::new().with_register_quiet(QUIET);
     let mut rng = Rng::new(92);
     let (dir, mut profile) = stamped_profile(&sandbox, &mut rng);
-    let stat = fs::read_to_string("/proc/self/stat").unwrap();
-    let start = stat[stat.rfind(')').unwrap() + 2..]
-        .split(' ')
-        .nth(19)
-        .unwrap()
-        .to_owned();
+    let start = common::own_proc_start();
     let pid = std::process::id();
     let records = [
         format!(r#"{{"pid":{pid},"sessionId":"s1","cwd":"/home/me/a","procStart":"{start}"}}"#),
@@ -260,17 +243,8 @@ fn a_client_that_runs_or_may_run_keeps_every_count_looking() {
 fn run_client(sandbox: &Sandbox, claude: &Path, dir: &Path, api: &StandIn, args: &[&str]) {
     let project = sandbox.home.join("src/app");
     fs::create_dir_all(&project).unwrap();
-    let mut cmd = Command::new(claude);
-    sandbox.env(&mut cmd);
-    cmd.env("CLAUDE_CONFIG_DIR", dir)
-        .env("ANTHROPIC_BASE_URL", &api.url)
-        .env("ANTHROPIC_API_KEY", "sk-ant-api03-dummy")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_ERROR_REPORTING", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .args(args)
-        .current_dir(&project)
-        .stdin(Stdio::null());
+    let mut cmd = common::client_command(sandbox, claude, dir, &api.url);
+    cmd.args(args).current_dir(&project);
     let out = output_within(&mut cmd, CLIENT_TIMEOUT);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 }

@@ -250,6 +250,37 @@ pub(crate) fn have(tool: &str) -> bool {
     required(on_path(tool), &format!("{tool} is not installed"))
 }
 
+/// The real client `claude` as the client of the profile at `dir`, against the stand-in API at
+/// `api_url` (`api::StandIn`): the sandbox's environment, a dummy API key, and nothing that
+/// would reach the network otherwise.
+pub(crate) fn client_command(
+    sandbox: &Sandbox,
+    claude: &Path,
+    dir: &Path,
+    api_url: &str,
+) -> Command {
+    let mut cmd = Command::new(claude);
+    sandbox.env(&mut cmd);
+    cmd.env("CLAUDE_CONFIG_DIR", dir)
+        .env("ANTHROPIC_BASE_URL", api_url)
+        .env("ANTHROPIC_API_KEY", "sk-ant-api03-dummy")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_ERROR_REPORTING", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// This process's start time as the client records it in a session record on Linux
+/// (`procStart`: field 22 of `/proc/<pid>/stat`), for a record of a client that runs. Linux
+/// only: elsewhere there is no `/proc` to read.
+#[cfg(unix)]
+pub(crate) fn own_proc_start() -> String {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    after_name.split(' ').nth(19).unwrap().to_owned()
+}
+
 /// How long one run of the real Claude Code may take (see [`child::output_within`]).
 pub(crate) const CLIENT_TIMEOUT: Duration = Duration::from_secs(180);
 
