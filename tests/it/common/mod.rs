@@ -253,6 +253,7 @@ pub(crate) fn have(tool: &str) -> bool {
 /// The real client `claude` as the client of the profile at `dir`, against the stand-in API at
 /// `api_url` (`api::StandIn`): the sandbox's environment, a dummy API key, and nothing that
 /// would reach the network otherwise.
+#[cfg(unix)]
 pub(crate) fn client_command(
     sandbox: &Sandbox,
     claude: &Path,
