@@ -54,8 +54,8 @@ impl<'a> Records<'a> {
         }
     }
 
-    /// Calls `each` with every record after the first `skip` whose id `wanted` says, with the
-    /// name of its model.
+    /// Calls `each` with every record (those of complete lines, then the tail's) after the
+    /// first `skip` whose id `wanted` says, with the name of its model.
     fn each(
         &self,
         skip: usize,
@@ -69,7 +69,7 @@ impl<'a> Records<'a> {
                 tail,
                 models,
             } => {
-                for e in entries.iter().skip(skip).chain(tail) {
+                for e in entries.iter().chain(tail).skip(skip) {
                     if wanted(e.message) {
                         each(*e, models.get(usize::from(e.model)).map(String::as_str));
                     }
