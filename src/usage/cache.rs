@@ -550,12 +550,7 @@ impl Out {
         }
     }
     fn stat(&mut self, s: &Stat) {
-        for n in [s.dev, s.ino, s.size] {
-            self.u64(n);
-        }
-        for n in [s.mtime.0, s.mtime.1, s.ctime.0, s.ctime.1] {
-            self.i64(n);
-        }
+        self.0.extend_from_slice(&s.to_le_bytes());
     }
     fn limit(&mut self, l: &LimitEvent) {
         self.i64(l.at);

@@ -67,6 +67,25 @@ impl Stat {
         }
     }
 
+    /// Its seven numbers, little-endian, in order: as the cache keeps a state, and as a stamp
+    /// hashes one.
+    pub(crate) fn to_le_bytes(self) -> [u8; 56] {
+        let numbers = [
+            self.dev,
+            self.ino,
+            self.size,
+            self.mtime.0 as u64,
+            self.mtime.1 as u64,
+            self.ctime.0 as u64,
+            self.ctime.1 as u64,
+        ];
+        let mut bytes = [0; 56];
+        for (chunk, n) in bytes.chunks_exact_mut(8).zip(numbers) {
+            chunk.copy_from_slice(&n.to_le_bytes());
+        }
+        bytes
+    }
+
     /// An open file's state.
     fn of_file(file: &File) -> io::Result<Stat> {
         #[cfg(unix)]

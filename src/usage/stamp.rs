@@ -102,15 +102,7 @@ pub(crate) fn dirs_state(projects: &Path, tops: &[String]) -> Option<u128> {
 
 /// The hash [`dirs_state`] makes of the states, in order.
 pub(crate) fn hash_states<'a>(states: impl Iterator<Item = &'a Stat>) -> u128 {
-    let mut bytes = Vec::new();
-    for s in states {
-        for n in [s.dev, s.ino, s.size] {
-            bytes.extend_from_slice(&n.to_le_bytes());
-        }
-        for n in [s.mtime.0, s.mtime.1, s.ctime.0, s.ctime.1] {
-            bytes.extend_from_slice(&n.to_le_bytes());
-        }
-    }
+    let bytes: Vec<u8> = states.flat_map(|s| s.to_le_bytes()).collect();
     xxhash_rust::xxh3::xxh3_128(&bytes)
 }
 
